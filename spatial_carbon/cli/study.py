@@ -1,0 +1,61 @@
+"""``spatial-carbon run`` and ``spatial-carbon demo``: a whole study."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from .. import config as config_mod
+from .. import study
+
+
+def _progress():
+    t0 = time.perf_counter()
+
+    def say(msg: str) -> None:
+        click.echo(f"[{time.perf_counter() - t0:6.1f} s] {msg}", err=True)
+
+    return say
+
+
+def _common(f):
+    f = click.option("--out", "out", default="spatial_carbon_out", show_default=True,
+                     type=click.Path(file_okay=False),
+                     help="Output folder (replaced atomically when the run succeeds).")(f)
+    f = click.option("--no-maps", is_flag=True, help="Skip figures (faster).")(f)
+    f = click.option("--no-report", is_flag=True, help="Skip report.html.")(f)
+    return f
+
+
+@click.command("run")
+@click.argument("study_file", type=click.Path(exists=True, dir_okay=False))
+@_common
+def run_cmd(study_file, out, no_maps, no_report):
+    """Run the study described by STUDY_FILE (TOML; `spatial-carbon demo
+    --write-config FILE` writes an annotated example)."""
+    path = study.run_file(study_file, out, progress=_progress(),
+                          maps=not no_maps, report=not no_report)
+    click.echo(f"study written to {path}")
+
+
+@click.command("demo")
+@_common
+@click.option("--write-config", type=click.Path(dir_okay=False),
+              help="Only copy the demo's study.toml to this path (to edit and `run`).")
+def demo_cmd(out, no_maps, no_report, write_config):
+    """Run the seed-001 footprint study on the bundled data (30 provinces,
+    1997-2019: CEADs industrial CO2, MODIS 2019 land cover, yearbook
+    population)."""
+    if write_config:
+        src = config_mod.demo_config_path()
+        Path(write_config).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+        click.echo(f"demo configuration written to {write_config}")
+        return
+    path = study.run_file(None, out, progress=_progress(),
+                          maps=not no_maps, report=not no_report)
+    click.echo(f"demo study written to {path}")
+
+
+COMMANDS = [run_cmd, demo_cmd]

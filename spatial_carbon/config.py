@@ -1,0 +1,190 @@
+"""Study configuration: read, validate and resolve a ``study.toml``.
+
+The configuration is plain TOML (see ``spatial_carbon/data/demo_study.toml``,
+the demo's own file, for every key with comments).  Unknown sections or keys
+are errors (a typo must not silently fall back to a default); relative paths
+are resolved against the file's folder, and ``bundled:...`` names a file in the
+sample data shipped with spatial_carbon.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from . import datasets
+from .errors import ConfigError
+
+#: Every section and key a study file may hold, with its default (``None``:
+#: optional without default; ``...``: required).
+SCHEMA: dict[str, dict[str, Any]] = {
+    "study": {"title": "spatial_carbon study", "first_year": ..., "last_year": ...},
+    "inputs": {
+        "ceads": None, "ceads_group": "industry", "fuel": None, "factors": "ipcc2006",
+        "population": None, "boundaries": "bundled:province", "landcover": None,
+    },
+    "sinks": {"nep_forest": 3.8096, "nep_grassland": 0.9482, "equivalence": "default"},
+    "footprint": {
+        "basis": "CO2", "shares": "national", "growth_periods": [], "project_cec_to": None,
+    },
+    "classify": {"scheme": "fisher_jenks", "k": 5, "columns": ["ICF", "ICF_size", "ICF_depth"]},
+    "spatial": {
+        "columns": ["ICF_size", "ICF_depth"], "weights": "queen", "islands": "knn",
+        "permutations": 999, "seed": 12345, "alpha": 0.05,
+    },
+    "maps": {"years": [], "lang": "en", "formats": ["png"]},
+}
+LANDCOVER_KEYS = {
+    "rasters": None, "areas": None, "legend": "clcd", "years": None, "fill_years": "error",
+    "zone_field": "region_code",
+}
+_PATH_KEYS = {("inputs", "ceads"), ("inputs", "fuel"), ("inputs", "population")}
+
+
+def demo_config_path() -> Path:
+    """Path of the demo study configuration shipped with the package."""
+    return Path(str(resources.files("spatial_carbon").joinpath("data/demo_study.toml")))
+
+
+def _resolve(value: str, base: Path, key: str) -> Path | str:
+    if value.startswith("bundled:"):
+        rest = value[len("bundled:"):]
+        if rest in ("province", "city", "county"):
+            return value  # a boundary level, loaded by datasets.boundaries
+        return datasets.path(*rest.split("/"))
+    p = Path(value)
+    p = p if p.is_absolute() else (base / p)
+    if not p.exists():
+        raise ConfigError(f"[{key}] input {value!r} not found (resolved to {p})")
+    return p.resolve()
+
+
+def load(path: str | Path | None = None) -> dict[str, Any]:
+    """Read and validate a study configuration.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A TOML file; ``None`` loads the demo configuration.
+
+    Returns
+    -------
+    dict
+        Sections with every key filled (defaults applied), input paths
+        resolved to absolute :class:`~pathlib.Path` objects, and ``_source``
+        holding the configuration file's path.
+
+    Raises
+    ------
+    ConfigError
+        For an unreadable file, unknown sections or keys, missing required
+        keys, missing inputs, or inconsistent choices.
+    """
+    path = Path(path) if path is not None else demo_config_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"study file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return resolve(raw, base=path.parent, source=path)
+
+
+def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> dict[str, Any]:
+    """Validate a configuration mapping and resolve its paths (see :func:`load`)."""
+    unknown = set(raw) - set(SCHEMA)
+    if unknown:
+        raise ConfigError(
+            f"unknown section(s) {sorted(unknown)}; valid sections: {sorted(SCHEMA)}"
+        )
+    cfg: dict[str, Any] = {}
+    for section, keys in SCHEMA.items():
+        given = dict(raw.get(section, {}))
+        bad = set(given) - set(keys)
+        if bad:
+            raise ConfigError(
+                f"unknown key(s) {sorted(bad)} in [{section}]; valid keys: {sorted(keys)}"
+            )
+        sec = {}
+        for k, default in keys.items():
+            if k in given:
+                sec[k] = copy.deepcopy(given[k])
+            elif default is ...:
+                raise ConfigError(f"[{section}] needs the key {k!r}")
+            else:
+                sec[k] = copy.deepcopy(default)
+        cfg[section] = sec
+
+    st = cfg["study"]
+    if not (isinstance(st["first_year"], int) and isinstance(st["last_year"], int)):
+        raise ConfigError("[study] first_year and last_year must be integers")
+    if st["first_year"] > st["last_year"]:
+        raise ConfigError(
+            f"[study] first_year {st['first_year']} is after last_year {st['last_year']}"
+        )
+
+    inp = cfg["inputs"]
+    if (inp["ceads"] is None) == (inp["fuel"] is None):
+        raise ConfigError("[inputs] give exactly one of 'ceads' (CEADs workbooks) or 'fuel' (fuel-use table)")
+    for section, key in _PATH_KEYS:
+        if cfg[section][key] is not None:
+            cfg[section][key] = _resolve(str(cfg[section][key]), base, f"{section}.{key}")
+    if inp["fuel"] is not None and not str(inp["factors"]) in ("ipcc2006", "seed001"):
+        inp["factors"] = _resolve(str(inp["factors"]), base, "inputs.factors")
+    b = str(inp["boundaries"])
+    inp["boundaries"] = _resolve(b, base, "inputs.boundaries")
+
+    lc = inp["landcover"]
+    if not isinstance(lc, dict):
+        raise ConfigError("[inputs.landcover] is required: give 'rasters' or 'areas'")
+    bad = set(lc) - set(LANDCOVER_KEYS)
+    if bad:
+        raise ConfigError(
+            f"unknown key(s) {sorted(bad)} in [inputs.landcover]; valid keys: {sorted(LANDCOVER_KEYS)}"
+        )
+    lc = {k: copy.deepcopy(lc.get(k, d)) for k, d in LANDCOVER_KEYS.items()}
+    if (lc["rasters"] is None) == (lc["areas"] is None):
+        raise ConfigError("[inputs.landcover] give exactly one of 'rasters' or 'areas'")
+    if lc["rasters"] is not None:
+        rasters = lc["rasters"] if isinstance(lc["rasters"], list) else [lc["rasters"]]
+        # a "{year}" pattern names files that may not all exist: checked by the engine
+        lc["rasters"] = [
+            str(base / r) if "{year}" in str(r) else _resolve(str(r), base, "inputs.landcover.rasters")
+            for r in rasters
+        ]
+    else:
+        lc["areas"] = _resolve(str(lc["areas"]), base, "inputs.landcover.areas")
+    if lc["fill_years"] not in ("error", "nearest"):
+        raise ConfigError("[inputs.landcover] fill_years must be 'error' or 'nearest'")
+    inp["landcover"] = lc
+
+    sp = cfg["spatial"]
+    if not isinstance(sp["permutations"], int) or sp["permutations"] < 0:
+        raise ConfigError("[spatial] permutations must be a non-negative integer")
+    if not isinstance(sp["seed"], int):
+        raise ConfigError("[spatial] seed must be an integer (results must be reproducible)")
+    cfg["_source"] = str(source) if source is not None else None
+    return cfg
+
+
+def to_jsonable(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The resolved configuration with paths as strings (for the manifest)."""
+
+    def conv(v):
+        if isinstance(v, Path):
+            return str(v)
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [conv(x) for x in v]
+        return v
+
+    return conv(cfg)

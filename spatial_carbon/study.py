@@ -1,0 +1,451 @@
+"""A whole study from a configuration: run every step, write every output.
+
+:func:`run` chains the computation modules (inventory or CEADs -> ICE;
+land cover -> class areas -> sinks; footprint; quadrant zones; natural
+breaks; weights -> global Moran, LISA, LISA transitions) and returns the
+tables; :func:`write_outputs` writes them with the maps, the GeoPackage, the
+report and the manifest.  The CLI's ``run`` and ``demo`` commands and the
+QGIS model call these two functions and nothing else.
+
+Output folder layout (all CSV in UTF-8 with BOM)::
+
+    OUT/manifest.json          inputs with SHA-256, parameters, versions, notes
+    OUT/tables/*.csv           one table per step (see TABLES)
+    OUT/study.gpkg             layer "region_years": every indicator, class,
+                               zone and LISA cluster per region and year
+    OUT/maps/*.png             figures
+    OUT/report.html            self-contained report
+
+The folder is assembled next to ``OUT`` and moved into place at the end, so a
+failed run leaves no half-written results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from . import __version__, config as config_mod, datasets, regions
+from ._io import read_csv, sha256, write_csv, write_gpkg, write_text
+from .errors import ConfigError, MissingDataError
+
+Progress = Callable[[str], None]
+
+#: Unit of each indicator column written by the study (also in the manifest).
+UNITS = {
+    "ICE": "t CO2 per year (t C with basis C)",
+    "CS": "t per year (NEP x area x equivalence factor; NEP in t/hm2/a)",
+    "ICF": "hm2", "CEC": "hm2", "ICD": "hm2", "ICS": "hm2", "ICF_size": "hm2",
+    "ICF_depth": "dimensionless (>= 1)",
+    "ICF_pc": "hm2 per person", "CEC_pc": "hm2 per person", "ICF_size_pc": "hm2 per person",
+    "population": "persons", "area_hm2": "hm2",
+}
+
+
+def _quiet(msg: str) -> None:
+    pass
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def _boundaries(cfg):
+    b = cfg["inputs"]["boundaries"]
+    if isinstance(b, str) and b.startswith("bundled:"):
+        return datasets.boundaries(b.split(":", 1)[1])
+    import geopandas as gpd
+
+    gdf = gpd.read_file(b)
+    return regions.attach_codes(gdf, "region", where=str(b))
+
+
+def _ice(cfg, years) -> tuple[pd.DataFrame, dict]:
+    inp = cfg["inputs"]
+    if inp["ceads"] is not None:
+        from . import ceads
+
+        tidy = ceads.read_provinces(inp["ceads"], years=years)
+        ice = ceads.industrial_emissions(tidy) if inp["ceads_group"] == "industry" else \
+            ceads.group_totals(tidy, groups=[inp["ceads_group"]])
+        return ice, {"source": "CEADs", "group": inp["ceads_group"]}
+    from . import inventory
+
+    fuel = read_csv(inp["fuel"])
+    ice = inventory.emissions(fuel, factors=str(inp["factors"]))
+    return ice, {"source": "fuel table", "factors": str(inp["factors"])}
+
+
+def _areas(cfg, zones, years, progress) -> tuple[pd.DataFrame, dict]:
+    lc = cfg["inputs"]["landcover"]
+    if lc["areas"] is not None:
+        areas = read_csv(lc["areas"])
+        info = {"source": str(lc["areas"])}
+    else:
+        from . import landcover
+
+        areas = landcover.class_areas(
+            lc["rasters"], zones, lc["zone_field"], legend=lc["legend"], years=lc["years"],
+        )
+        info = {"source": "rasters", "legend": lc["legend"], "rasters": [str(r) for r in lc["rasters"]]}
+    areas = fill_years(areas, years, method=lc["fill_years"])
+    info["fill_years"] = lc["fill_years"]
+    info["years_available"] = sorted(int(y) for y in areas.attrs.get("years_available", []))
+    return areas, info
+
+
+def fill_years(areas: pd.DataFrame, years, *, method: str = "error") -> pd.DataFrame:
+    """Return class areas for every study year.
+
+    Parameters
+    ----------
+    areas : DataFrame
+        Class-area table with a ``year`` column.
+    years : sequence of int
+        Study years.
+    method : {"error", "nearest"}
+        ``"error"`` refuses study years without land cover; ``"nearest"``
+        copies the areas of the nearest available year (the earlier one on a
+        tie) and marks the copied rows in ``source_year``.
+
+    Raises
+    ------
+    MissingDataError
+        With ``method="error"``, naming the missing years.
+    """
+    have = sorted(int(y) for y in pd.unique(areas["year"]))
+    missing = sorted(set(int(y) for y in years) - set(have))
+    out = areas[areas["year"].isin(list(years))].copy()
+    out["source_year"] = out["year"]
+    if missing and method == "error":
+        raise MissingDataError(
+            f"no land cover for year(s) {missing} (available: {have}); add rasters for those "
+            "years or set fill_years = \"nearest\" in [inputs.landcover]"
+        )
+    parts = [out]
+    for y in missing:
+        src = min(have, key=lambda h: (abs(h - y), h))
+        part = areas[areas["year"] == src].copy()
+        part["source_year"] = src
+        part["year"] = y
+        parts.append(part)
+    res = pd.concat(parts, ignore_index=True).sort_values(
+        [c for c in ("year",) if c in areas.columns], kind="stable"
+    ).reset_index(drop=True)
+    res.attrs["years_available"] = have
+    return res
+
+
+def run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
+    """Run a whole study.
+
+    Parameters
+    ----------
+    cfg : dict
+        A configuration from :func:`spatial_carbon.config.load`.
+    progress : callable, optional
+        Receives one short message per step.
+
+    Returns
+    -------
+    dict
+        ``tables`` (name -> DataFrame), ``boundaries`` (GeoDataFrame of the
+        study regions), ``notes`` (list of str, recorded in the manifest) and
+        ``steps`` (name -> dict of step metadata).
+    """
+    from . import classify, footprint, sinks, zones
+
+    st = cfg["study"]
+    years = list(range(st["first_year"], st["last_year"] + 1))
+    tables: dict[str, pd.DataFrame] = {}
+    steps: dict[str, dict] = {}
+    notes: list[str] = []
+
+    progress("boundaries")
+    bounds = _boundaries(cfg)
+
+    progress("industrial CO2 (ICE)")
+    ice, steps["ice"] = _ice(cfg, years)
+    ice = ice[ice["year"].isin(years)].reset_index(drop=True)
+    have = sorted(int(y) for y in ice["year"].unique())
+    if have != years:
+        raise MissingDataError(
+            f"emission data miss study year(s) {sorted(set(years) - set(have))}; "
+            "change [study] first_year/last_year or add data"
+        )
+    tables["ice"] = ice
+    study_codes = sorted(ice["region_code"].unique())
+    absent = sorted(set(regions.registry(mainland31=True)["region_code"]) - set(study_codes))
+    if absent:
+        notes.append(
+            "regions without emission data, left out of the study: "
+            + ", ".join(regions.names(absent))
+        )
+
+    progress("land-cover class areas")
+    zones_gdf = bounds[bounds["region_code"].isin(study_codes)].reset_index(drop=True)
+    areas, steps["landcover"] = _areas(cfg, zones_gdf, years, progress)
+    if steps["landcover"]["fill_years"] == "nearest":
+        src = sorted(set(int(y) for y in areas["source_year"].unique()))
+        notes.append(
+            f"land cover of year(s) {src} applied to every study year without its own land cover"
+        )
+    tables["areas"] = areas
+
+    progress("carbon sinks (CS)")
+    sk = cfg["sinks"]
+    sink = sinks.carbon_sink(
+        areas, nep_forest=sk["nep_forest"], nep_grassland=sk["nep_grassland"],
+        equivalence=None if sk["equivalence"] == "default" else sk["equivalence"],
+    )
+    tables["sinks"] = sink
+
+    progress("footprint (ICF, CEC, size, depth)")
+    fcfg = cfg["footprint"]
+    fp = footprint.compute(ice, sink, shares=fcfg["shares"], basis=fcfg["basis"],
+                           nep_forest=sk["nep_forest"], nep_grassland=sk["nep_grassland"])
+    pop = None
+    if cfg["inputs"]["population"] is not None:
+        from . import population
+
+        pop = population.read_yearbook(cfg["inputs"]["population"])
+        pop_years = sorted(set(int(y) for y in pop["year"].unique()) & set(years))
+        if not pop_years:
+            raise MissingDataError("the population table has none of the study years")
+        if len(pop_years) < len(years):
+            notes.append(
+                f"per-capita indicators only for {pop_years[0]}-{pop_years[-1]} "
+                "(years covered by the population table)"
+            )
+        pc = footprint.per_capita(fp[fp["year"].isin(pop_years)], pop)
+        fp = fp.merge(
+            pc[["region_code", "year"] + [c for c in pc.columns if c.endswith("_pc") or c == "population"]],
+            on=["region_code", "year"], how="left",
+        )
+    tables["footprint"] = fp
+    tables["national"] = footprint.national(fp, population=pop)
+    if fcfg["growth_periods"]:
+        tables["growth_rates"] = footprint.growth_rates(
+            tables["national"], periods=[tuple(p) for p in fcfg["growth_periods"]]
+        )
+    if fcfg["project_cec_to"]:
+        tables["cec_projection"] = footprint.project_cec(
+            tables["national"], to_year=int(fcfg["project_cec_to"])
+        )
+
+    progress("quadrant zones")
+    tables["zones"] = zones.quadrants(fp)
+
+    progress("natural breaks")
+    cc = cfg["classify"]
+    class_tables, break_tables = [], []
+    for col in cc["columns"]:
+        if col not in fp.columns:
+            raise ConfigError(f"[classify] column {col!r} is not a footprint column")
+        sub = fp.dropna(subset=[col])
+        cls, brk = classify.natural_breaks(sub, col, k=cc["k"], scheme=cc["scheme"], pooled=True)
+        class_tables.append(cls)
+        break_tables.append(brk.assign(column=col))
+    tables["classes"] = _merge_all(class_tables)
+    tables["breaks"] = pd.concat(break_tables, ignore_index=True)
+
+    progress("spatial statistics (Moran, LISA, transitions)")
+    tables.update(_spatial(cfg, fp, zones_gdf))
+
+    return {"tables": tables, "boundaries": zones_gdf, "notes": notes, "steps": steps,
+            "config": cfg}
+
+
+def _merge_all(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    keys = ["region_code", "year"]
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.merge(f[keys + [c for c in f.columns if c not in out.columns]], on=keys, how="outer")
+    return out
+
+
+def _spatial(cfg, fp: pd.DataFrame, gdf) -> dict[str, pd.DataFrame]:
+    from . import autocorr, weights
+
+    sp = cfg["spatial"]
+    w = weights.build(gdf, "region_code", kind=sp["weights"], islands=sp["islands"])
+    out: dict[str, pd.DataFrame] = {"connectivity": w.report_frame()}
+    morans, lisas, counts, probs, moves = [], [], [], [], []
+    for col in sp["columns"]:
+        morans.append(autocorr.global_moran(
+            fp, w, col, id_col="region_code", permutations=sp["permutations"], seed=sp["seed"],
+        ).assign(column=col))
+        lisa = autocorr.local_moran(
+            fp, w, col, id_col="region_code", permutations=sp["permutations"], seed=sp["seed"],
+            alpha=sp["alpha"],
+        ).assign(column=col)
+        lisas.append(lisa)
+        tr = autocorr.lisa_transitions(lisa, id_col="region_code")
+        counts.append(tr.counts.assign(column=col))
+        probs.append(tr.probabilities.assign(column=col))
+        moves.append(tr.moves.assign(column=col))
+    out["moran"] = pd.concat(morans, ignore_index=True)
+    out["lisa"] = pd.concat(lisas, ignore_index=True)
+    out["transition_counts"] = pd.concat(counts)
+    out["transition_probs"] = pd.concat(probs)
+    out["transition_moves"] = pd.concat(moves, ignore_index=True)
+    return out
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version(), "spatial_carbon": __version__}
+    for pkg in ("numpy", "pandas", "geopandas", "shapely", "pyogrio", "pyproj", "rasterio",
+                "libpysal", "esda", "mapclassify", "matplotlib", "openpyxl"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:  # pragma: no cover
+            out[pkg] = "not installed"
+    try:
+        import rasterio
+
+        out["gdal"] = rasterio.__gdal_version__
+    except Exception:  # pragma: no cover
+        pass
+    return out
+
+
+def _input_files(cfg) -> list[dict]:
+    paths: list[Path] = []
+    inp = cfg["inputs"]
+    for key in ("ceads", "fuel", "population", "factors"):
+        v = inp.get(key)
+        if isinstance(v, Path):
+            paths.append(v)
+    lc = inp["landcover"]
+    for r in lc["rasters"] or []:
+        if Path(str(r)).exists():
+            paths.append(Path(r))
+    if lc["areas"] is not None:
+        paths.append(Path(lc["areas"]))
+    b = inp["boundaries"]
+    paths.append(datasets.path("boundaries", "china_admin.gpkg") if isinstance(b, str) else Path(b))
+    files = []
+    for p in paths:
+        for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
+            if f.is_file():
+                files.append({"path": str(f), "bytes": f.stat().st_size, "sha256": sha256(f)})
+    return files
+
+
+def region_years_layer(result: dict[str, Any]):
+    """GeoDataFrame with one feature per region and year: every indicator,
+    natural-breaks class, quadrant zone and LISA cluster (wide, by column)."""
+    import geopandas as gpd
+
+    t = result["tables"]
+    keys = ["region_code", "year"]
+    df = t["footprint"]
+    for name in ("zones", "classes"):
+        extra = t[name]
+        df = df.merge(extra[keys + [c for c in extra.columns if c not in df.columns]], on=keys, how="left")
+    if "lisa" in t:
+        lisa = t["lisa"]
+        for col, sub in lisa.groupby("column", sort=False):
+            keep = sub[keys + ["cluster", "cluster_label", "p_sim"]].rename(
+                columns={"cluster": f"lisa_{col}", "cluster_label": f"lisa_{col}_label",
+                         "p_sim": f"lisa_{col}_p"}
+            )
+            df = df.merge(keep, on=keys, how="left")
+    geom = result["boundaries"][["region_code", "geometry"]]
+    gdf = gpd.GeoDataFrame(df.merge(geom, on="region_code", how="left"), geometry="geometry",
+                           crs=result["boundaries"].crs)
+    return gdf
+
+
+def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Progress = _quiet,
+                  maps: bool = True, report: bool = True) -> Path:
+    """Write the tables, GeoPackage, figures, report and manifest of a study.
+
+    Everything is written into a temporary folder beside ``out_dir`` and
+    moved into place at the end; an existing ``out_dir`` is replaced only
+    once the new one is complete.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``.
+    """
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        cfg = result["config"]
+        progress("writing tables")
+        for name, df in result["tables"].items():
+            index = name in ("transition_counts", "transition_probs")
+            df = df.reset_index() if index else df
+            write_csv(df, tmp / "tables" / f"{name}.csv")
+        progress("writing GeoPackage")
+        write_gpkg(region_years_layer(result), tmp / "study.gpkg", layer="region_years")
+        figures: list[str] = []
+        if maps:
+            progress("drawing maps")
+            from . import maps as maps_mod
+
+            mc = cfg["maps"]
+            figs = maps_mod.study_figures(
+                result["tables"], result["boundaries"], tmp / "maps",
+                years=mc["years"] or None, lang=mc["lang"], formats=tuple(mc["formats"]),
+            )
+            figures = [str(Path(f).relative_to(tmp)) for f in figs]
+        manifest = {
+            "spatial_carbon": __version__,
+            "title": cfg["study"]["title"],
+            "config_file": cfg.get("_source"),
+            "parameters": config_mod.to_jsonable({k: v for k, v in cfg.items() if not k.startswith("_")}),
+            "inputs": _input_files(cfg),
+            "steps": result["steps"],
+            "notes": result["notes"],
+            "units": UNITS,
+            "outputs": sorted(
+                str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()
+            ) + ["manifest.json"] + (["report.html"] if report else []),
+            "figures": figures,
+            "versions": _versions(),
+        }
+        write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n",
+                   tmp / "manifest.json")
+        if report:
+            progress("writing report")
+            from . import report as report_mod
+
+            report_mod.write_report(tmp)
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}-{time.time_ns()}")
+            os.replace(out_dir, old)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
+
+def run_file(path: str | Path | None, out_dir: str | Path, *, progress: Progress = _quiet,
+             maps: bool = True, report: bool = True) -> Path:
+    """Load a configuration (``None``: the demo), run the study, write outputs."""
+    cfg = config_mod.load(path)
+    result = run(cfg, progress=progress)
+    return write_outputs(result, out_dir, progress=progress, maps=maps, report=report)
+
+
+__all__ = ["run", "run_file", "write_outputs", "fill_years", "region_years_layer", "UNITS"]
