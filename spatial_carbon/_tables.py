@@ -1,0 +1,110 @@
+"""Validation helpers shared by the table-in, table-out computation modules.
+
+Private: used by :mod:`spatial_carbon.sinks`, :mod:`spatial_carbon.footprint`,
+:mod:`spatial_carbon.zones` and :mod:`spatial_carbon.classify`.  Every helper
+returns a new frame (inputs are never modified) or raises a typed error that
+names the input, the offending rows and how to fix them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import regions
+from .errors import DuplicateRowError, InputError, MissingDataError, NegativeValueError
+
+#: Column names accepted as the region column, in order of preference.
+REGION_COLUMNS = ("region_code", "region", "zone", "province")
+
+
+def find_column(df: pd.DataFrame, name: str) -> str | None:
+    """The column of ``df`` whose name equals ``name`` ignoring case and spaces."""
+    want = name.replace(" ", "").lower()
+    for c in df.columns:
+        if str(c).replace(" ", "").lower() == want:
+            return c
+    return None
+
+
+def with_regions(df: pd.DataFrame, *, where: str) -> pd.DataFrame:
+    """Copy of ``df`` keyed by ``region_code`` and ``region`` (English).
+
+    The region column may be called ``region_code``, ``region``, ``zone`` or
+    ``province`` (any case); its values may use any spelling known to
+    :mod:`spatial_carbon.regions`.
+    """
+    for cand in REGION_COLUMNS:
+        col = find_column(df, cand)
+        if col is not None:
+            src = df.rename(columns={col: cand}) if col != cand else df
+            if cand != "region_code" and "region_code" in src.columns:
+                src = src.drop(columns="region_code")
+            return regions.attach_codes(src, cand, where=where)
+    raise InputError(
+        f"{where} has no region column; name it one of {', '.join(REGION_COLUMNS)} "
+        f"(columns found: {', '.join(map(str, df.columns))})"
+    )
+
+
+def with_year(df: pd.DataFrame, *, where: str, column: str = "year") -> pd.DataFrame:
+    """Copy of ``df`` with an integer ``year`` column (checked, not coerced silently)."""
+    col = find_column(df, column)
+    if col is None:
+        raise InputError(
+            f"{where} has no {column!r} column (columns found: {', '.join(map(str, df.columns))})"
+        )
+    out = df.rename(columns={col: column}) if col != column else df.copy()
+    y = pd.to_numeric(out[column], errors="coerce")
+    bad = out.loc[y.isna() | (y != np.round(y)), column]
+    if len(bad):
+        raise InputError(
+            f"{where}: column {column!r} must hold whole years; bad values: "
+            f"{', '.join(map(repr, bad.unique()[:10]))}"
+        )
+    out[column] = y.astype("int64")
+    return out
+
+
+def check_numeric(df: pd.DataFrame, cols, *, where: str, allow_negative: bool = False) -> pd.DataFrame:
+    """Copy of ``df`` with ``cols`` as float64; missing or negative values are errors."""
+    out = df.copy()
+    for c in cols:
+        v = pd.to_numeric(out[c], errors="coerce")
+        nan = v.isna()
+        if nan.any():
+            rows = _describe_rows(out[nan])
+            raise MissingDataError(
+                f"{where}: column {c!r} is empty or not a number in {int(nan.sum())} row(s): {rows}"
+            )
+        if not allow_negative and (v < 0).any():
+            rows = _describe_rows(out[v < 0])
+            raise NegativeValueError(
+                f"{where}: column {c!r} must be non-negative; negative in {int((v < 0).sum())} "
+                f"row(s): {rows}"
+            )
+        out[c] = v.astype("float64")
+    return out
+
+
+def check_unique(df: pd.DataFrame, keys, *, where: str) -> None:
+    """Raise :class:`DuplicateRowError` listing the keys that occur more than once."""
+    dup = df.duplicated(list(keys), keep=False)
+    if dup.any():
+        shown = df.loc[dup, list(keys)].drop_duplicates().head(10)
+        items = "; ".join(", ".join(f"{k}={v}" for k, v in zip(keys, row)) for row in shown.itertuples(index=False))
+        raise DuplicateRowError(
+            f"{where} has {int(dup.sum())} rows with a repeated {'-'.join(keys)} key "
+            f"(e.g. {items}); aggregate or remove the duplicates"
+        )
+
+
+def _describe_rows(df: pd.DataFrame, n: int = 5) -> str:
+    cols = [c for c in ("region", "year", "class", "sink_class") if c in df.columns]
+    if not cols:
+        return ", ".join(f"row {i}" for i in df.index[:n])
+    parts = [
+        "/".join(str(v) for v in row) for row in df[cols].head(n).itertuples(index=False)
+    ]
+    more = f" and {len(df) - n} more" if len(df) > n else ""
+    return ", ".join(parts) + more

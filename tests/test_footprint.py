@@ -1,0 +1,205 @@
+"""Tests of spatial_carbon.footprint (seed 001 formulas), values worked by hand.
+
+NEP forest 3.8096, grassland 0.9482 t hm^-2 a^-1 (Xie et al. 2008).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spatial_carbon import footprint as F
+from spatial_carbon.errors import (
+    DuplicateRowError,
+    InputError,
+    MissingDataError,
+    NegativeValueError,
+    UnitError,
+    ZeroCapacityError,
+)
+
+
+def _sinks():
+    # Beijing: forest sink only; Hebei: grassland only.
+    # Nationally CS_f = 300, CS_g = 100 -> P_f = 0.75, P_g = 0.25 (national shares)
+    return pd.DataFrame({
+        "region": ["Beijing", "Hebei"], "year": [2011, 2011],
+        "CS_forest": [300.0, 0.0], "CS_grassland": [0.0, 100.0], "CS": [300.0, 100.0],
+    })
+
+
+def _ice():
+    return pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2011, 2011], "CO2_t": [3094.25, 30.9425]})
+
+
+def test_compute_national_shares_hand_worked():
+    fp = F.compute(_ice(), _sinks())
+    assert list(fp.columns[:11]) == list(F.CORE_COLUMNS)
+    bj, hb = fp.iloc[0], fp.iloc[1]
+    # D = 3.8096 * 0.75 + 0.9482 * 0.25 = 2.8572 + 0.23705 = 3.09425 t/hm2/a
+    np.testing.assert_allclose(fp["rate"], 3.09425)
+    np.testing.assert_allclose([bj["P_forest"], bj["P_grassland"]], [0.75, 0.25])
+    # Beijing: ICF = 3094.25 / 3.09425 = 1000; CEC = 300 / 3.09425 = 96.9540...
+    cec_bj = 300 / 3.09425
+    np.testing.assert_allclose(bj["ICF"], 1000.0)
+    np.testing.assert_allclose(bj["CEC"], cec_bj)
+    # deficit: ICD = 1000 - 96.954 = 903.046; ICS = 0; size = CEC; depth = 1 + ICD / CEC = 10.3142
+    np.testing.assert_allclose(bj["ICD"], 1000.0 - cec_bj)
+    assert bj["ICS"] == 0.0
+    np.testing.assert_allclose(bj["ICF_size"], cec_bj)
+    np.testing.assert_allclose(bj["ICF_depth"], 1 + (1000.0 - cec_bj) / cec_bj)
+    np.testing.assert_allclose(bj["ICF_depth"], 3094.25 / 300)  # = ICF/CEC when in deficit
+    # Hebei: ICF = 10, CEC = 100 / 3.09425 = 32.318; surplus ICS = 22.318, depth 1, size = ICF
+    np.testing.assert_allclose(hb["ICF"], 10.0)
+    assert hb["ICD"] == 0.0
+    np.testing.assert_allclose(hb["ICS"], 100 / 3.09425 - 10.0)
+    np.testing.assert_allclose(hb["ICF_size"], 10.0)
+    assert hb["ICF_depth"] == 1.0
+    assert set(fp["basis"]) == {"CO2"}
+    assert fp.attrs["units"]["ICF"] == "hm2"
+
+
+def test_regional_and_fixed_shares():
+    fp = F.compute(_ice(), _sinks(), shares="regional")
+    # Beijing only forest -> D = 3.8096: ICF = 3094.25 / 3.8096 = 812.2243...
+    np.testing.assert_allclose(fp["rate"], [3.8096, 0.9482])
+    np.testing.assert_allclose(fp.loc[0, "ICF"], 3094.25 / 3.8096)
+    np.testing.assert_allclose(fp.loc[1, "CEC"], 100 / 0.9482)
+    fp = F.compute(_ice(), _sinks(), shares={"forest": 0.5, "grassland": 0.5})
+    # D = (3.8096 + 0.9482) / 2 = 2.3789
+    np.testing.assert_allclose(fp["rate"], 2.3789)
+    np.testing.assert_allclose(fp.loc[0, "ICF"], 3094.25 / 2.3789)
+
+
+def test_basis_and_units_of_ice():
+    # 44 t CO2 = 12 t C; with basis C, ICF = 12 / D
+    ice = pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2011, 2011], "CO2_t": [44.0, 0.0]})
+    fp = F.compute(ice, _sinks(), basis="C")
+    np.testing.assert_allclose(fp.loc[0, "ICE"], 12.0)
+    np.testing.assert_allclose(fp.loc[0, "ICF"], 12.0 / 3.09425)
+    assert set(fp["basis"]) == {"C"}
+    # Mt and 10^4 t spellings are converted to t
+    ice_mt = pd.DataFrame({"province": ["北京", "河北"], "year": [2011, 2011], "CO2_Mt": [0.00309425, 0.0000309425]})
+    np.testing.assert_allclose(F.compute(ice_mt, _sinks())["ICF"], [1000.0, 10.0])
+    # C input with CO2 basis: 12 t C -> 44 t CO2
+    ice_c = pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2011, 2011], "C_t": [12.0, 0.0]})
+    np.testing.assert_allclose(F.compute(ice_c, _sinks(), basis="CO2").loc[0, "ICE"], 44.0)
+
+
+def test_per_capita_and_national():
+    fp = F.compute(_ice(), _sinks())
+    pop = pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2011, 2011],
+                        "population_10^4persons": [0.05, 0.01]})  # 500 and 100 persons
+    pc = F.per_capita(fp, pop)
+    np.testing.assert_allclose(pc["population"], [500.0, 100.0])
+    # Beijing ICF_pc = 1000 / 500 = 2 hm2/person; Hebei ICF_size_pc = 10 / 100 = 0.1
+    np.testing.assert_allclose(pc["ICF_pc"], [2.0, 0.1])
+    np.testing.assert_allclose(pc["CEC_pc"], [300 / 3.09425 / 500, 100 / 3.09425 / 100])
+    np.testing.assert_allclose(pc.loc[1, "ICF_size_pc"], 0.1)
+    nat = F.national(fp, pop)
+    row = nat.iloc[0]
+    # national ICF = 1010, CEC = 400 / 3.09425 = 129.272; ICD = 880.728 (offsets Hebei's surplus)
+    cec = 400 / 3.09425
+    np.testing.assert_allclose([row["ICF"], row["CEC"]], [1010.0, cec])
+    np.testing.assert_allclose(row["ICD"], 1010.0 - cec)
+    assert row["ICS"] == 0.0
+    np.testing.assert_allclose(row["ICF_depth"], 1010.0 / cec)
+    np.testing.assert_allclose(row["ICF_pc"], 1010.0 / 600)
+    assert row["n_regions"] == 2
+    # with compute(population=...) the same per-capita columns
+    pd.testing.assert_frame_equal(F.compute(_ice(), _sinks(), population=pop), pc)
+
+
+def test_growth_rates_and_projection():
+    s = pd.DataFrame({"year": [2000, 2005, 2011], "ICF": [100.0, 150.0, 200.0], "ICD": [0.0, 1.0, 2.0]})
+    g = F.growth_rates(s, [(2000, 2011), "2005-2011"])
+    r = g.set_index(["indicator", "start"])
+    # (200/100)^(1/11) - 1 = 2^(1/11) - 1 = 0.065041...
+    np.testing.assert_allclose(r.loc[("ICF", 2000), "rate"], 2 ** (1 / 11) - 1)
+    np.testing.assert_allclose(r.loc[("ICF", 2005), "rate"], (200 / 150) ** (1 / 6) - 1)
+    assert np.isnan(r.loc[("ICD", 2000), "rate"]) and "<= 0" in r.loc[("ICD", 2000), "note"]
+    p = F.project_cec(pd.DataFrame({"year": [2000, 2001, 2002], "CEC": [1.0, 3.0, 5.0]}), 2010)
+    # y = 2 t - 3999 exactly; at 2010: 21
+    np.testing.assert_allclose(p.loc[0, ["slope", "intercept", "r2", "projected"]].astype(float),
+                               [2.0, -3999.0, 1.0, 21.0])
+    # per region
+    fp = pd.DataFrame({"region_code": [1, 1, 2, 2], "region": ["a", "a", "b", "b"],
+                       "year": [2000, 2001, 2000, 2001], "CEC": [1.0, 2.0, 5.0, 5.0]})
+    p = F.project_cec(fp, 2003)
+    np.testing.assert_allclose(p["projected"], [4.0, 5.0])
+    assert np.isnan(p.loc[1, "r2"])
+
+
+def test_inputs_not_modified():
+    ice, s = _ice(), _sinks()
+    i0, s0 = ice.copy(), s.copy()
+    F.compute(ice, s)
+    pd.testing.assert_frame_equal(ice, i0)
+    pd.testing.assert_frame_equal(s, s0)
+
+
+def test_duplicate_region_year():
+    ice = pd.concat([_ice(), _ice().iloc[[0]].assign(region="北京")])
+    with pytest.raises(DuplicateRowError, match="region_code=110000, year=2011"):
+        F.compute(ice, _sinks())
+
+
+def test_coverage_mismatch_lists_region_years():
+    ice = pd.concat([_ice(), pd.DataFrame({"region": ["Beijing"], "year": [1997], "CO2_t": [1.0]})])
+    with pytest.raises(MissingDataError, match="only in the ICE table: Beijing 1997"):
+        F.compute(ice, _sinks())
+    with pytest.raises(MissingDataError, match="only in the sinks table: Hebei 2011"):
+        F.compute(_ice().iloc[[0]], _sinks())
+
+
+def test_zero_capacity_names_region_year():
+    s = _sinks().assign(CS_grassland=[0.0, 0.0], CS=[300.0, 0.0])
+    with pytest.raises(ZeroCapacityError, match="CEC = 0.*Hebei 2011"):
+        F.compute(_ice(), s)
+
+
+def test_negative_values():
+    with pytest.raises(NegativeValueError, match="CO2_t"):
+        F.compute(_ice().assign(CO2_t=[-1.0, 1.0]), _sinks())
+    with pytest.raises(NegativeValueError, match="'CS_forest'.*Beijing/2011"):
+        F.compute(_ice(), _sinks().assign(CS_forest=[-300.0, 0.0], CS=[300.0, 100.0]))
+
+
+def test_missing_population_names_years():
+    fp = F.compute(_ice(), _sinks())
+    pop = pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2012, 2012], "population": [1.0, 1.0]})
+    with pytest.raises(MissingDataError, match="population missing for year\\(s\\) 2011"):
+        F.per_capita(fp, pop)
+    with pytest.raises(MissingDataError, match="no rows for year\\(s\\) 1999"):
+        F.per_capita(fp, pop, years=[1999])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"basis": "CH4"}, UnitError, "gas basis"),
+        ({"shares": {"forest": 0.5, "grassland": 0.4}}, InputError, "sum to 1"),
+        ({"shares": {"shrub": 1.0}}, InputError, "no sink column"),
+        ({"shares": "global"}, InputError, "national"),
+    ],
+    ids=["basis", "shares-sum", "shares-class", "shares-name"],
+)
+def test_bad_options(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        F.compute(_ice(), _sinks(), **kwargs)
+
+
+def test_bad_tables():
+    with pytest.raises(InputError, match="CO2_t, CO2_Mt"):
+        F.compute(_ice().rename(columns={"CO2_t": "emissions"}), _sinks())
+    with pytest.raises(UnitError, match="not a mass unit"):
+        F.compute(_ice().rename(columns={"CO2_t": "CO2_m3"}), _sinks())
+    with pytest.raises(MissingDataError, match="no absorption rate"):
+        F.compute(_ice(), _sinks().assign(CS_shrub=0.0))
+    with pytest.raises(InputError, match="not the sum"):
+        F.compute(_ice(), _sinks().assign(CS=[1.0, 100.0]))
+    with pytest.raises(MissingDataError, match="2011"):
+        F.growth_rates(pd.DataFrame({"year": [2000, 2001], "ICF": [1.0, 2.0]}), [(2000, 2011)])
+    with pytest.raises(InputError, match="after the start"):
+        F.growth_rates(pd.DataFrame({"year": [2000, 2001], "ICF": [1.0, 2.0]}), [(2001, 2000)])
+    with pytest.raises(MissingDataError, match="two years"):
+        F.project_cec(pd.DataFrame({"year": [2000], "CEC": [1.0]}), 2030)
