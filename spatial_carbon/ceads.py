@@ -38,7 +38,10 @@ import numpy as np
 import pandas as pd
 
 from . import regions, units
-from .errors import DataQualityWarning, DuplicateRowError, InputError, MissingDataError, UnitError
+from .errors import (
+    DataQualityWarning, DuplicateRowError, InputError, MissingDataError, UnitError,
+    UnknownRegionError,
+)
 
 #: Combustion fuels of the CEADs inventories (canonical spelling), then the
 #: two non-fuel scope-1 columns.  The tidy frame's ``fuel`` column uses these.
@@ -417,7 +420,10 @@ def read_provinces(
 def _lookup(name: str, where: str) -> int:
     # CEADs sheet names are CamelCase without spaces ("InnerMongolia"); the
     # registry knows them through its ceads_sheet column.
-    return int(regions.to_codes([name], where=where).iloc[0])
+    try:
+        return regions.lookup(name)
+    except UnknownRegionError as exc:
+        raise UnknownRegionError(f"{where}: sheet name is not a province: {exc}") from None
 
 
 # ----------------------------------------------------------------------------
