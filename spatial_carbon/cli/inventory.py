@@ -1,0 +1,89 @@
+"""CLI steps ``emissions`` (fuel use x factors) and ``ceads`` (CEADs workbooks)."""
+
+from __future__ import annotations
+
+import click
+
+from .. import ceads as _ceads
+from .. import inventory as _inventory
+from .._io import write_csv
+from ._options import out_csv
+
+
+@click.command("emissions")
+@click.argument("fuel_table", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--factors", default="ipcc2006", show_default=True, metavar="ipcc2006|seed001|FILE",
+    help="Emission-factor preset or a factor CSV (see docs/inventory.md).",
+)
+@click.option("--by-fuel", is_flag=True, help="One row per region, year and fuel.")
+@click.option(
+    "--basis", type=click.Choice(["CO2", "C"]), default="CO2", show_default=True,
+    help="Gas basis of the result column (CO2_t or C_t).",
+)
+@out_csv
+def emissions_cmd(fuel_table, factors, by_fuel, basis, output):
+    """CO2 per region-year from a fuel-use table FUEL_TABLE.
+
+    FUEL_TABLE is a CSV with columns region, year, fuel, amount, unit
+    (e.g. 10^4 t, 10^8 m3). Output columns: region_code, region, year,
+    CO2_t (tonnes CO2), plus fuel with --by-fuel.
+    """
+    table = _inventory.read_fuel_use(fuel_table)
+    out = _inventory.emissions(
+        table, factors, by_fuel=by_fuel, basis=basis, where=click.format_filename(fuel_table)
+    )
+    write_csv(out, output)
+    click.echo(f"wrote {len(out)} rows to {output}", err=True)
+
+
+def _years(value: str | None) -> list[int] | None:
+    if not value:
+        return None
+    years: list[int] = []
+    for part in value.replace(" ", "").split(","):
+        if not part:
+            continue
+        try:
+            if "-" in part or ":" in part:
+                a, b = part.replace(":", "-").split("-", 1)
+                years.extend(range(int(a), int(b) + 1))
+            else:
+                years.append(int(part))
+        except ValueError:
+            raise click.BadParameter(
+                f"{part!r} is not a year or a range like 2000-2011", param_hint="--years"
+            ) from None
+    return years
+
+
+@click.command("ceads")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--group", type=click.Choice(["industry", "all", "sectors"]), default="industry",
+    show_default=True,
+    help="industry: ICE per region-year (CO2_t); all: every sector group (CO2_Mt); "
+         "sectors: the full tidy table (sector x fuel, CO2_Mt).",
+)
+@click.option("--years", default=None, metavar="YEARS",
+              help="Years to read, e.g. 2000-2011 or 2005,2010,2015 (default all).")
+@click.option("--no-process", is_flag=True,
+              help="Leave out industrial process emissions (energy-related CO2 only).")
+@click.option("--check", type=click.Choice(["raise", "warn", "off"]), default="raise",
+              show_default=True, help="What to do when a sheet does not add up to its totals.")
+@out_csv
+def ceads_cmd(sources, group, years, no_process, check, output):
+    """Read CEADs provincial inventories (a folder or xlsx files) into CSV."""
+    src = sources[0] if len(sources) == 1 else list(sources)
+    tidy = _ceads.read_provinces(src, years=_years(years), check=check)
+    if group == "industry":
+        out = _ceads.industrial_emissions(tidy, include_process=not no_process)
+    elif group == "all":
+        out = _ceads.group_totals(tidy, include_process=not no_process)
+    else:
+        out = tidy if not no_process else tidy[tidy["fuel"] != "Process"]
+    write_csv(out, output)
+    click.echo(f"wrote {len(out)} rows to {output}", err=True)
+
+
+COMMANDS = [emissions_cmd, ceads_cmd]
