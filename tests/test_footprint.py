@@ -203,3 +203,50 @@ def test_bad_tables():
         F.growth_rates(pd.DataFrame({"year": [2000, 2001], "ICF": [1.0, 2.0]}), [(2001, 2000)])
     with pytest.raises(MissingDataError, match="two years"):
         F.project_cec(pd.DataFrame({"year": [2000], "CEC": [1.0]}), 2030)
+
+
+def test_cli_sinks_footprint_end_to_end(tmp_path):
+    from click.testing import CliRunner
+
+    from spatial_carbon import _io
+    from spatial_carbon.cli import main
+
+    areas = pd.DataFrame({
+        "region": ["Beijing", "Beijing", "Hebei", "Hebei"], "year": [2011] * 4,
+        "sink_class": ["forest", "cropland", "grassland", "forest"],
+        "area_hm2": [100.0, 5.0, 200.0, 0.0],
+    })
+    _io.write_csv(areas, tmp_path / "areas.csv")
+    _io.write_csv(pd.DataFrame({"region": ["ALL", "ALL"], "class": ["forest", "grassland"],
+                                "factor": [1.0, 1.0]}), tmp_path / "factors.csv")
+    run = CliRunner().invoke
+    r = run(main, ["sinks", "--areas", str(tmp_path / "areas.csv"), "--factors",
+                   str(tmp_path / "factors.csv"), "-o", str(tmp_path / "sinks.csv")])
+    assert r.exit_code == 0, r.output
+    assert "cropland" in r.output
+    s = _io.read_csv(tmp_path / "sinks.csv")
+    # Beijing 3.8096 * 100 = 380.96; Hebei 0.9482 * 200 = 189.64
+    np.testing.assert_allclose(s["CS"], [380.96, 189.64])
+    _io.write_csv(pd.DataFrame({"region": ["北京", "河北"], "year": [2011, 2011], "CO2_Mt": [1.0, 0.5]}),
+                  tmp_path / "ice.csv")
+    _io.write_csv(pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2011, 2011],
+                                "population_10^4persons": [2000.0, 7000.0]}), tmp_path / "pop.csv")
+    r = run(main, ["footprint", "--ice", str(tmp_path / "ice.csv"), "--sinks", str(tmp_path / "sinks.csv"),
+                   "--population", str(tmp_path / "pop.csv"), "--shares", "forest=0.5,grassland=0.5",
+                   "--basis", "C", "-o", str(tmp_path / "fp.csv")])
+    assert r.exit_code == 0, r.output
+    fp = _io.read_csv(tmp_path / "fp.csv")
+    assert set(F.CORE_COLUMNS + F.PER_CAPITA_COLUMNS) <= set(fp.columns)
+    # Beijing: ICE = 1e6 t CO2 * 12/44 = 272727.27 t C; D = 2.3789 -> ICF = 114644.1 hm2
+    np.testing.assert_allclose(fp.loc[0, "ICF"], 1e6 * 12 / 44 / 2.3789)
+    np.testing.assert_allclose(fp.loc[0, "ICF_pc"], 1e6 * 12 / 44 / 2.3789 / 2e7)
+    assert set(fp["basis"]) == {"C"}
+    r = run(main, ["footprint", "--ice", str(tmp_path / "ice.csv"), "--sinks", str(tmp_path / "sinks.csv"),
+                   "--shares", "forest:1", "-o", str(tmp_path / "bad.csv")])
+    assert r.exit_code == 2 and "--shares" in r.output
+    # a typed error becomes a message, no output file
+    _io.write_csv(pd.DataFrame({"region": ["Beijing"], "year": [2011], "CO2_Mt": [1.0]}), tmp_path / "ice1.csv")
+    r = run(main, ["footprint", "--ice", str(tmp_path / "ice1.csv"), "--sinks", str(tmp_path / "sinks.csv"),
+                   "-o", str(tmp_path / "bad.csv")])
+    assert r.exit_code == 2 and "only in the sinks table: Hebei 2011" in r.output
+    assert not (tmp_path / "bad.csv").exists()
