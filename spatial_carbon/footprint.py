@@ -206,6 +206,8 @@ def compute(
     shares: str | Mapping[str, float] = "national",
     basis: str = "CO2",
     rates: pd.DataFrame | Mapping[str, float] | None = None,
+    nep_forest: float | None = None,
+    nep_grassland: float | None = None,
     population: pd.DataFrame | None = None,
     ice_column: str | None = None,
 ) -> pd.DataFrame:
@@ -236,6 +238,9 @@ def compute(
     rates : DataFrame or mapping, optional
         Absorption rates NEP_i (t hm^-2 a^-1) of the classes in ``sinks``;
         default Xie et al. (2008).  Use the same rates as for the sinks.
+    nep_forest, nep_grassland : float, optional
+        Shortcuts replacing the forest / grassland rate (as in
+        :func:`spatial_carbon.sinks.carbon_sink`).
     population : pandas.DataFrame, optional
         If given, per-capita columns are added with :func:`per_capita`
         (population must cover every year).
@@ -274,10 +279,18 @@ def compute(
     P_i = sum_r CS_{i,r} / sum_r CS_r for the year.
     """
     basis = units.check_basis(basis)
-    rt = _rates_table(rates)
+    rt = _rates_table(rates, {"forest": nep_forest, "grassland": nep_grassland})
     rate_map = dict(zip(rt["class"], rt["rate"]))
     e = _prepare_ice(ice, basis, ice_column, "ICE table")
     s, classes = _prepare_sinks(sinks, rate_map, "sinks table")
+    used = sinks.attrs.get("rates") if isinstance(sinks.attrs.get("rates"), dict) else {}
+    differ = [c for c in classes if c in used and not np.isclose(used[c], rate_map[c], rtol=1e-12)]
+    if differ:
+        raise InputError(
+            "the sinks were computed with other absorption rates than the footprint uses ("
+            + ", ".join(f"{c}: {used[c]} vs {rate_map[c]}" for c in differ)
+            + "); pass the same rates / nep_forest / nep_grassland to both"
+        )
     _check_coverage(e, s, "the ICE table", "the sinks table")
     df = e.merge(s.drop(columns="region"), on=["region_code", "year"], how="inner")
     df = df.sort_values(["year", "region_code"]).reset_index(drop=True)
@@ -415,8 +428,12 @@ def national(
         Output of :func:`compute` (optionally with ``population``).
     population : pandas.DataFrame, optional
         Regional population (as for :func:`per_capita`); the national
-        population is the sum over the regions of ``fp``.  If omitted and
-        ``fp`` has a ``population`` column, that is summed.
+        population is the sum over the regions of ``fp``; it must cover every
+        year kept.  If omitted and ``fp`` has a ``population`` column (e.g.
+        merged from :func:`per_capita` for the years with population), that
+        is summed: years where it is empty for every region get NaN
+        per-capita values, years where it is empty for some regions only are
+        an error.
     years : iterable of int, optional
         Years to keep (default: all years of ``fp``).
 
@@ -453,11 +470,16 @@ def national(
     if "basis" in df.columns:
         out["basis"] = g["basis"].first().to_numpy()
     if "population" in df.columns:
-        if df["population"].isna().any():
+        na = df["population"].isna().groupby(df["year"]).agg(["any", "all"])
+        partial = na.index[na["any"] & ~na["all"]]
+        if len(partial):
             raise MissingDataError(
-                f"population missing for year(s) {_years_text(df.loc[df['population'].isna(), 'year'])}"
+                f"population missing for some regions in year(s) {_years_text(partial)}; the "
+                "national per-capita values would be wrong"
             )
-        out["population"] = g["population"].sum().to_numpy()
+        # years without any population (not requested in per_capita) get NaN per-capita values
+        pop = g["population"].sum(min_count=1).to_numpy()
+        out["population"] = pop
         for c, src in zip(PER_CAPITA_COLUMNS, ("ICF", "CEC", "ICF_size")):
             out[c] = out[src] / out["population"]
     out.attrs = dict(fp.attrs)

@@ -25,7 +25,7 @@ from typing import Mapping
 import pandas as pd
 
 from . import _tables, regions, units
-from .errors import InputError, MissingFactorError, UnitError
+from .errors import InputError, MissingFactorError, NegativeValueError, UnitError
 
 #: Output columns in order (for the default forest/grassland rates).
 OUTPUT_COLUMNS = (
@@ -84,8 +84,11 @@ def default_equivalence_factors() -> pd.DataFrame:
     return _package_csv("equivalence_factors.csv").copy()
 
 
-def _rates_table(rates) -> pd.DataFrame:
-    """Normalise ``rates`` (None, mapping or frame) to class -> rate (t/hm2/a), basis."""
+def _rates_table(rates, overrides: Mapping[str, float | None] | None = None) -> pd.DataFrame:
+    """Normalise ``rates`` (None, mapping or frame) to class -> rate (t/hm2/a), basis.
+
+    ``overrides`` (class -> rate or None) replace or add single rates.
+    """
     if rates is None:
         df = default_rates()
     elif isinstance(rates, Mapping):
@@ -114,13 +117,24 @@ def _rates_table(rates) -> pd.DataFrame:
     if len(bases) != 1:
         raise UnitError(f"rates table mixes gas bases {sorted(bases)}; use one basis for all classes")
     _tables.check_unique(out, ["class"], where="rates table")
+    for cls, val in (overrides or {}).items():
+        if val is None:
+            continue
+        val = float(val)
+        if not val >= 0:
+            raise NegativeValueError(f"the {cls} absorption rate must be a non-negative number, got {val}")
+        if (out["class"] == cls).any():
+            out.loc[out["class"] == cls, "rate"] = val
+        else:
+            out = pd.concat([out, pd.DataFrame({"class": [cls], "rate": [val]})], ignore_index=True)
     out["basis"] = bases.pop()
     return out.reset_index(drop=True)
 
 
-def rates_mapping(rates=None) -> dict[str, float]:
+def rates_mapping(rates=None, *, nep_forest: float | None = None,
+                  nep_grassland: float | None = None) -> dict[str, float]:
     """Class -> absorption rate (t hm^-2 a^-1) for ``rates`` (default: Xie et al. 2008)."""
-    t = _rates_table(rates)
+    t = _rates_table(rates, {"forest": nep_forest, "grassland": nep_grassland})
     return dict(zip(t["class"], t["rate"]))
 
 
@@ -205,6 +219,8 @@ def carbon_sink(
     *,
     rates: pd.DataFrame | Mapping[str, float] | None = None,
     factors: pd.DataFrame | Mapping[str, float] | float | None = None,
+    nep_forest: float | None = None,
+    nep_grassland: float | None = None,
     where: str = "areas",
 ) -> pd.DataFrame:
     """Carbon sink (carbon absorption) per region-year from land-class areas.
@@ -230,6 +246,9 @@ def carbon_sink(
         mapping class -> factor, or one number for every class.  Default
         :func:`default_equivalence_factors` (GFN 2010 edition, national
         values).  A rated class without a factor is an error.
+    nep_forest, nep_grassland : float, optional
+        Shortcuts replacing the forest / grassland rate of ``rates``
+        (t hm^-2 a^-1, same basis).
     where : str
         Name of the input in error messages (e.g. the file name).
 
@@ -261,7 +280,7 @@ def carbon_sink(
     (2008); default E: Ewing et al. (2010) world equivalence factors, the same
     for every province.  Sources: ``spatial_carbon/data/sink_parameters.md``.
     """
-    rt = _rates_table(rates)
+    rt = _rates_table(rates, {"forest": nep_forest, "grassland": nep_grassland})
     basis = rt["basis"].iloc[0]
     classes = _ordered(rt["class"].tolist())
 

@@ -250,3 +250,37 @@ def test_cli_sinks_footprint_end_to_end(tmp_path):
                    "-o", str(tmp_path / "bad.csv")])
     assert r.exit_code == 2 and "only in the sinks table: Hebei 2011" in r.output
     assert not (tmp_path / "bad.csv").exists()
+
+
+def test_national_with_partial_population_years_and_nep_shortcuts():
+    ice = pd.concat([_ice(), _ice().assign(year=2012)])
+    s = pd.concat([_sinks(), _sinks().assign(year=2012)])
+    fp = F.compute(ice, s)
+    pop = pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2012, 2012], "population": [500.0, 100.0]})
+    pc = F.per_capita(fp, pop, years=[2012])
+    merged = fp.merge(pc[["region_code", "year", "population", *F.PER_CAPITA_COLUMNS]],
+                      on=["region_code", "year"], how="left")
+    nat = F.national(merged).set_index("year")
+    assert np.isnan(nat.loc[2011, "ICF_pc"])
+    np.testing.assert_allclose(nat.loc[2012, "ICF_pc"], 1010.0 / 600)
+    with pytest.raises(MissingDataError, match="population missing for year\\(s\\) 2011"):
+        F.national(fp, pop)
+    partial = merged.copy()
+    partial.loc[(partial["year"] == 2012) & (partial["region"] == "Hebei"), "population"] = np.nan
+    with pytest.raises(MissingDataError, match="some regions in year\\(s\\) 2012"):
+        F.national(partial)
+    # nep shortcuts: forest 4, grassland 1 with national shares 0.75 / 0.25 -> D = 3.25
+    fp2 = F.compute(_ice(), _sinks(), nep_forest=4.0, nep_grassland=1.0)
+    np.testing.assert_allclose(fp2["rate"], 3.25)
+
+
+def test_sinks_and_footprint_rates_must_agree():
+    from spatial_carbon import sinks
+
+    areas = pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2011, 2011],
+                          "class": ["forest", "grassland"], "area_hm2": [10.0, 10.0]})
+    s = sinks.carbon_sink(areas, nep_forest=4.0)
+    np.testing.assert_allclose(s["CS_forest"], [4.0 * 10 * 1.26, 0.0])
+    F.compute(_ice(), s, nep_forest=4.0)
+    with pytest.raises(InputError, match="other absorption rates.*forest: 4.0 vs 3.8096"):
+        F.compute(_ice(), s)
