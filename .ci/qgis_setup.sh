@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Prepare the QGIS plugin tests (tests/test_qgis_plugin.py) on Debian bookworm.
+#
+#  1. QGIS 3.22 from Debian (qgis, qgis-providers, python3-qgis) for
+#     /usr/bin/python3, unless already installed (needs root for apt-get);
+#  2. the worker venv: Debian's python3 -m venv (no system site-packages: the
+#     worker's pip wheels must not mix with Debian's numpy/GDAL bindings) with
+#     spatial_carbon installed editable from this checkout.
+#
+# Prints the line to export so the tests (and QGIS) find the worker:
+#     export SPATIAL_CARBON_PYTHON=<repo>/.venv-qgis/bin/python
+# tests/test_qgis_plugin.py also finds <repo>/.venv-qgis by itself.
+# Environment: SPATIAL_CARBON_QGIS_VENV overrides the venv folder.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${SPATIAL_CARBON_QGIS_VENV:-$REPO/.venv-qgis}"
+
+need_apt=0
+/usr/bin/python3 -c "import qgis.core, qgis.analysis" 2>/dev/null || need_apt=1
+[ -x /usr/bin/qgis_process.bin ] || need_apt=1
+/usr/bin/python3 -c "import ensurepip" 2>/dev/null || need_apt=1
+if [ "$need_apt" = 1 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "qgis_setup.sh: QGIS is missing and installing it needs root (apt-get)" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # qgis: qgis_process.bin and the core libraries; qgis-providers: OGR/GDAL,
+    # delimited-text providers; python3-qgis: PyQGIS and the Processing plugin.
+    apt-get install -y -qq --no-install-recommends \
+        qgis qgis-providers python3-qgis python3-venv python3-pip ca-certificates
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+    /usr/bin/python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q -e "$REPO[io]" giddy
+"$VENV/bin/python" -m spatial_carbon.qgis_worker check >/dev/null
+
+echo "QGIS: $(QT_QPA_PLATFORM=offscreen /usr/bin/python3 -c 'from qgis.core import Qgis; print(Qgis.QGIS_VERSION)' 2>/dev/null)" >&2
+echo "export SPATIAL_CARBON_PYTHON=$VENV/bin/python"

@@ -1,0 +1,150 @@
+"""Run spatial_carbon Processing tools inside a real QGIS (Debian's python3).
+
+Usage: /usr/bin/python3 tests/qgis/driver.py SPEC.json RESULTS.json
+
+SPEC is ``{"plugin_dir": ..., "cases": [{"id", "alg", "params", "load"}]}``.
+Each case runs through ``processing.run`` (or ``processing.runAndLoadResults``
+with ``"load": true``); RESULTS records outputs, the error message and type,
+the log, and the renderer of every GeoPackage output as QGIS loads it.
+Run by tests/test_qgis_plugin.py; it never imports spatial_carbon here.
+"""
+
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from qgis.core import (  # noqa: E402
+    QgsApplication,
+    QgsProcessingFeedback,
+    QgsProject,
+    QgsVectorLayer,
+)
+
+
+class Feedback(QgsProcessingFeedback):
+    def __init__(self):
+        super().__init__()
+        self.log = []
+        self.progress_values = []
+        self.progressChanged.connect(self.progress_values.append)
+
+    def pushInfo(self, info):  # noqa: N802
+        self.log.append(("info", info))
+
+    def pushWarning(self, info):  # noqa: N802
+        self.log.append(("warning", info))
+
+    def reportError(self, error, fatalError=False):  # noqa: N802
+        self.log.append(("error", error))
+
+    def pushDebugInfo(self, info):  # noqa: N802
+        self.log.append(("debug", info))
+
+    def pushConsoleInfo(self, info):  # noqa: N802
+        self.log.append(("console", info))
+
+
+def renderer_summary(path):
+    layer = QgsVectorLayer(path, "out", "ogr")
+    if not layer.isValid():
+        return {"valid": False}
+    r = layer.renderer()
+    out = {"valid": True, "type": r.type(), "features": layer.featureCount(),
+           "crs": layer.crs().authid(),
+           "fields": [f.name() for f in layer.fields()]}
+    if r.type() == "categorizedSymbol":
+        out["attribute"] = r.classAttribute()
+        out["categories"] = [[str(c.value()), c.symbol().color().name(), c.label()]
+                             for c in r.categories()]
+    elif r.type() == "graduatedSymbol":
+        out["attribute"] = r.classAttribute()
+        out["ranges"] = [[g.lowerValue(), g.upperValue(), g.symbol().color().name(), g.label()]
+                         for g in r.ranges()]
+    return out
+
+
+def main(spec_path, results_path):
+    with open(spec_path, encoding="utf-8") as f:
+        spec = json.load(f)
+    t0 = time.time()
+    app = QgsApplication([], False)
+    app.initQgis()
+    sys.path.insert(0, "/usr/share/qgis/python/plugins")
+    import processing  # noqa: F401
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    sys.path.insert(0, spec["plugin_dir"])
+    import spatial_carbon_qgis
+
+    plugin = spatial_carbon_qgis.classFactory(None)
+    plugin.initProcessing()
+    reg = QgsApplication.processingRegistry()
+    prov = reg.providerById("spatial_carbon")
+    res = {
+        "qgis_version": __import__("qgis.core", fromlist=["Qgis"]).Qgis.QGIS_VERSION,
+        "provider": None if prov is None else {
+            "id": prov.id(), "name": prov.name(),
+            "algorithms": sorted(a.id() for a in prov.algorithms()),
+            "help": {a.id(): {"short": a.shortHelpString(),
+                              "params": [[p.name(), p.description(), p.help(),
+                                          bool(p.flags() & p.FlagAdvanced)]
+                                         for p in a.parameterDefinitions()],
+                              "can_execute": list(a.canExecute())}
+                     for a in prov.algorithms()},
+        },
+        "cases": {},
+        "init_s": time.time() - t0,
+    }
+    for case in spec["cases"]:
+        fb = Feedback()
+        t = time.time()
+        rec = {"ok": False, "alg": case["alg"]}
+        try:
+            if case.get("load"):
+                out = processing.runAndLoadResults(case["alg"], case["params"], feedback=fb)
+            else:
+                out = processing.run(case["alg"], case["params"], feedback=fb)
+            rec["ok"] = True
+            rec["outputs"] = {k: (v if isinstance(v, (str, int, float, bool, type(None)))
+                                  else str(v)) for k, v in out.items()}
+        except BaseException as exc:  # noqa: BLE001 - recorded for the test
+            rec["error_type"] = type(exc).__name__
+            rec["error"] = str(exc)
+        rec["log"] = fb.log
+        rec["max_progress"] = max(fb.progress_values) if fb.progress_values else None
+        rec["seconds"] = time.time() - t
+        rec["layers"] = {}
+        for k, v in (rec.get("outputs") or {}).items():
+            if isinstance(v, str) and v.lower().endswith(".gpkg") and os.path.isfile(v):
+                rec["layers"][k] = renderer_summary(v)
+        if case.get("load"):
+            rec["project_layers"] = {}
+            for lyr in QgsProject.instance().mapLayers().values():
+                r = lyr.renderer() if hasattr(lyr, "renderer") else None
+                rec["project_layers"][lyr.name()] = {
+                    "source": lyr.source(), "renderer": r.type() if r else None}
+            QgsProject.instance().removeAllMapLayers()
+        res["cases"][case["id"]] = rec
+    # Proof that no pip wheel (with its own GDAL) was loaded into this process.
+    maps = ""
+    if os.path.exists("/proc/self/maps"):
+        with open("/proc/self/maps") as f:
+            maps = f.read()
+    res["gdal_libs"] = sorted({line.split()[-1] for line in maps.splitlines()
+                               if "libgdal" in line})
+    res["modules"] = sorted(m for m in ("spatial_carbon", "rasterio", "pyogrio", "geopandas",
+                                        "pandas", "shapely", "esda", "libpysal")
+                            if m in sys.modules)
+    plugin.unload()
+    res["unloaded"] = reg.providerById("spatial_carbon") is None
+    with open(results_path, "w", encoding="utf-8") as f:
+        json.dump(res, f, ensure_ascii=False, indent=1)
+    app.exitQgis()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
