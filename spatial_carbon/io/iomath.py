@@ -1,0 +1,490 @@
+"""Input–output mathematics: pure ``calc_*`` functions with textbook names.
+
+Notation follows Miller & Blair (2009), *Input–Output Analysis: Foundations
+and Extensions*, 2nd ed., Cambridge University Press, ch. 2 and 10, and
+pymrio's ``tools/iomath.py``:
+
+========  ==========================================================
+``Z``     intermediate flows (n x n), row = supplying sector
+``Y``     final demand (n x k) or a vector ``y`` (n)
+``x``     total output (n)
+``A``     technical coefficients, ``A = Z x̂^-1``
+``L``     Leontief inverse, ``L = (I - A)^-1``
+``F``     direct stressor (emissions), (q x n) or a vector (n)
+``S``     direct intensities, ``S = F x̂^-1`` (e.g. t CO2 per 10^4 yuan)
+``M``     total (direct + indirect) multipliers, ``M = S L``
+========  ==========================================================
+
+Every function accepts NumPy arrays or pandas objects; pandas in gives pandas
+out with the labels of the input.  Large systems are never inverted: products
+with ``L`` are computed by an LU solve of ``(I - A)`` (``scipy.linalg``) or,
+for a ``scipy.sparse`` ``A``, a sparse LU (SuperLU).  :func:`calc_L` itself
+exists for small systems and for tests.
+
+pymrio's ``iomath`` is not used for the products with ``L`` because it forms
+``L`` explicitly (``np.linalg.inv``), which is O(n^3) in time and n^2 in
+memory per call and silently returns garbage for a singular ``I - A``; here a
+singular or ill-conditioned ``I - A`` raises :class:`~spatial_carbon.errors.ModelError`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Union
+
+import numpy as np
+import pandas as pd
+import scipy.linalg as sla
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from spatial_carbon.errors import (
+    DataQualityWarning,
+    InputError,
+    ModelError,
+    NegativeValueError,
+)
+
+ArrayLike = Union[np.ndarray, pd.DataFrame, pd.Series]
+
+#: Relative tolerance of the balance checks (row sums vs. total output).
+BALANCE_RTOL = 1e-6
+
+
+# --------------------------------------------------------------------------- helpers
+def _values(a) -> np.ndarray:
+    if isinstance(a, (pd.DataFrame, pd.Series)):
+        return a.to_numpy(dtype=float)
+    if sp.issparse(a):
+        return a
+    return np.asarray(a, dtype=float)
+
+
+def _vec(x, name: str = "x") -> np.ndarray:
+    v = _values(x)
+    if sp.issparse(v):
+        v = v.toarray()
+    v = np.asarray(v, dtype=float)
+    if v.ndim == 2 and 1 in v.shape:
+        v = v.ravel()
+    if v.ndim != 1:
+        raise InputError(f"{name} must be a vector, got shape {v.shape}")
+    return v
+
+
+def _check_square(A, name: str = "A") -> None:
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise InputError(f"{name} must be square, got shape {A.shape}")
+
+
+def check_labels(a, b, what: str = "sectors") -> None:
+    """Raise :class:`InputError` if two label sequences differ (order matters).
+
+    Used wherever two tables must share one sector (or region) list.
+    """
+    la, lb = list(a), list(b)
+    if la == lb:
+        return
+    missing = [s for s in la if s not in set(lb)]
+    extra = [s for s in lb if s not in set(la)]
+    detail = []
+    if missing:
+        detail.append(f"missing {missing[:10]}")
+    if extra:
+        detail.append(f"unexpected {extra[:10]}")
+    if not detail:
+        detail.append("same labels in a different order")
+    raise InputError(
+        f"mismatched {what}: " + "; ".join(detail)
+        + f". Both tables must use the same {what} in the same order "
+        "(aggregate them with spatial_carbon.io.aggregate_sectors first)"
+    )
+
+
+def _check_finite(a, name: str) -> None:
+    v = a.data if sp.issparse(a) else a
+    if not np.all(np.isfinite(v)):
+        raise InputError(f"{name} contains NaN or infinite values; fill or drop them first")
+
+
+# --------------------------------------------------------------------------- basics
+def calc_x(Z: ArrayLike, Y: ArrayLike) -> ArrayLike:
+    """Total output from flows and final demand.
+
+    Parameters
+    ----------
+    Z : (n, n) array or DataFrame
+        Intermediate flows (monetary, e.g. 10^4 yuan).
+    Y : (n,) or (n, k) array, Series or DataFrame
+        Final demand (same unit), one or more columns.
+
+    Returns
+    -------
+    numpy.ndarray or pandas.Series
+        ``x`` (n), same unit as ``Z``.
+
+    Notes
+    -----
+    ``x = Z 1 + Y 1`` (Miller & Blair 2009, eq. 2.1).
+    """
+    z = _values(Z)
+    y = _values(Y)
+    y = y.reshape(len(y), -1) if y.ndim == 1 else y
+    if z.shape[0] != y.shape[0]:
+        raise InputError(f"Z has {z.shape[0]} rows but Y has {y.shape[0]}")
+    x = np.asarray(z.sum(axis=1)).ravel() + y.sum(axis=1)
+    if isinstance(Z, pd.DataFrame):
+        return pd.Series(x, index=Z.index, name="x")
+    return x
+
+
+def calc_A(Z: ArrayLike, x: ArrayLike) -> ArrayLike:
+    """Technical coefficients ``A = Z x̂^-1``.
+
+    Parameters
+    ----------
+    Z : (n, n) array or DataFrame
+        Intermediate flows.
+    x : (n,) array or Series
+        Total output of each (column) sector, same unit as ``Z``.
+
+    Returns
+    -------
+    numpy.ndarray or pandas.DataFrame
+        ``A`` (dimensionless: yuan of input per yuan of output).
+
+    Raises
+    ------
+    NegativeValueError
+        If any output is negative.
+
+    Notes
+    -----
+    ``a_ij = z_ij / x_j`` (Miller & Blair 2009, eq. 2.4).  Where ``x_j = 0``
+    the column of ``A`` is set to 0 **and a** :class:`DataQualityWarning` **is
+    issued** (pymrio does the same silently); a sector without output cannot
+    buy inputs, but a zero output next to non-zero inputs is a data error.
+    """
+    z = _values(Z)
+    xv = _vec(x)
+    _check_square(z, "Z")
+    if len(xv) != z.shape[1]:
+        raise InputError(f"Z has {z.shape[1]} columns but x has {len(xv)} entries")
+    if (xv < 0).any():
+        bad = np.flatnonzero(xv < 0)
+        labels = list(Z.columns[bad]) if isinstance(Z, pd.DataFrame) else bad.tolist()
+        raise NegativeValueError(f"negative total output in sector(s) {labels[:10]}; check the table")
+    inv = np.zeros_like(xv)
+    nz = xv != 0
+    inv[nz] = 1.0 / xv[nz]
+    if (~nz).any():
+        cols = np.flatnonzero(~nz)
+        if np.abs(np.asarray(z)[:, cols]).sum() > 0:
+            warnings.warn(
+                f"{(~nz).sum()} sector(s) have zero output but non-zero inputs; "
+                "their coefficients are set to 0", DataQualityWarning, stacklevel=2,
+            )
+    A = z * inv[None, :]
+    if isinstance(Z, pd.DataFrame):
+        return pd.DataFrame(A, index=Z.index, columns=Z.columns)
+    return A
+
+
+def calc_Z(A: ArrayLike, x: ArrayLike) -> ArrayLike:
+    """Flows from coefficients: ``Z = A x̂`` (Miller & Blair 2009, eq. 2.5)."""
+    a = _values(A)
+    z = a * _vec(x)[None, :]
+    if isinstance(A, pd.DataFrame):
+        return pd.DataFrame(z, index=A.index, columns=A.columns)
+    return z
+
+
+def calc_S(F: ArrayLike, x: ArrayLike) -> ArrayLike:
+    """Direct intensities ``S = F x̂^-1`` (stressor per unit output).
+
+    Parameters
+    ----------
+    F : (n,) or (q, n)
+        Direct emissions of each sector (e.g. t CO2).
+    x : (n,)
+        Total output (e.g. 10^4 yuan).
+
+    Returns
+    -------
+    Same type as ``F``; unit = unit(F) / unit(x), e.g. t CO2 per 10^4 yuan.
+
+    Notes
+    -----
+    ``s_j = f_j / x_j`` (Miller & Blair 2009, eq. 10.5).  Zero output gives a
+    zero intensity only if the sector also has zero emissions; emissions from
+    a sector without output raise :class:`InputError`.
+    """
+    xv = _vec(x)
+    f = _values(F)
+    one_d = f.ndim == 1
+    f2 = f.reshape(1, -1) if one_d else f
+    if f2.shape[1] != len(xv):
+        raise InputError(f"F has {f2.shape[1]} sectors but x has {len(xv)}")
+    if (xv < 0).any():
+        raise NegativeValueError("negative total output; check the table")
+    zero = xv == 0
+    if (np.abs(f2[:, zero]) > 0).any():
+        raise InputError(
+            f"{int(zero.sum())} sector(s) have emissions but zero output; "
+            "intensities are undefined there"
+        )
+    inv = np.zeros_like(xv)
+    inv[~zero] = 1.0 / xv[~zero]
+    s = f2 * inv[None, :]
+    s = s.ravel() if one_d else s
+    if isinstance(F, pd.Series):
+        return pd.Series(s, index=F.index, name=F.name)
+    if isinstance(F, pd.DataFrame):
+        return pd.DataFrame(s, index=F.index, columns=F.columns)
+    return s
+
+
+def calc_L(A: ArrayLike) -> ArrayLike:
+    """Leontief inverse ``L = (I - A)^-1`` (small systems only).
+
+    Notes
+    -----
+    Miller & Blair (2009), eq. 2.11.  Computed as the solution of
+    ``(I - A) L = I``; for large systems do not form ``L`` — use
+    :func:`calc_x_from_A` / :func:`calc_M`, which solve against the right-hand
+    sides needed.
+
+    Raises
+    ------
+    ModelError
+        If ``I - A`` is singular or numerically singular.
+    """
+    a = _values(A)
+    if sp.issparse(a):
+        a = a.toarray()
+    _check_square(a)
+    L = _solve(a, np.eye(a.shape[0]))
+    if isinstance(A, pd.DataFrame):
+        return pd.DataFrame(L, index=A.index, columns=A.columns)
+    return L
+
+
+class _Factor:
+    """LU factorisation of ``I - A`` (dense LAPACK or sparse SuperLU)."""
+
+    def __init__(self, A):
+        a = _values(A)
+        _check_square(a)
+        _check_finite(a, "A")
+        self.n = a.shape[0]
+        self.sparse = sp.issparse(a)
+        if self.sparse:
+            m = (sp.identity(self.n, format="csc") - sp.csc_matrix(a)).tocsc()
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", spla.MatrixRankWarning)
+                    self.lu = spla.splu(m)
+            except (RuntimeError, spla.MatrixRankWarning) as exc:
+                raise ModelError(_SINGULAR + f" (SuperLU: {exc})") from exc
+            d = self.lu.U.diagonal()
+            if np.any(d == 0) or not np.all(np.isfinite(d)):
+                raise ModelError(_SINGULAR)
+        else:
+            m = np.eye(self.n) - a
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", sla.LinAlgWarning)
+                try:
+                    self.lu = sla.lu_factor(m, check_finite=False)
+                except (sla.LinAlgError, sla.LinAlgWarning, ValueError) as exc:
+                    raise ModelError(_SINGULAR) from exc
+            u = np.abs(np.diag(self.lu[0]))
+            anorm = np.abs(m).sum(axis=0).max()
+            rcond = sla.lapack.dgecon(self.lu[0], anorm)[0] if self.n else 1.0
+            if not np.all(u > 0) or rcond < np.finfo(float).eps * 10:
+                raise ModelError(_SINGULAR + f" (reciprocal condition number {rcond:.2e})")
+
+    def solve(self, b: np.ndarray, trans: bool = False) -> np.ndarray:
+        b = np.asarray(b, dtype=float)
+        if self.sparse:
+            out = self.lu.solve(np.ascontiguousarray(b), trans="T" if trans else "N")
+        else:
+            out = sla.lu_solve(self.lu, b, trans=1 if trans else 0, check_finite=False)
+        if not np.all(np.isfinite(out)):
+            raise ModelError(_SINGULAR)
+        return out
+
+
+_SINGULAR = (
+    "I - A is singular: the Leontief model has no unique solution. "
+    "Check for a sector whose inputs equal or exceed its output (column sum "
+    "of A >= 1) or a row/column of zeros with a zero output"
+)
+
+
+def _solve(a: np.ndarray, b: np.ndarray, trans: bool = False) -> np.ndarray:
+    return _Factor(a).solve(b, trans=trans)
+
+
+def leontief_factor(A: ArrayLike) -> _Factor:
+    """Factorise ``I - A`` once, to reuse in several solves.
+
+    Returns an object with ``solve(b, trans=False)``: ``(I - A)^-1 b`` or,
+    with ``trans=True``, ``(I - A)^-T b``.
+    """
+    return _Factor(A)
+
+
+def calc_x_from_A(A: ArrayLike, y: ArrayLike, *, factor: _Factor | None = None) -> ArrayLike:
+    """Output required by final demand: ``x = (I - A)^-1 y``, by LU solve.
+
+    Parameters
+    ----------
+    A : (n, n) array, DataFrame or scipy.sparse matrix
+        Technical coefficients.
+    y : (n,) or (n, k)
+        Final demand (one or several columns), monetary.
+    factor : optional
+        A :func:`leontief_factor` of ``A`` to reuse.
+
+    Returns
+    -------
+    Same shape as ``y``; same unit.
+
+    Notes
+    -----
+    Miller & Blair (2009), eq. 2.12, ``x = L f``, solved without forming
+    ``L``.
+    """
+    f = factor or _Factor(A)
+    yv = _values(y)
+    if yv.shape[0] != f.n:
+        raise InputError(f"A is {f.n} x {f.n} but y has {yv.shape[0]} rows")
+    x = f.solve(yv)
+    if isinstance(y, pd.DataFrame):
+        return pd.DataFrame(x, index=y.index, columns=y.columns)
+    if isinstance(y, pd.Series):
+        return pd.Series(x, index=y.index, name=y.name)
+    return x
+
+
+def calc_x_from_L(L: ArrayLike, y: ArrayLike) -> ArrayLike:
+    """``x = L y`` for an already computed Leontief inverse (eq. 2.12)."""
+    x = _values(L) @ _values(y)
+    if isinstance(y, pd.Series) and isinstance(L, pd.DataFrame):
+        return pd.Series(x, index=L.index, name=y.name)
+    if isinstance(y, pd.DataFrame) and isinstance(L, pd.DataFrame):
+        return pd.DataFrame(x, index=L.index, columns=y.columns)
+    return x
+
+
+def calc_M(S: ArrayLike, A: ArrayLike, *, factor: _Factor | None = None) -> ArrayLike:
+    """Total (direct + indirect) multipliers ``M = S (I - A)^-1``.
+
+    Parameters
+    ----------
+    S : (n,) or (q, n)
+        Direct intensities (e.g. t CO2 per 10^4 yuan).
+    A : (n, n)
+        Technical coefficients (dense, DataFrame or scipy.sparse).
+
+    Returns
+    -------
+    Same type and shape as ``S``; unit of ``S`` (emissions per unit of
+    final demand).
+
+    Notes
+    -----
+    Miller & Blair (2009), eq. 10.7 (total impact coefficients).  Computed as
+    ``M^T = (I - A)^-T S^T``, i.e. one solve per stressor, never forming
+    ``L`` — the only feasible way for EXIOBASE-sized systems.
+    """
+    f = factor or _Factor(A)
+    s = _values(S)
+    one_d = s.ndim == 1
+    s2 = s.reshape(1, -1) if one_d else s
+    if s2.shape[1] != f.n:
+        raise InputError(f"S has {s2.shape[1]} sectors but A is {f.n} x {f.n}")
+    m = f.solve(s2.T, trans=True).T
+    m = m.ravel() if one_d else m
+    if isinstance(S, pd.Series):
+        return pd.Series(m, index=S.index, name=S.name)
+    if isinstance(S, pd.DataFrame):
+        return pd.DataFrame(m, index=S.index, columns=S.columns)
+    return m
+
+
+def calc_M_from_L(S: ArrayLike, L: ArrayLike) -> ArrayLike:
+    """``M = S L`` with an explicit Leontief inverse (Miller & Blair eq. 10.7)."""
+    m = _values(S) @ _values(L)
+    if isinstance(S, pd.Series):
+        return pd.Series(m, index=S.index, name=S.name)
+    if isinstance(S, pd.DataFrame):
+        return pd.DataFrame(m, index=S.index, columns=S.columns)
+    return m
+
+
+def calc_embodied(M: ArrayLike, y: ArrayLike) -> ArrayLike:
+    """Emissions embodied in a demand vector, by product: ``c = M ŷ``.
+
+    Parameters
+    ----------
+    M : (n,)
+        Total multipliers (emissions per unit of final demand).
+    y : (n,) or (n, k)
+        A demand vector (exports, imports, outflows, ...) or several.
+
+    Returns
+    -------
+    ``m_i y_i`` per product (n) or (n, k); unit = unit(M) x unit(y), e.g. t CO2.
+    Its sum is the total embodied emissions ``M y``.
+
+    Notes
+    -----
+    Miller & Blair (2009), sect. 10.3; the product split is the one used for
+    ECC/PECC (seed 002).
+    """
+    m = _vec(M, "M")
+    yv = _values(y)
+    if yv.shape[0] != len(m):
+        raise InputError(f"M has {len(m)} sectors but y has {yv.shape[0]}")
+    c = yv * (m if yv.ndim == 1 else m[:, None])
+    if isinstance(y, pd.Series):
+        return pd.Series(c, index=y.index, name=y.name)
+    if isinstance(y, pd.DataFrame):
+        return pd.DataFrame(c, index=y.index, columns=y.columns)
+    return c
+
+
+def calc_output_multipliers(A: ArrayLike) -> ArrayLike:
+    """Simple output multipliers ``m(o)_j = Σ_i l_ij`` (Miller & Blair eq. 6.1)."""
+    f = _Factor(A)
+    m = f.solve(np.ones(f.n), trans=True)
+    if isinstance(A, pd.DataFrame):
+        return pd.Series(m, index=A.columns, name="output_multiplier")
+    return m
+
+
+def check_balance(
+    Z: ArrayLike, Y: ArrayLike, x: ArrayLike, *, where: str = "table",
+    rtol: float = BALANCE_RTOL,
+) -> None:
+    """Raise :class:`InputError` unless ``Z 1 + Y 1 = x`` within ``rtol``.
+
+    ``Y`` holds every column of the use side with its sign (imports and
+    inflows entered negative).
+    """
+    xv = _vec(x)
+    rows = _vec(calc_x(Z, Y) if not isinstance(Z, pd.DataFrame) else calc_x(Z, Y).to_numpy())
+    scale = np.maximum(np.abs(xv), 1.0)
+    gap = np.abs(rows - xv) / scale
+    bad = np.flatnonzero(gap > rtol)
+    if bad.size:
+        labels = list(Z.index[bad]) if isinstance(Z, pd.DataFrame) else bad.tolist()
+        worst = int(bad[np.argmax(gap[bad])])
+        raise InputError(
+            f"{where} is unbalanced: row sums (intermediate use + final use + exports + "
+            f"outflows - imports - inflows) differ from total output in {bad.size} sector(s) "
+            f"{labels[:8]}; largest gap {rows[worst] - xv[worst]:+.6g} in "
+            f"{labels[list(bad).index(worst)]!r}. Put statistical discrepancies ('other', "
+            "'errors') into a final-use column"
+        )

@@ -1,0 +1,169 @@
+"""File readers of the IO subpackage (the only functions here that open paths).
+
+* :func:`read_pymrio` — a folder written by pymrio's ``IOSystem.save_all``
+  (also EXIOBASE/WIOD/OECD/Eora folders parsed and saved by pymrio);
+* :func:`read_mrio_table` — a CEADs-style Chinese MRIO table (xlsx or CSV);
+* :func:`read_provincial_tables` — the stacked provincial-table CSV of
+  ``io-transfer``;
+* :func:`read_long_table` — region/sector/year tables (LMDI, share shift, S).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spatial_carbon._io import read_csv
+from spatial_carbon.errors import InputError
+from spatial_carbon.io.mrio import MRIO, mrio_from_frames, mrio_from_pymrio
+from spatial_carbon.io.provincial import ProvincialTable, tables_from_frame
+
+
+def read_pymrio(path: str | os.PathLike, extension: str, stressor) -> MRIO:
+    """Read one stressor of an MRIO saved by pymrio (``save_all`` folder or zip).
+
+    Raises
+    ------
+    InputError
+        If pymrio is not installed, the folder is not a pymrio save, or the
+        extension/stressor is absent.
+    """
+    try:
+        import pymrio
+    except ImportError as exc:  # pragma: no cover - optional dependency
+        raise InputError("reading MRIO folders needs pymrio: pip install 'spatial_carbon[io]'") from exc
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"MRIO folder not found: {p}")
+    if p.is_dir() and not (p / "file_parameters.json").is_file():
+        raise InputError(
+            f"{p} is not a pymrio folder (no file_parameters.json); write it with IOSystem.save_all()"
+        )
+    try:
+        io = pymrio.load_all(p)
+    except Exception as exc:  # pymrio raises bare exceptions on malformed folders
+        raise InputError(f"pymrio could not read {p}: {exc}") from exc
+    return mrio_from_pymrio(io, extension, stressor)
+
+
+_OUTPUT_NAMES = {"total output", "totaloutput", "output", "总产出", "总产出合计", "to", "x"}
+_EXPORT_NAMES = {"export", "exports", "出口"}
+_IMPORT_NAMES = {"import", "imports", "进口"}
+_OTHER_NAMES = {"other", "others", "error", "errors", "discrepancy", "其他", "误差"}
+
+
+def read_mrio_table(
+    path: str | os.PathLike, emissions: pd.Series, *, sheet: str | int = 0, unit: str = "",
+    rest_of_world: str = "RoW",
+) -> MRIO:
+    """Read a CEADs-style Chinese MRIO table (31 provinces x 42 sectors, or any size).
+
+    Expected layout (the shape of the CEADs China MRIO workbooks; our reading
+    is a documented assumption, see ``docs/io.md``):
+
+    * two header rows: column region (province, or blank) and column item
+      (sector name, final-demand category, ``Export``, ``Import``,
+      ``Other``, ``Total output``);
+    * two label columns: row region and row sector; the intermediate-use rows
+      are those whose (region, sector) also labels a column; rows below them
+      (value added, total input) are ignored;
+    * final-demand columns of a province carry the province in the first
+      header row and any category name in the second.
+
+    Exports minus imports (plus ``Other``, if present) become the
+    pseudo-consumer ``rest_of_world``, so Σ production = Σ consumption holds.
+
+    Parameters
+    ----------
+    emissions : Series
+        Direct emissions indexed by (region, sector) in the table's labels.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"MRIO table not found: {p}")
+    if p.suffix.lower() in (".xlsx", ".xls"):
+        raw = pd.read_excel(p, sheet_name=sheet, header=[0, 1], index_col=[0, 1])
+    else:
+        raw = read_csv(p, header=[0, 1], index_col=[0, 1])
+    return mrio_from_wide(raw, emissions, unit=unit, rest_of_world=rest_of_world, where=str(p))
+
+
+def mrio_from_wide(
+    raw: pd.DataFrame, emissions: pd.Series, *, unit: str = "", rest_of_world: str = "RoW",
+    where: str = "MRIO table",
+) -> MRIO:
+    """Split a wide CEADs-style MRIO frame (see :func:`read_mrio_table`) into an :class:`MRIO`."""
+    def norm(s):
+        return "" if (s is None or (isinstance(s, float) and np.isnan(s)) or str(s).startswith("Unnamed")) \
+            else str(s).strip()
+
+    cols = [(norm(a), norm(b)) for a, b in raw.columns]
+    rows = [(norm(a), norm(b)) for a, b in raw.index]
+    raw = raw.copy()
+    raw.columns = pd.MultiIndex.from_tuples(cols)
+    raw.index = pd.MultiIndex.from_tuples(rows)
+    colset = set(cols)
+    core = [r for r in rows if r in colset and r[0] and r[1]]
+    if not core:
+        raise InputError(f"{where}: no row labels match column labels; expected (region, sector) on both axes")
+    kind = {}
+    for c in cols:
+        item = c[1].lower()
+        if c in set(core):
+            kind[c] = "Z"
+        elif item in _OUTPUT_NAMES:
+            kind[c] = "x"
+        elif item in _EXPORT_NAMES:
+            kind[c] = "ex"
+        elif item in _IMPORT_NAMES:
+            kind[c] = "im"
+        elif item in _OTHER_NAMES:
+            kind[c] = "other"
+        elif c[0] in {r for r, _ in core}:
+            kind[c] = "Y"
+        else:
+            kind[c] = "skip"
+    body = raw.loc[core].apply(pd.to_numeric, errors="coerce").fillna(0.0)
+    Z = body[[c for c in cols if kind[c] == "Z"]]
+    Z = Z[core]
+    idx = pd.MultiIndex.from_tuples(core, names=["region", "sector"])
+    Z.index = idx
+    Z.columns = idx
+    ycols = [c for c in cols if kind[c] == "Y"]
+    Y = body[ycols].T.groupby(level=0, sort=False).sum().T if ycols else pd.DataFrame(index=body.index)
+    Y.index = idx
+    row_ = pd.Series(0.0, index=idx)
+    for k, sign in (("ex", 1.0), ("im", -1.0), ("other", 1.0)):
+        cs = [c for c in cols if kind[c] == k]
+        if cs:
+            v = body[cs].sum(axis=1).to_numpy()
+            # imports are printed negative in some tables, positive in others
+            if k == "im" and (v <= 0).all():
+                sign = 1.0
+            row_ += sign * v
+    if (row_ != 0).any():
+        Y[rest_of_world] = row_.to_numpy()
+    xcols = [c for c in cols if kind[c] == "x"]
+    x = pd.Series(body[xcols[0]].to_numpy(), index=idx) if xcols else None
+    em = emissions.copy()
+    em.index = pd.MultiIndex.from_tuples([(str(a), str(b)) for a, b in em.index], names=["region", "sector"])
+    return mrio_from_frames(Z, Y, em, x=x, unit=unit)
+
+
+def read_provincial_tables(path: str | os.PathLike, *, unit: str = "10^4 yuan") -> dict[str, ProvincialTable]:
+    """Read the stacked provincial-table CSV (see :func:`~spatial_carbon.io.provincial.tables_from_frame`)."""
+    df = read_csv(path)
+    df["sector"] = df["sector"].astype(str)
+    return tables_from_frame(df, unit=unit)
+
+
+def read_long_table(path: str | os.PathLike, required: list[str]) -> pd.DataFrame:
+    """Read a long CSV and check its columns (``region, sector, year, ...``)."""
+    df = read_csv(path)
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {missing}; expected {', '.join(required)}")
+    return df
