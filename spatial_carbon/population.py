@@ -214,13 +214,21 @@ def require_years(
     have = set(zip(pop["region_code"].astype("int64"), pop["year"].astype("int64")))
     missing = [(c, int(y)) for y in sorted(set(years)) for c in codes if (c, int(y)) not in have]
     if missing:
-        names = regions.names([c for c, _ in missing]).tolist()
-        shown = ", ".join(f"{n} {y}" for n, (_, y) in zip(names[:8], missing[:8]))
-        more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+        miss = set(missing)
+        whole = [int(y) for y in sorted(set(years))
+                 if len(codes) > 1 and all((c, int(y)) in miss for c in codes)]
+        partial = [(c, y) for c, y in missing if y not in whole]
+        parts = []
+        if whole:
+            parts.append(f"year(s) {', '.join(map(str, whole))} (all {len(codes)} regions)")
+        if partial:
+            names = regions.names([c for c, _ in partial[:8]]).tolist()
+            parts.append(", ".join(f"{n} {y}" for n, (_, y) in zip(names, partial))
+                         + (f" and {len(partial) - 8} more" if len(partial) > 8 else ""))
         avail = sorted(set(pop["year"].astype(int)))
         rng = f"{avail[0]}-{avail[-1]}" if avail else "none"
         raise MissingDataError(
-            f"{where}: population missing for {shown}{more}; available years: {rng}. "
+            f"{where}: population missing for {'; '.join(parts)}; available years: {rng}. "
             "Supply a population table covering these years"
         )
 
