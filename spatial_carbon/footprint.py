@@ -642,11 +642,14 @@ def project_cec(
             )
         t = g[year_col].to_numpy(dtype="float64")
         y = g[column].to_numpy(dtype="float64")
-        tm, ym = t.mean(), y.mean()
-        b = float(((t - tm) * (y - ym)).sum() / ((t - tm) ** 2).sum())
-        a = float(ym - b * tm)
-        sst = float(((y - ym) ** 2).sum())
-        r2 = 1.0 - float(((y - (a + b * t)) ** 2).sum()) / sst if sst > 0 else np.nan
+        if np.all(y == y[0]):  # constant series: exact zero slope (no rounding noise)
+            b, a, r2 = 0.0, float(y[0]), np.nan
+        else:
+            tm, ym = t.mean(), y.mean()
+            b = float(((t - tm) * (y - ym)).sum() / ((t - tm) ** 2).sum())
+            a = float(ym - b * tm)
+            sst = float(((y - ym) ** 2).sum())
+            r2 = 1.0 - float(((y - (a + b * t)) ** 2).sum()) / sst
         rows.append((*(key if isinstance(key, tuple) else (key,)), column, int(t.min()), int(t.max()),
                      len(t), b, a, r2, int(target_year), a + b * int(target_year)))
     return pd.DataFrame(

@@ -127,6 +127,10 @@ def test_growth_rates_and_projection():
     p = F.project_cec(fp, 2003)
     np.testing.assert_allclose(p["projected"], [4.0, 5.0])
     assert np.isnan(p.loc[1, "r2"])
+    # a constant series whose mean is not exactly representable: slope exactly 0, r2 NaN
+    c = F.project_cec(pd.DataFrame({"year": range(1997, 2020), "CEC": [0.1 + 0.2] * 23}), 2030)
+    assert c.loc[0, "slope"] == 0.0 and np.isnan(c.loc[0, "r2"])
+    np.testing.assert_allclose(c.loc[0, "projected"], 0.1 + 0.2)
 
 
 def test_inputs_not_modified():
