@@ -60,6 +60,7 @@ from spatial_carbon.io.provincial import (
     classify_trade_type,
     domestic_share,
     national_multipliers,
+    province_intensities,
     province_multipliers,
     tables_from_frame,
     technical_coefficients,

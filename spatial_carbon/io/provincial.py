@@ -220,6 +220,72 @@ def calc_adjusted_intensity(
     return (national_intensity.astype(float) * ratio).rename("intensity")
 
 
+def province_intensities(
+    tables: Mapping[str, ProvincialTable],
+    *,
+    emissions: pd.DataFrame | None = None,
+    national_intensity: pd.Series | None = None,
+    province_emissions: pd.Series | None = None,
+    national_emissions: float | None = None,
+    national_output: float | None = None,
+) -> pd.DataFrame:
+    """Direct intensities of every province, by the direct or the adjusted method.
+
+    Parameters
+    ----------
+    tables : dict of ProvincialTable
+    emissions : DataFrame, optional
+        Direct method: long table ``region, sector, emissions`` (e.g. t CO2)
+        of province-sector emissions in the tables' sectors;
+        ``d^r_i = C^r_i / X^r_i``.
+    national_intensity : Series, optional
+        Adjusted method (seed 002): national sector intensities ``d^n_i``,
+        used with ``province_emissions`` (Series region -> total emissions).
+        ``national_emissions``/``national_output`` default to the sums over the
+        given provinces (emissions) and their tables' total output.
+
+    Returns
+    -------
+    DataFrame
+        Rows provinces (keys of ``tables``), columns sectors.
+    """
+    if (emissions is None) == (national_intensity is None):
+        raise InputError("give either province-sector emissions (direct method) or national "
+                         "sector intensities with province totals (adjusted method)")
+    rows = {}
+    if emissions is not None:
+        miss = [c for c in ("region", "sector", "emissions") if c not in emissions.columns]
+        if miss:
+            raise InputError(f"emissions table lacks column(s) {miss}")
+        em = emissions.assign(sector=emissions["sector"].astype(str))
+        for reg, t in tables.items():
+            sub = em[em["region"].astype(str) == str(reg)]
+            if sub.empty:
+                raise InputError(f"emissions table has no rows for province {reg!r}")
+            if sub["sector"].duplicated().any():
+                raise InputError(f"emissions table repeats sectors for province {reg!r}")
+            e = sub.set_index("sector")["emissions"].astype(float)
+            # any row order is fine, but the sector sets must agree
+            check_labels(sorted(t.sectors), sorted(e.index), f"sectors (emissions vs IO table of {reg})")
+            if (e < 0).any():
+                raise NegativeValueError(f"negative emissions for province {reg!r}")
+            rows[reg] = calc_direct_intensity(e.reindex(list(t.sectors)), t.output)
+        return pd.DataFrame(rows).T.rename_axis("region")
+    if province_emissions is None:
+        raise InputError("the adjusted method needs province total emissions")
+    missing = [r for r in tables if r not in province_emissions.index]
+    if missing:
+        raise InputError(f"province total emissions missing for {missing}")
+    out_tot = {r: float(t.output.sum()) for r, t in tables.items()}
+    n_em = float(province_emissions.loc[list(tables)].sum()) if national_emissions is None else national_emissions
+    n_out = float(sum(out_tot.values())) if national_output is None else national_output
+    for reg, t in tables.items():
+        check_labels(t.sectors, national_intensity.index, f"sectors (national intensities vs {reg})")
+        rows[reg] = calc_adjusted_intensity(national_intensity, float(province_emissions[reg]),
+                                            out_tot[reg], n_em, n_out)
+    return pd.DataFrame(rows).T.rename_axis("region")
+
+
 # --------------------------------------------------------------------------- treatments
 def domestic_share(table: ProvincialTable, treatment: Treatment = "domestic_share") -> pd.Series:
     """Domestic share ``δ_i`` of the supply of product ``i`` under a treatment.

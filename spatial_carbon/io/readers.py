@@ -81,21 +81,21 @@ def read_mrio_table(
     emissions : Series
         Direct emissions indexed by (region, sector) in the table's labels.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"MRIO table not found: {p}")
-    if p.suffix.lower() in (".xlsx", ".xls"):
-        raw = pd.read_excel(p, sheet_name=sheet, header=[0, 1], index_col=[0, 1])
-    else:
-        raw = read_csv(p, header=[0, 1], index_col=[0, 1])
-    return mrio_from_wide(raw, emissions, unit=unit, rest_of_world=rest_of_world, where=str(p))
+    raw = read_wide_table(path, sheet=sheet)
+    return mrio_from_wide(raw, emissions, unit=unit, rest_of_world=rest_of_world, where=str(path))
 
 
-def mrio_from_wide(
-    raw: pd.DataFrame, emissions: pd.Series, *, unit: str = "", rest_of_world: str = "RoW",
-    where: str = "MRIO table",
-) -> MRIO:
-    """Split a wide CEADs-style MRIO frame (see :func:`read_mrio_table`) into an :class:`MRIO`."""
+def split_wide(raw: pd.DataFrame, *, where: str = "MRIO table") -> dict:
+    """Split a wide CEADs-style MRIO frame (see :func:`read_mrio_table`) into its parts.
+
+    Returns
+    -------
+    dict
+        ``Z`` (n x n), ``Y`` (n x R, summed over categories per consuming
+        region), ``exports``, ``imports`` (positive), ``other`` (n each) and
+        ``x`` (n, or None if the table has no total-output column); index
+        MultiIndex ``(region, sector)``.
+    """
     def norm(s):
         return "" if (s is None or (isinstance(s, float) and np.isnan(s)) or str(s).startswith("Unnamed")) \
             else str(s).strip()
@@ -109,6 +109,9 @@ def mrio_from_wide(
     core = [r for r in rows if r in colset and r[0] and r[1]]
     if not core:
         raise InputError(f"{where}: no row labels match column labels; expected (region, sector) on both axes")
+    if len(set(core)) != len(core):
+        raise InputError(f"{where}: duplicated (region, sector) rows")
+    core_regions = {r for r, _ in core}
     kind = {}
     for c in cols:
         item = c[1].lower()
@@ -122,35 +125,63 @@ def mrio_from_wide(
             kind[c] = "im"
         elif item in _OTHER_NAMES:
             kind[c] = "other"
-        elif c[0] in {r for r, _ in core}:
+        elif c[0] in core_regions:
             kind[c] = "Y"
         else:
             kind[c] = "skip"
-    body = raw.loc[core].apply(pd.to_numeric, errors="coerce").fillna(0.0)
-    Z = body[[c for c in cols if kind[c] == "Z"]]
-    Z = Z[core]
+    body = raw.loc[core].apply(pd.to_numeric, errors="coerce")
+    if body[[c for c in cols if kind[c] != "skip"]].isna().any().any():
+        raise InputError(f"{where}: empty or non-numeric cells in the table body")
     idx = pd.MultiIndex.from_tuples(core, names=["region", "sector"])
+    Z = body[core]
     Z.index = idx
     Z.columns = idx
     ycols = [c for c in cols if kind[c] == "Y"]
-    Y = body[ycols].T.groupby(level=0, sort=False).sum().T if ycols else pd.DataFrame(index=body.index)
+    if ycols:
+        Y = body[ycols].T.groupby(level=0, sort=False).sum().T
+    else:
+        Y = pd.DataFrame(index=body.index)
     Y.index = idx
-    row_ = pd.Series(0.0, index=idx)
-    for k, sign in (("ex", 1.0), ("im", -1.0), ("other", 1.0)):
+
+    def part(k):
         cs = [c for c in cols if kind[c] == k]
-        if cs:
-            v = body[cs].sum(axis=1).to_numpy()
-            # imports are printed negative in some tables, positive in others
-            if k == "im" and (v <= 0).all():
-                sign = 1.0
-            row_ += sign * v
-    if (row_ != 0).any():
-        Y[rest_of_world] = row_.to_numpy()
+        v = body[cs].sum(axis=1).to_numpy() if cs else np.zeros(len(core))
+        return pd.Series(v, index=idx)
+
+    imports = part("im")
+    if (imports <= 0).all():  # printed negative in some tables, positive in others
+        imports = -imports
     xcols = [c for c in cols if kind[c] == "x"]
     x = pd.Series(body[xcols[0]].to_numpy(), index=idx) if xcols else None
+    return {"Z": Z, "Y": Y, "exports": part("ex"), "imports": imports, "other": part("other"), "x": x}
+
+
+def mrio_from_wide(
+    raw: pd.DataFrame, emissions: pd.Series, *, unit: str = "", rest_of_world: str = "RoW",
+    where: str = "MRIO table",
+) -> MRIO:
+    """Build an :class:`MRIO` from a wide CEADs-style frame (see :func:`read_mrio_table`).
+
+    Exports − imports + other become the pseudo-consumer ``rest_of_world``.
+    """
+    parts = split_wide(raw, where=where)
+    Y = parts["Y"].copy()
+    row_ = parts["exports"] - parts["imports"] + parts["other"]
+    if (row_ != 0).any():
+        Y[rest_of_world] = row_.to_numpy()
     em = emissions.copy()
     em.index = pd.MultiIndex.from_tuples([(str(a), str(b)) for a, b in em.index], names=["region", "sector"])
-    return mrio_from_frames(Z, Y, em, x=x, unit=unit)
+    return mrio_from_frames(parts["Z"], Y, em, x=parts["x"], unit=unit)
+
+
+def read_wide_table(path: str | os.PathLike, *, sheet: str | int = 0) -> pd.DataFrame:
+    """Read a wide two-header-row, two-label-column table (CSV or xlsx) as is."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"table not found: {p}")
+    if p.suffix.lower() in (".xlsx", ".xls"):
+        return pd.read_excel(p, sheet_name=sheet, header=[0, 1], index_col=[0, 1])
+    return read_csv(p, header=[0, 1], index_col=[0, 1])
 
 
 def read_provincial_tables(path: str | os.PathLike, *, unit: str = "10^4 yuan") -> dict[str, ProvincialTable]:
