@@ -18,7 +18,14 @@ from ._base import (
     maritime_boundary,
     save_figure,
 )
-from .charts import ZONE_STYLE, flow_map, national_series, size_depth_scatter, zones_map
+from .charts import (
+    ZONE_STYLE,
+    flow_lines,
+    flow_map,
+    national_series,
+    size_depth_scatter,
+    zones_map,
+)
 from .choropleth import choropleth, choropleth_figure, small_multiples
 from .lisa import (
     LISA_CLUSTERS,
@@ -37,5 +44,6 @@ __all__ = [
     "LISA_CLUSTERS", "SIGNIFICANCE_LEVELS", "lisa_figure", "lisa_map", "moran_scatter",
     "moran_series",
     "ZONE_STYLE", "zones_map", "size_depth_scatter", "national_series", "flow_map",
+    "flow_lines",
     "study_figures",
 ]

@@ -506,15 +506,18 @@ def format_number(x: float, digits: int | None = None) -> str:
     return f"{x:,.{digits}f}"
 
 
-def legend_digits(lower: float, uppers: np.ndarray) -> int:
-    """Decimals needed so that all break labels are distinct."""
-    vals = np.concatenate([[lower], uppers])
-    for d in range(0, 8):
-        s = [f"{v:.{d}f}" for v in vals]
-        big = np.nanmax(np.abs(vals))
-        if len(set(s)) == len(s) and (big >= 100 or d >= 2 or big >= 10 ** (2 - d)):
-            return d
-    return 8
+def legend_digits(lower: float, uppers: np.ndarray, sig: int = 3) -> int:
+    """Decimals shared by all break labels: enough for ``sig`` significant
+    figures of every bound (at most 6), and more if labels would coincide."""
+    vals = np.concatenate([[lower], uppers]).astype(float)
+    vals = vals[np.isfinite(vals)]
+    nz = np.abs(vals[vals != 0])
+    d = 0
+    if nz.size:
+        d = int(max(0, min(6, max(sig - 1 - math.floor(math.log10(v)) for v in nz))))
+    while d < 10 and len({f"{v:.{d}f}" for v in vals}) < len(vals):
+        d += 1
+    return d
 
 
 def class_labels(lower: float, uppers: np.ndarray, digits: int | None = None) -> list[str]:

@@ -389,3 +389,42 @@ def flow_map(
         fig.spatial_carbon = {"flows": drawn, "legend_values": lv.tolist(),
                               "south_china_sea": info["south_china_sea"]}
     return fig
+
+
+def flow_lines(
+    flows: pd.DataFrame,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    value: str = "value",
+    origin: str = "origin_code",
+    destination: str = "destination_code",
+    id_field: str = "region_code",
+) -> gpd.GeoDataFrame:
+    """Flow table as a line layer (for GIS and :func:`spatial_carbon.styles.flows_qml`).
+
+    One straight LineString per flow from the origin's to the destination's
+    representative point (a point inside the polygon), in the boundaries'
+    CRS; all flow columns are kept.  Flows from a region to itself are
+    dropped (they have no line).
+
+    Raises
+    ------
+    InputError
+        Missing columns, or region ids not in the boundary layer.
+    """
+    from shapely.geometry import LineString
+
+    for c in (origin, destination, value):
+        if c not in flows.columns:
+            raise InputError(f"flow table has no column {c!r}")
+    bkeys = boundaries[id_field].astype(str)
+    f = flows[flows[origin].astype(str) != flows[destination].astype(str)]
+    unknown = sorted((set(f[origin].astype(str)) | set(f[destination].astype(str))) - set(bkeys))
+    if unknown:
+        raise InputError(
+            f"flow table: region id(s) not in the boundary layer: {', '.join(unknown[:20])}"
+        )
+    pts = boundaries.geometry.representative_point()
+    xy = dict(zip(bkeys, zip(pts.x, pts.y)))
+    geoms = [LineString([xy[str(o)], xy[str(d)]]) for o, d in zip(f[origin], f[destination])]
+    return gpd.GeoDataFrame(f.reset_index(drop=True), geometry=geoms, crs=boundaries.crs)
