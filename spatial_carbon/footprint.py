@@ -361,7 +361,11 @@ def _prepare_population(population: pd.DataFrame, where: str = "population table
 
 
 def per_capita(
-    fp: pd.DataFrame, population: pd.DataFrame, *, years: Iterable[int] | None = None
+    fp: pd.DataFrame,
+    population: pd.DataFrame,
+    *,
+    years: Iterable[int] | None = None,
+    keep_other_years: bool = False,
 ) -> pd.DataFrame:
     """Add population and per-capita footprint columns (hm2 per person).
 
@@ -373,14 +377,18 @@ def per_capita(
         Region column, ``year`` and ``population`` in persons (or
         ``population_<unit>``, e.g. ``population_10^4persons``, converted).
     years : iterable of int, optional
-        Years to keep (default: every year of ``fp``).  Population must cover
-        every region of ``fp`` in these years.
+        Years to compute (default: every year of ``fp``).  Population must
+        cover every region of ``fp`` in these years.
+    keep_other_years : bool, default False
+        Keep the rows of ``fp`` outside ``years`` too, with empty (NaN)
+        population and per-capita values; default: drop them.
 
     Returns
     -------
     pandas.DataFrame
-        The rows of ``fp`` in ``years`` with ``population`` (persons) and
-        ``ICF_pc, CEC_pc, ICF_size_pc`` = ICF, CEC, ICF_size / population.
+        The rows of ``fp`` in ``years`` (or all rows) with ``population``
+        (persons) and ``ICF_pc, CEC_pc, ICF_size_pc`` = ICF, CEC, ICF_size /
+        population.
 
     Raises
     ------
@@ -391,6 +399,7 @@ def per_capita(
         Zero population.
     """
     fp = fp.copy()
+    full = fp
     if years is not None:
         years = sorted(set(int(y) for y in years))
         absent = sorted(set(years) - set(fp["year"]))
@@ -412,6 +421,10 @@ def per_capita(
         raise ZeroCapacityError(f"population is 0 for {_region_years(out[zero])}")
     for c, src in zip(PER_CAPITA_COLUMNS, ("ICF", "CEC", "ICF_size")):
         out[c] = out[src] / out["population"]
+    if keep_other_years and len(out) < len(full):
+        extra = ["population", *PER_CAPITA_COLUMNS]
+        out = full.drop(columns=[c for c in extra if c in full.columns]).merge(
+            out[["region_code", "year", *extra]], on=["region_code", "year"], how="left")
     out.attrs = {**fp.attrs, "units": {**fp.attrs.get("units", {}), "population": "persons",
                                        **{c: "hm2/person" for c in PER_CAPITA_COLUMNS}}}
     return out.reset_index(drop=True)

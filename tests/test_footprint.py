@@ -288,3 +288,38 @@ def test_sinks_and_footprint_rates_must_agree():
     F.compute(_ice(), s, nep_forest=4.0)
     with pytest.raises(InputError, match="other absorption rates.*forest: 4.0 vs 3.8096"):
         F.compute(_ice(), s)
+
+
+def test_per_capita_keep_other_years():
+    ice = pd.concat([_ice(), _ice().assign(year=2012)])
+    s = pd.concat([_sinks(), _sinks().assign(year=2012)])
+    fp = F.compute(ice, s)
+    pop = pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2012, 2012], "population": [500.0, 100.0]})
+    out = F.per_capita(fp, pop, years=[2012], keep_other_years=True)
+    assert len(out) == 4
+    assert out.loc[out["year"] == 2011, "ICF_pc"].isna().all()
+    np.testing.assert_allclose(out.loc[out["year"] == 2012, "ICF_pc"], [2.0, 0.1])
+
+
+def test_cli_footprint_with_bundled_yearbook_population(tmp_path):
+    from click.testing import CliRunner
+
+    from spatial_carbon import _io, datasets
+    from spatial_carbon.cli import main
+
+    regions = ["Beijing", "Hebei"]
+    _io.write_csv(pd.DataFrame({"region": regions * 2, "year": [1999, 1999, 2011, 2011],
+                                "CO2_t": [1.0, 1.0, 3094.25, 30.9425]}), tmp_path / "ice.csv")
+    _io.write_csv(pd.concat([_sinks().assign(year=1999), _sinks()]), tmp_path / "sinks.csv")
+    args = ["footprint", "--ice", str(tmp_path / "ice.csv"), "--sinks", str(tmp_path / "sinks.csv"),
+            "--population", str(datasets.population_csv()), "-o", str(tmp_path / "fp.csv")]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 2 and "population missing for year(s) 1999" in r.output
+    r = CliRunner().invoke(main, args + ["--pc-years", "2000-2019"])
+    assert r.exit_code == 0, r.output
+    fp = _io.read_csv(tmp_path / "fp.csv")
+    # yearbook 2011 (10^4 persons): Beijing 2019 -> 20,190,000 persons; ICF = 1000 hm2
+    row = fp[(fp["region"] == "Beijing") & (fp["year"] == 2011)].iloc[0]
+    np.testing.assert_allclose(row["population"], 2019e4)
+    np.testing.assert_allclose(row["ICF_pc"], 1000.0 / 2019e4)
+    assert fp.loc[fp["year"] == 1999, "ICF_pc"].isna().all()

@@ -61,7 +61,10 @@ def sinks_cmd(areas, rates, factors, output):
 @click.option("--sinks", "sinks_path", required=True, type=_csv_in,
               help="Output of `spatial-carbon sinks`.")
 @click.option("--population", type=_csv_in,
-              help="Population: region, year, population (persons) or population_10^4persons.")
+              help="Population: region, year, population (persons) or population_10^4persons; "
+                   "or a yearbook table (regions x years, '# Units:' comment) such as the bundled one.")
+@click.option("--pc-years", help="Years with per-capita values, e.g. 2000-2019 (default: all years; "
+                                 "other years get empty per-capita columns).")
 @click.option("--basis", type=click.Choice(["CO2", "C"], case_sensitive=False), default="CO2",
               show_default=True,
               help="Gas basis of ICE divided by the rates: CO2 (as the seed) or C (x 12/44).")
@@ -70,18 +73,37 @@ def sinks_cmd(areas, rates, factors, output):
 @click.option("--rates", type=_csv_in, help="Absorption rates CSV used for the sinks (default Xie et al. 2008).")
 @click.option("--ice-column", help="Emissions column, if the ICE table has several.")
 @out_csv
-def footprint_cmd(ice, sinks_path, population, basis, shares, rates, ice_column, output):
+def footprint_cmd(ice, sinks_path, population, pc_years, basis, shares, rates, ice_column, output):
     """Footprint per region-year: ICF, CEC, ICD, ICS, ICF_size, ICF_depth (hm2)
     and, with --population, ICF_pc, CEC_pc, ICF_size_pc (hm2/person)."""
     out = footprint.compute(
         _io.read_csv(ice), _io.read_csv(sinks_path),
         shares=shares, basis=basis.upper(),
         rates=_io.read_csv(rates) if rates else None,
-        population=_io.read_csv(population) if population else None,
         ice_column=ice_column,
     )
+    if population:
+        years = None
+        if pc_years:
+            try:
+                a, b = (int(v) for v in pc_years.replace("–", "-").split("-"))
+            except ValueError:
+                raise click.BadParameter(f"{pc_years!r}: use FIRST-LAST, e.g. 2000-2019",
+                                         param_hint="--pc-years") from None
+            years = sorted(set(range(a, b + 1)) & set(out["year"]))
+        out = footprint.per_capita(out, _read_population(population), years=years,
+                                   keep_other_years=True)
     _io.write_csv(out, output)
     click.echo(f"{len(out)} region-years written to {output} (basis {basis.upper()})")
+
+
+def _read_population(path):
+    df = _io.read_csv(path)
+    if any(str(c).lower().startswith("population") for c in df.columns):
+        return df
+    from .. import population as population_mod  # yearbook layout: regions x years, units in a comment
+
+    return population_mod.read_yearbook(path)
 
 
 @click.command("zones")
