@@ -73,9 +73,10 @@ def study_figures(
     lang : {"en", "zh"}
     formats : sequence of {"png", "pdf", "svg"}
     weights : spatial_carbon.weights.Weights, optional
-        Weights for the Moran scatter plots; default queen contiguity with
-        the nearest-neighbour island link (the study default).  Pass the
-        study's own weights if it used others.
+        Only used when the LISA table lacks ``z`` and ``lag`` (the
+        ``autocorr.local_moran`` table has them, computed with the study's
+        weights): weights for the Moran scatter plots; default queen
+        contiguity with the nearest-neighbour island link.
 
     Returns
     -------
@@ -167,27 +168,41 @@ def study_figures(
 
 
 def _moran_scatters(fp, lisa, boundaries, out, years, lang, formats, weights, id_field):
+    """Moran scatter of the last year per variable.  Uses the LISA table's
+    ``z`` and ``lag`` columns when present (exactly the study's weights and
+    island policy), else ``weights`` (or queen + nearest-neighbour islands)."""
     written: list[Path] = []
-    variables = [v for v in _variables(lisa) if v is not None and v in fp.columns]
-    ys = [y for y in years if y in set(int(v) for v in fp["year"].unique())]
+    variables = [v for v in _variables(lisa) if v is not None]
+    ys = [y for y in years if y in set(int(v) for v in lisa["year"].unique())]
     if not variables or not ys:
         return written
-    if weights is None:
-        try:
-            from .. import weights as wmod
-        except ImportError:  # pragma: no cover - weights module is part of the package
-            return written
-        gdf = boundaries[boundaries[id_field].isin(fp[id_field].unique())].reset_index(drop=True)
-        built = wmod.build(gdf, id_field, "queen", islands="knn")
-        weights = built[0] if isinstance(built, tuple) else built
-    ids = list(np.asarray(weights.ids).tolist()) if hasattr(weights, "ids") else list(weights.id_order)
     y = ys[-1]
-    sub = fp[fp["year"].astype(int) == y].set_index(id_field)
+    vcol = next((c for c in ("column", "variable") if c in lisa.columns), None)
     for var in variables:
-        vals = sub[var].reindex(ids)
-        if vals.isna().any():
-            continue  # units of the weights without a value: no honest scatter
-        fig = moran_scatter(vals, weights, label=var, lang=lang,
-                            title=f"{var} {y}: Moran's I = {{I:.3f}}")
+        title = f"{var} {y}: Moran's I = {{I:.3f}}"
+        sub = lisa[lisa["year"].astype(int) == y]
+        if vcol is not None:
+            sub = sub[sub[vcol].astype(str) == var]
+        if {"z", "lag"} <= set(sub.columns):
+            sub = sub.dropna(subset=["z", "lag"])
+            if len(sub) < 3:
+                continue
+            fig = moran_scatter(sub["z"].to_numpy(dtype=float), lag=sub["lag"].to_numpy(dtype=float),
+                                standardize=False, label=var, lang=lang, title=title)
+        else:
+            if var not in fp.columns:
+                continue
+            if weights is None:
+                from .. import weights as wmod
+
+                gdf = boundaries[boundaries[id_field].isin(fp[id_field].unique())]
+                built = wmod.build(gdf.reset_index(drop=True), id_field, "queen", islands="knn")
+                weights = built[0] if isinstance(built, tuple) else built
+            ids = (np.asarray(weights.ids).tolist() if hasattr(weights, "ids")
+                   else list(weights.id_order))
+            vals = fp[fp["year"].astype(int) == y].set_index(id_field)[var].reindex(ids)
+            if vals.isna().any():
+                continue  # units of the weights without a value: no honest scatter
+            fig = moran_scatter(vals, weights, label=var, lang=lang, title=title)
         _save(fig, out, f"moran_scatter_{var}_{y}", formats, written)
     return written

@@ -1,0 +1,412 @@
+"""Self-contained HTML report of a study output folder (I/O layer).
+
+:func:`write_report` reads what :func:`spatial_carbon.study.write_outputs`
+wrote -- ``manifest.json``, ``tables/*.csv`` and ``maps/*.png`` -- and writes
+``report.html`` beside them: one file, images embedded as base64, no script,
+no external resource, so it opens offline and can be mailed or archived.
+Missing optional tables or figures do not stop it: the section says what is
+missing.  The report is deterministic (no timestamp of its own; dates come
+from the manifest).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._io import read_csv, write_text
+from .errors import InputError
+
+__all__ = ["write_report", "build_report"]
+
+#: Literature cited in the method notes.
+CITATIONS = {
+    "ipcc2006": "IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, "
+                "Vol. 2 Energy. IGES, Hayama.",
+    "shan2018": "Shan Y., Guan D., Zheng H. et al. (2018). China CO2 emission accounts "
+                "1997-2015. Scientific Data 5:170201.",
+    "shan2020": "Shan Y., Huang Q., Guan D., Hubacek K. (2020). China CO2 emission accounts "
+                "2016-2017. Scientific Data 7:54.",
+    "niccolucci2009": "Niccolucci V., Bastianoni S., Tiezzi E.B.P., Wackernagel M., Marchettini N. "
+                      "(2009). How deep is the footprint? A 3D representation. Ecological "
+                      "Modelling 220:2819-2823.",
+    "fang2015": "Fang K., Heijungs R., de Snoo G.R. (2015). Understanding the complementary "
+                "linkages between environmental footprints and planetary boundaries in a "
+                "footprint-boundary environmental sustainability assessment framework. "
+                "Ecological Economics 114:218-226.",
+    "jenks1967": "Jenks G.F. (1967). The data model concept in statistical mapping. "
+                 "International Yearbook of Cartography 7:186-190; Fisher W.D. (1958). On "
+                 "grouping for maximum homogeneity. JASA 53:789-798.",
+    "moran1950": "Moran P.A.P. (1950). Notes on continuous stochastic phenomena. "
+                 "Biometrika 37:17-23.",
+    "anselin1995": "Anselin L. (1995). Local indicators of spatial association - LISA. "
+                   "Geographical Analysis 27:93-115.",
+    "rey2001": "Rey S.J. (2001). Spatial empirics for economic growth and convergence. "
+               "Geographical Analysis 33:195-214; Rey S.J., Murray A.T., Anselin L. (2011). "
+               "Visualizing regional income distribution dynamics. Letters in Spatial and "
+               "Resource Sciences 4:81-90.",
+    "yang2021": "Yang J., Huang X. (2021). The 30 m annual land cover dataset and its dynamics "
+                "in China from 1990 to 2019. Earth System Science Data 13:3907-3925.",
+    "rey_pysal": "Rey S.J., Anselin L. (2007). PySAL: a Python library of spatial analytical "
+                 "methods. Review of Regional Studies 37:5-27.",
+}
+
+_CSS = """
+body{font-family:"Noto Sans","Noto Sans CJK SC","Helvetica Neue",Arial,sans-serif;
+max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em;border-bottom:2px solid #444;padding-bottom:.2em}
+h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #bbb}
+h3{font-size:1.05em}
+table{border-collapse:collapse;font-size:.82em;margin:.6em 0}
+th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}
+th{background:#f0f0f0}
+td:first-child,th:first-child{text-align:left}
+figure{margin:1em 0}
+figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.85em;color:#555}
+.missing{color:#a33;font-style:italic}
+.note{font-size:.9em;color:#444}
+code,pre{font-size:.85em;background:#f7f7f7}
+pre{padding:.6em;overflow-x:auto}
+nav ul{columns:2;font-size:.9em}
+"""
+
+#: Report sections: (id, heading, figure-name patterns, tables).
+_FIGURE_GROUPS = [
+    ("national", r"^national_series"),
+    ("maps", r"^choropleth_"),
+    ("zones", r"^(zones|size_depth)"),
+    ("moran", r"^moran_"),
+    ("lisa", r"^lisa_"),
+    ("flows", r"^flows"),
+]
+
+
+def _esc(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _table_html(df: pd.DataFrame, *, max_rows: int = 60, digits: int = 4) -> str:
+    """A DataFrame as an HTML table (escaped); long tables are cut with a note."""
+    show = df.head(max_rows)
+
+    def fmt(v):
+        if isinstance(v, (float, np.floating)):
+            if not np.isfinite(v):
+                return ""
+            a = abs(float(v))
+            if a != 0 and (a >= 1e7 or a < 1e-3):
+                return f"{v:.{digits}g}"
+            if a >= 1000:
+                return f"{v:,.0f}"
+            return f"{v:.{digits}g}"
+        return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+    head = "".join(f"<th>{_esc(c)}</th>" for c in show.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_esc(fmt(v))}</td>" for v in row) + "</tr>"
+        for row in show.itertuples(index=False, name=None)
+    )
+    more = ""
+    if len(df) > max_rows:
+        more = (f'<p class="note">First {max_rows} of {len(df)} rows; the full table is in '
+                "the CSV file.</p>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+
+
+def _img(path: Path, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<figure><img alt="{_esc(caption)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_esc(caption)}</figcaption></figure>")
+
+
+def _missing(what: str) -> str:
+    return f'<p class="missing">Not available: {_esc(what)}.</p>'
+
+
+def _caption(stem: str) -> str:
+    s = stem.replace("_", " ")
+    s = re.sub(r"\bICF size\b", "ICF_size", s)
+    s = re.sub(r"\bICF depth\b", "ICF_depth", s)
+    s = re.sub(r"\bICF pc\b", "ICF_pc", s)
+    return s[0].upper() + s[1:] if s else stem
+
+
+def _read_tables(out: Path) -> dict[str, pd.DataFrame]:
+    tables = {}
+    tdir = out / "tables"
+    if tdir.is_dir():
+        for p in sorted(tdir.glob("*.csv")):
+            try:
+                tables[p.stem] = read_csv(p)
+            except (InputError, pd.errors.ParserError, pd.errors.EmptyDataError):
+                tables[p.stem] = None  # unreadable: reported as missing
+    return tables
+
+
+def _figures(out: Path) -> list[Path]:
+    mdir = out / "maps"
+    return sorted(mdir.glob("*.png")) if mdir.is_dir() else []
+
+
+def _params_html(params: Any) -> str:
+    if not isinstance(params, dict):
+        return f"<pre>{_esc(json.dumps(params, indent=2, ensure_ascii=False, default=str))}</pre>"
+    parts = []
+    for sect, val in params.items():
+        parts.append(f"<h3>[{_esc(sect)}]</h3>")
+        if isinstance(val, dict):
+            rows = []
+            for k, v in val.items():
+                txt = json.dumps(v, ensure_ascii=False, default=str) if not isinstance(v, str) else v
+                rows.append(f"<tr><td>{_esc(k)}</td><td style='text-align:left'>{_esc(txt)}</td></tr>")
+            parts.append("<table><thead><tr><th>key</th><th>value</th></tr></thead><tbody>"
+                         + "".join(rows) + "</tbody></table>")
+        else:
+            parts.append(f"<p><code>{_esc(json.dumps(val, ensure_ascii=False, default=str))}</code></p>")
+    return "".join(parts)
+
+
+def _year_counts(df: pd.DataFrame, col: str, order: list, labels: dict | None = None) -> pd.DataFrame:
+    """Counts of ``col`` categories per year (and variable) as a wide table."""
+    keys = [c for c in ("column", "variable") if c in df.columns][:1] + ["year"]
+    keys = [k for k in keys if k in df.columns]
+    t = df.groupby(keys + [col]).size().unstack(col, fill_value=0)
+    t = t.reindex(columns=[c for c in order if c in t.columns] +
+                  [c for c in t.columns if c not in order], fill_value=0)
+    if labels:
+        t.columns = [labels.get(c, c) for c in t.columns]
+    return t.reset_index()
+
+
+def build_report(out_dir: str | os.PathLike) -> str:
+    """HTML text of the report of a study output folder (reads files, writes none).
+
+    Raises
+    ------
+    InputError
+        If ``out_dir`` is not a folder.
+    """
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise InputError(f"study output folder not found: {out}")
+    manifest: dict = {}
+    mpath = out / "manifest.json"
+    manifest_note = ""
+    if mpath.is_file():
+        try:
+            manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            manifest_note = _missing(f"manifest.json is not valid JSON ({exc})")
+    else:
+        manifest_note = _missing("manifest.json (inputs and parameters unknown)")
+    tables = _read_tables(out)
+    figs = _figures(out)
+    used: set[Path] = set()
+
+    def t(name):
+        return tables.get(name)
+
+    def figs_for(pattern):
+        sel = [f for f in figs if re.search(pattern, f.stem)]
+        used.update(sel)
+        return sel
+
+    title = manifest.get("title") or "spatial_carbon study"
+    sections: list[tuple[str, str, str]] = []
+
+    # -- inputs and parameters
+    body = [manifest_note]
+    if manifest:
+        body.append(f"<p>spatial_carbon {_esc(manifest.get('spatial_carbon', '?'))}"
+                    + (f"; configuration <code>{_esc(manifest['config_file'])}</code>"
+                       if manifest.get("config_file") else "") + ".</p>")
+        inputs = manifest.get("inputs") or []
+        if inputs:
+            df = pd.DataFrame(inputs)
+            if "sha256" in df.columns:
+                df["sha256"] = df["sha256"].astype(str).str[:16] + "…"
+            body.append("<h3>Input files</h3>" + _table_html(df, max_rows=200))
+        if manifest.get("notes"):
+            body.append("<h3>Notes</h3><ul>" + "".join(f"<li>{_esc(n)}</li>" for n in manifest["notes"])
+                        + "</ul>")
+        if manifest.get("parameters"):
+            body.append("<h3>Parameters</h3>" + _params_html(manifest["parameters"]))
+        if manifest.get("units"):
+            u = pd.DataFrame(list(manifest["units"].items()), columns=["column", "unit"])
+            body.append("<h3>Units</h3>" + _table_html(u, max_rows=100))
+        if manifest.get("versions"):
+            v = pd.DataFrame(list(manifest["versions"].items()), columns=["software", "version"])
+            body.append("<h3>Software versions</h3>" + _table_html(v, max_rows=100))
+    sections.append(("inputs", "Inputs and parameters", "".join(body)))
+
+    # -- national series
+    body = []
+    for f in figs_for(r"^national_series"):
+        body.append(_img(f, "National ICF and CEC by year (deficit shaded)"))
+    nat = t("national")
+    if nat is not None:
+        keep = [c for c in ("year", "n_regions", "ICE", "CS", "ICF", "CEC", "ICD", "ICS",
+                            "ICF_size", "ICF_depth", "ICF_pc", "CEC_pc") if c in nat.columns]
+        body.append(_table_html(nat[keep] if keep else nat))
+    else:
+        body.append(_missing("tables/national.csv"))
+    gr = t("growth_rates")
+    if gr is not None:
+        body.append("<h3>Growth rates</h3>" + _table_html(gr))
+    sections.append(("national", "National series", "".join(body)))
+
+    # -- maps and natural breaks
+    body = []
+    for f in figs_for(r"^choropleth_"):
+        body.append(_img(f, _caption(f.stem) + " (natural breaks pooled over all years)"))
+    brk = t("breaks")
+    if brk is not None:
+        b = brk
+        if "year" in b.columns:
+            b = b[b["year"].astype(str) == "pooled"]
+        body.append("<h3>Natural breaks (pooled)</h3>" + _table_html(b, max_rows=100))
+    else:
+        body.append(_missing("tables/breaks.csv"))
+    if not any(re.search(r"^choropleth_", f.stem) for f in figs):
+        body.append(_missing("choropleth maps (maps/choropleth_*.png)"))
+    sections.append(("maps", "Maps of the footprint", "".join(body)))
+
+    # -- quadrant zones
+    body = []
+    for f in figs_for(r"^(zones|size_depth)"):
+        body.append(_img(f, _caption(f.stem)))
+    zt = t("zones")
+    if zt is not None and "zone" in zt.columns and "year" in zt.columns:
+        body.append("<h3>Regions per zone and year</h3>"
+                    + _table_html(_year_counts(zt, "zone", ["I", "II", "III", "IV"]), max_rows=100))
+        last = zt[zt["year"] == zt["year"].max()]
+        cols = [c for c in ("region_code", "region", "year", "ICF_size", "ICF_depth", "z_ICF_size",
+                            "z_ICF_depth", "zone", "zone_name") if c in last.columns]
+        body.append(f"<h3>Zones in {int(zt['year'].max())}</h3>" + _table_html(last[cols], max_rows=40))
+    else:
+        body.append(_missing("tables/zones.csv"))
+    sections.append(("zones", "Quadrant mitigation zones", "".join(body)))
+
+    # -- global Moran
+    body = []
+    for f in figs_for(r"^moran_"):
+        body.append(_img(f, _caption(f.stem)))
+    mo = t("moran")
+    if mo is not None:
+        cols = [c for c in ("column", "variable", "year", "n", "I", "EI", "z_norm", "p_norm",
+                            "z_rand", "p_rand", "z_sim", "p_sim", "permutations") if c in mo.columns]
+        if "column" in cols and "variable" in cols:
+            cols.remove("variable")
+        body.append(_table_html(mo[cols] if cols else mo, max_rows=200))
+    else:
+        body.append(_missing("tables/moran.csv"))
+    sections.append(("moran", "Global Moran's I", "".join(body)))
+
+    # -- LISA and transitions
+    body = []
+    for f in figs_for(r"^lisa_"):
+        body.append(_img(f, _caption(f.stem)))
+    li = t("lisa")
+    if li is not None and "cluster" in li.columns and "year" in li.columns:
+        names = {0: "not significant", 1: "HH", 2: "LL", 3: "LH", 4: "HL", 5: "undefined",
+                 6: "isolated"}
+        body.append("<h3>LISA clusters per year</h3>"
+                    + _table_html(_year_counts(li, "cluster", list(range(7)), names), max_rows=200))
+    else:
+        body.append(_missing("tables/lisa.csv"))
+    for name, head in (("transition_counts", "LISA transitions: counts (rows from, columns to)"),
+                       ("transition_probs", "LISA transitions: probabilities")):
+        tt = t(name)
+        body.append(f"<h3>{_esc(head)}</h3>" + (_table_html(tt, max_rows=100) if tt is not None
+                                                  else _missing(f"tables/{name}.csv")))
+    mv = t("transition_moves")
+    if mv is not None:
+        typ = next((c for c in ("type", "move_type", "move") if c in mv.columns), None)
+        if typ is not None:
+            keys = [c for c in ("column", "variable") if c in mv.columns][:1]
+            cnt = mv.groupby(keys + [typ]).size().unstack(typ, fill_value=0) if keys else \
+                mv.groupby(typ).size().to_frame("count").T
+            cnt = cnt.reset_index() if keys else cnt
+            body.append("<h3>Space-time moves (Rey's typology; type 0 = no change, cohesion)</h3>"
+                        + _table_html(cnt))
+        else:
+            body.append("<h3>Space-time moves</h3>" + _table_html(mv))
+    else:
+        body.append(_missing("tables/transition_moves.csv"))
+    sections.append(("lisa", "LISA clusters and transitions", "".join(body)))
+
+    # -- flows and other figures
+    flows = figs_for(r"^flows")
+    if flows:
+        sections.append(("flows", "Carbon transfer", "".join(_img(f, _caption(f.stem)) for f in flows)))
+    rest = [f for f in figs if f not in used]
+    if rest:
+        sections.append(("other", "Other figures", "".join(_img(f, _caption(f.stem)) for f in rest)))
+
+    # -- methods and citations
+    methods = f"""
+<ul>
+<li><b>Industrial CO<sub>2</sub> (ICE)</b>: fuel use x emission factors (IPCC 2006 sectoral
+approach) or the CEADs provincial inventories [ipcc2006; shan2018; shan2020]. t CO<sub>2</sub>.</li>
+<li><b>Carbon sinks (CS)</b>: sink = absorption rate (NEP, t/hm<sup>2</sup>/a) x class area x
+equivalence factor, from 30 m land cover (CLCD) or the bundled sample [yang2021].</li>
+<li><b>Footprint</b>: ICF = ICE x share / NEP (hm<sup>2</sup>); CEC = carbon-absorbing area;
+ICD = max(ICF - CEC, 0); size = min(ICF, CEC); depth = 1 + ICD / CEC (dimensionless)
+[niccolucci2009; fang2015].</li>
+<li><b>Natural breaks</b>: Fisher-Jenks optimal classes, pooled over all years so that colours
+compare across maps [jenks1967].</li>
+<li><b>Quadrant zones</b>: yearly z-scores of footprint size and depth; zone I high/high
+(core mitigation), II low size/high depth (critical), III low/low (observation), IV high
+size/low depth (buffer).</li>
+<li><b>Global Moran's I</b> with permutation pseudo-p (seeded) and normal/randomisation
+z-scores [moran1950; rey_pysal].</li>
+<li><b>LISA</b>: local Moran I<sub>i</sub>, conditional permutation pseudo-p (seeded), GeoDa
+cluster codes (HH, LL, LH, HL; undefined; isolated) [anselin1995]; LISA Markov transitions and
+Rey's space-time move typology [rey2001].</li>
+</ul>
+<h3>References</h3>
+<ul>{''.join(f'<li>[{_esc(k)}] {_esc(v)}</li>' for k, v in CITATIONS.items())}</ul>
+"""
+    sections.append(("methods", "Method notes and citations", methods))
+
+    nav = "<nav><ul>" + "".join(f'<li><a href="#{sid}">{_esc(h)}</a></li>'
+                                for sid, h, _ in sections) + "</ul></nav>"
+    body_html = "".join(f'<section id="{sid}"><h2>{_esc(h)}</h2>{content}</section>'
+                        for sid, h, content in sections)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{_esc(title)}</h1>"
+        "<p class=\"note\">Report written by spatial_carbon from the study output folder "
+        "(tables in <code>tables/</code>, figures in <code>maps/</code>, layers in "
+        "<code>study.gpkg</code>). Self-contained: opens offline.</p>"
+        f"{nav}{body_html}</body></html>\n"
+    )
+
+
+def write_report(out_dir: str | os.PathLike) -> Path:
+    """Write ``report.html`` into a study output folder; return its path.
+
+    Parameters
+    ----------
+    out_dir : path
+        Folder written by :func:`spatial_carbon.study.write_outputs`
+        (``manifest.json``, ``tables/*.csv``, ``maps/*.png``).  Missing
+        optional parts are skipped and named in the report.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir / "report.html"`` (written atomically, UTF-8).
+    """
+    text = build_report(out_dir)
+    return write_text(text, Path(out_dir) / "report.html")
