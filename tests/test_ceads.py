@@ -124,7 +124,7 @@ def test_inputs_not_modified(real):
     before = real.copy()
     ceads.group_totals(real)
     ceads.industrial_emissions(real)
-    pd.testing.assert_frame_equal(real, before)
+    pd.testing.assert_frame_equal(real, before, check_exact=True)
 
 
 # ---------------------------------------------------------------- synthetic workbooks
@@ -310,3 +310,31 @@ def test_cli_ceads_error_leaves_no_file(tmp_path):
     assert res.exit_code == 2
     assert "does not add up" in res.output
     assert not out.exists()
+
+
+# ---------------------------------------------------------------- engines
+
+
+def test_engines_give_identical_tables(tmp_path):
+    pytest.importorskip("python_calamine")
+    a = ceads.read_provinces(datasets.ceads_dir(), years=[1997, 2017], engine="openpyxl")
+    b = ceads.read_provinces(datasets.ceads_dir(), years=[1997, 2017], engine="calamine")
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    f = write_wb(tmp_path / "x_2005.xlsx", 2005, {"Hebei": _matrix(10)}, pad=True)
+    pd.testing.assert_frame_equal(ceads.read_provinces(f, engine="openpyxl"),
+                                  ceads.read_provinces(f, engine="calamine"), check_exact=True)
+    bad = tmp_path / "broken_2003.xlsx"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(InputError, match="cannot open as an Excel workbook"):
+        ceads.read_provinces(bad, engine="calamine")
+
+
+def test_engine_choice(tmp_path, monkeypatch):
+    f = write_wb(tmp_path / "x_2005.xlsx", 2005, {"Hebei": _matrix(11)})
+    with pytest.raises(InputError, match="engine must be"):
+        ceads.read_provinces(f, engine="xlrd")
+    monkeypatch.setitem(__import__("sys").modules, "python_calamine", None)  # not installed
+    from spatial_carbon.errors import DependencyError
+    with pytest.raises(DependencyError, match="pip install python-calamine"):
+        ceads.read_provinces(f, engine="calamine")
+    assert len(ceads.read_provinces(f)) == 47 * 19  # auto falls back to openpyxl
