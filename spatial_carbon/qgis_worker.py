@@ -192,6 +192,193 @@ def _ceads_import(inputs: dict, params: dict, outputs: dict) -> dict:
     return {"OUTPUT": outputs["OUTPUT"], "ROWS": int(len(out))}
 
 
+
+def _frame(gdf):
+    """Attribute table of a layer as a plain DataFrame (geometry dropped)."""
+    import pandas as pd
+
+    return pd.DataFrame(gdf.drop(columns=[gdf.geometry.name])) if hasattr(gdf, "geometry") \
+        else gdf
+
+
+def _layer_or_table(spec: dict, where: str):
+    """Read an input given as ``{"path", "layer"}`` (layer) or a CSV path."""
+    path = spec["path"] if isinstance(spec, dict) else spec
+    layer = spec.get("layer") if isinstance(spec, dict) else None
+    if Path(path).suffix.lower() in (".csv", ".txt"):
+        return read_table(path, where=where)
+    return read_layer(path, layer=layer, where=where)
+
+
+def _write_layer_or_table(df, path: str, layer: str):
+    """GeoPackage for frames with geometry, CSV otherwise."""
+    from ._io import write_csv, write_gpkg
+
+    if hasattr(df, "geometry") and str(path).lower().endswith(".gpkg"):
+        write_gpkg(df, path, layer=layer)
+    else:
+        write_csv(_frame(df), path)
+    return path
+
+
+def _year_field(params) -> str | None:
+    y = params.get("year_field")
+    return y if y else None
+
+
+@step("fuel_emissions")
+def _fuel_emissions(inputs: dict, params: dict, outputs: dict) -> dict:
+    from . import inventory
+    from ._io import write_csv
+
+    fuel = inventory.read_fuel_use(inputs["fuel"])
+    out = inventory.emissions(fuel, factors=inputs.get("factors") or params.get("preset")
+                              or "ipcc2006", by_fuel=bool(params.get("by_fuel")),
+                              basis=params.get("basis") or "CO2", where=Path(inputs["fuel"]).name)
+    write_csv(out, outputs["OUTPUT"])
+    info(f"{len(out)} rows written ({out.columns[-1]})")
+    return {"OUTPUT": outputs["OUTPUT"], "ROWS": int(len(out))}
+
+
+@step("class_areas")
+def _class_areas(inputs: dict, params: dict, outputs: dict) -> dict:
+    from . import landcover
+    from ._io import write_csv
+
+    zones = read_layer(inputs["zones"]["path"], layer=inputs["zones"].get("layer"),
+                       where="zones layer")
+    require_fields(zones, {"ZONE_FIELD": params["zone_field"]}, where="zones layer")
+    rasters = inputs["rasters"]
+    years = [int(y) for y in params.get("years") or []]
+    if years:
+        if len(years) != len(rasters):
+            raise InputError(f"{len(years)} years for {len(rasters)} rasters; give one year per "
+                             "raster (in the order of the raster list) or none")
+        src = {}
+        for y, r in zip(years, rasters):
+            src.setdefault(y, []).append(r)
+        rasters = src
+    cancel_file = params.get("_cancel_file")
+    out = landcover.class_areas(
+        rasters, zones, params["zone_field"], legend=inputs.get("legend_csv")
+        or params.get("legend") or "clcd", years=years or None,
+        pixel_rule=params.get("pixel_rule") or "centre",
+        workers=params.get("workers") or None,
+        progress=lambda done, total: progress(done / max(total, 1)),
+        cancel=(lambda: Path(cancel_file).exists()) if cancel_file else None,
+    )
+    write_csv(out, outputs["OUTPUT"])
+    info(f"{out['zone'].nunique()} zones x {out['year'].nunique()} year(s) x "
+         f"{out['class'].nunique()} classes; {out['area_hm2'].sum():,.0f} hm2 classified")
+    return {"OUTPUT": outputs["OUTPUT"], "ROWS": int(len(out))}
+
+
+@step("carbon_sinks")
+def _carbon_sinks(inputs: dict, params: dict, outputs: dict) -> dict:
+    from . import sinks
+    from ._io import read_csv, write_csv
+
+    areas = read_table(inputs["areas"], where=f"areas table {Path(inputs['areas']).name}")
+    out = sinks.carbon_sink(
+        areas,
+        rates=read_csv(inputs["rates"]) if inputs.get("rates") else None,
+        factors=read_csv(inputs["factors"]) if inputs.get("factors") else None,
+        nep_forest=params.get("nep_forest"), nep_grassland=params.get("nep_grassland"),
+        where=Path(inputs["areas"]).name,
+    )
+    for cls, area in (out.attrs.get("ignored") or {}).items():
+        info(f"class without a rate (ignored): {cls} ({area:,.0f} hm2)")
+    write_csv(out, outputs["OUTPUT"])
+    info(f"{len(out)} region-years; CS in {out.attrs.get('units', {}).get('CS', '?')}")
+    return {"OUTPUT": outputs["OUTPUT"], "ROWS": int(len(out))}
+
+
+@step("footprint")
+def _footprint(inputs: dict, params: dict, outputs: dict) -> dict:
+    from . import footprint, population, regions
+    from ._io import read_csv, write_csv, write_gpkg
+
+    ice = read_table(inputs["ice"], where=f"emissions table {Path(inputs['ice']).name}")
+    cs = read_csv(inputs["sinks"])
+    pop = population.read_yearbook(inputs["population"]) if inputs.get("population") else None
+    progress(0.2)
+    fp = footprint.compute(ice, cs, shares=params.get("shares") or "national",
+                           basis=params.get("basis") or "CO2",
+                           nep_forest=params.get("nep_forest"),
+                           nep_grassland=params.get("nep_grassland"), population=pop)
+    write_csv(fp, outputs["OUTPUT"])
+    res = {"OUTPUT": outputs["OUTPUT"], "ROWS": int(len(fp))}
+    if inputs.get("boundaries") and outputs.get("OUTPUT_LAYER"):
+        _check_gpkg(outputs["OUTPUT_LAYER"], "OUTPUT_LAYER")
+        b = read_layer(inputs["boundaries"]["path"], layer=inputs["boundaries"].get("layer"),
+                       where="boundaries layer")
+        idf = params.get("boundary_id") or "region_code"
+        require_fields(b, {"BOUNDARY_ID": idf}, where="boundaries layer")
+        b = regions.attach_codes(b[[idf, b.geometry.name]], idf, where="boundaries layer")
+        missing = sorted(set(fp["region_code"]) - set(b["region_code"]))
+        if missing:
+            raise InputError("the boundaries layer lacks regions of the footprint table: "
+                             + ", ".join(regions.names(missing)))
+        lay = b[["region_code", b.geometry.name]].merge(fp, on="region_code", how="inner")
+        lay = lay.sort_values(["year", "region_code"]).reset_index(drop=True)
+        write_gpkg(lay, outputs["OUTPUT_LAYER"], layer="footprint")
+        res["OUTPUT_LAYER"] = outputs["OUTPUT_LAYER"]
+    info(f"{len(fp)} region-years; {int((fp['ICD'] > 0).sum()) if 'ICD' in fp else '?'} in deficit")
+    return res
+
+
+@step("quadrant_zones")
+def _quadrant_zones(inputs: dict, params: dict, outputs: dict) -> dict:
+    src = _layer_or_table(inputs["input"], "input layer")
+    yf = _year_field(params)
+    require_fields(src, {"SIZE_FIELD": params["size"], "DEPTH_FIELD": params["depth"],
+                         "YEAR_FIELD": yf}, where="input layer",
+                   numeric=(params["size"], params["depth"]))
+    from . import styles, zones  # after the checks: mapclassify is slow to import
+    out = zones.quadrants(src, size=params["size"], depth=params["depth"],
+                          year_col=yf or "__no_year__")
+    path = _write_layer_or_table(out, outputs["OUTPUT"], "zones")
+    res = {"OUTPUT": path}
+    if str(path).lower().endswith(".gpkg"):
+        res["styles"] = {"OUTPUT": write_style(styles.zones_qml("zone", lang=params.get("lang") or "en"), path)}
+    counts = out["zone"].value_counts().sort_index()
+    info("zones: " + ", ".join(f"{z}: {n}" for z, n in counts.items()))
+    return res
+
+
+@step("natural_breaks")
+def _natural_breaks(inputs: dict, params: dict, outputs: dict) -> dict:
+    from ._io import write_csv
+
+    src = _layer_or_table(inputs["input"], "input layer")
+    field = params["field"]
+    yf = _year_field(params)
+    require_fields(src, {"FIELD": field, "YEAR_FIELD": yf}, where="input layer",
+                   numeric=(field,))
+    from . import classify, styles  # after the checks: mapclassify is slow to import
+    k = int(params.get("k") or 5)
+    scheme = params.get("scheme") or "fisher_jenks"
+    if yf:
+        classes, breaks = classify.natural_breaks(src, field, k, pooled=True, per_year=True,
+                                                  scheme=scheme, year_col=yf)
+    else:
+        classes, breaks = classify.natural_breaks(src, field, k, pooled=True, per_year=False,
+                                                  scheme=scheme, year_col="__no_year__")
+    path = _write_layer_or_table(classes, outputs["OUTPUT"], "natural_breaks")
+    res = {"OUTPUT": path}
+    if outputs.get("BREAKS"):
+        write_csv(breaks, outputs["BREAKS"])
+        res["BREAKS"] = outputs["BREAKS"]
+    if str(path).lower().endswith(".gpkg"):
+        pooled = breaks[breaks["year"].astype(str) == "pooled"]
+        qml = styles.graduated_qml(field, pooled, column=field, year="pooled",
+                                   cmap=params.get("cmap") or "YlOrRd")
+        res["styles"] = {"OUTPUT": write_style(qml, path)}
+    info("breaks (pooled): " + ", ".join(
+        f"{u:.6g}" for u in breaks[breaks["year"].astype(str) == "pooled"]["upper"]))
+    return res
+
+
 # ----------------------------------------------------------------------- driver
 def check() -> dict:
     """Versions of spatial_carbon and its dependencies; missing ones listed."""

@@ -111,23 +111,85 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     prov.iloc[:0].to_file(paths["empty"], layer="empty", driver="GPKG")
     paths["ice_csv"] = str(d / "ice.csv")
     ice.to_csv(paths["ice_csv"], index=False)
+    ice[ice["year"] == 2019].assign(CO2_t=lambda f: f["CO2_Mt"] * 1e6).drop(
+        columns="CO2_Mt").to_csv(d / "ice_2019.csv", index=False)
+    paths["ice_2019"] = str(d / "ice_2019.csv")
+    paths["nocrs"] = str(d / "nocrs.gpkg")
+    prov.set_crs(None, allow_override=True).to_file(paths["nocrs"], layer="nocrs", driver="GPKG")
+    fuel = pd.DataFrame({
+        "region": ["Beijing", "河北省", "Hebei"], "year": [2019, 2019, 2019],
+        "fuel": ["raw coal", "原煤", "natural gas"], "amount": [100, 250.5, 3.2],
+        "unit": ["10^4 t", "万吨", "10^8 m3"]})
+    fuel.iloc[[0, 2]].to_csv(d / "fuel.csv", index=False)
+    paths["fuel"] = str(d / "fuel.csv")
+    bad = fuel.copy()
+    bad.loc[1, "amount"] = -5
+    bad.to_csv(d / "fuel_negative.csv", index=False)
+    paths["fuel_negative"] = str(d / "fuel_negative.csv")
     paths["out"] = str(d / "out")
     os.makedirs(paths["out"])
     return paths
 
 
 def _cases(p: dict[str, str]) -> list[dict]:
+    """Every case run in QGIS; ids are referenced by the tests below."""
     o = p["out"]
     ceads_dir = str(DATA / "ceads" / "provinces")
-    cases = [
+    modis = str(DATA / "landcover" / "MCD12C1_2019_IGBP_china_clip_0p05deg.tif")
+    pop = str(DATA / "population" / "China_Statistics_Yearbook_population_by_province_2000_2019.csv")
+    areas = {"RASTERS": [modis], "YEARS": "2019", "ZONES": p["provinces"],
+             "ZONE_FIELD": "region_code", "LEGEND": 1, "WORKERS": 1}
+    return [
+        # inventory
         {"id": "ceads", "alg": "spatial_carbon:ceads_import",
          "params": {"FOLDER": ceads_dir, "FIRST_YEAR": 2018, "LAST_YEAR": 2019,
                     "OUTPUT": f"{o}/ceads.csv"}},
         {"id": "ceads_missing_year", "alg": "spatial_carbon:ceads_import",
          "params": {"FOLDER": ceads_dir, "FIRST_YEAR": 2020, "LAST_YEAR": 2021,
                     "OUTPUT": f"{o}/ceads_bad.csv"}},
+        {"id": "fuel", "alg": "spatial_carbon:fuel_emissions",
+         "params": {"FUEL": p["fuel"], "OUTPUT": f"{o}/fuel.csv"}},
+        {"id": "fuel_negative", "alg": "spatial_carbon:fuel_emissions",
+         "params": {"FUEL": p["fuel_negative"], "OUTPUT": f"{o}/fuel_bad.csv"}},
+        # land cover and sinks
+        {"id": "areas", "alg": "spatial_carbon:class_areas",
+         "params": {**areas, "OUTPUT": f"{o}/areas.csv"}},
+        {"id": "areas_3857", "alg": "spatial_carbon:class_areas",
+         "params": {**areas, "ZONES": p["provinces_3857"], "OUTPUT": f"{o}/areas_3857.csv"}},
+        {"id": "areas_nocrs", "alg": "spatial_carbon:class_areas",
+         "params": {**areas, "ZONES": p["nocrs"], "OUTPUT": f"{o}/areas_nocrs.csv"}},
+        {"id": "areas_missing_field", "alg": "spatial_carbon:class_areas",
+         "params": {**areas, "ZONE_FIELD": "province_id", "OUTPUT": f"{o}/areas_mf.csv"}},
+        {"id": "areas_cancel", "alg": "spatial_carbon:class_areas", "cancel": True,
+         "params": {**areas, "OUTPUT": f"{o}/areas_cancel.csv"}},
+        {"id": "sinks", "alg": "spatial_carbon:carbon_sinks",
+         "params": {"AREAS": f"{o}/areas.csv", "OUTPUT": f"{o}/sinks.csv"}},
+        # footprint, zones
+        {"id": "footprint", "alg": "spatial_carbon:footprint",
+         "params": {"ICE": p["ice_2019"], "SINKS": f"{o}/sinks.csv", "POPULATION": pop,
+                    "BOUNDARIES": p["provinces"], "BOUNDARY_ID": "region",
+                    "OUTPUT": f"{o}/footprint.csv", "OUTPUT_LAYER": f"{o}/footprint.gpkg"}},
+        {"id": "zones", "alg": "spatial_carbon:quadrant_zones", "load": True,
+         "params": {"INPUT": f"{o}/footprint.gpkg", "SIZE_FIELD": "ICF_size",
+                    "DEPTH_FIELD": "ICF_depth", "YEAR_FIELD": "year",
+                    "OUTPUT": f"{o}/zones.gpkg"}},
+        {"id": "zones_text_field", "alg": "spatial_carbon:quadrant_zones",
+         "params": {"INPUT": p["provinces"], "SIZE_FIELD": "ice_text", "DEPTH_FIELD": "ice_2019",
+                    "OUTPUT": f"{o}/zones_bad.gpkg"}},
+        # spatial statistics
+        {"id": "breaks", "alg": "spatial_carbon:natural_breaks", "load": True,
+         "params": {"INPUT": p["provinces"], "FIELD": "ice_2019", "K": 5,
+                    "OUTPUT": f"{o}/breaks.gpkg", "BREAKS": f"{o}/breaks.csv"}},
+        {"id": "breaks_missing_field", "alg": "spatial_carbon:natural_breaks",
+         "params": {"INPUT": p["provinces"], "FIELD": "ICF_2019", "K": 5,
+                    "OUTPUT": f"{o}/breaks_mf.gpkg"}},
+        {"id": "breaks_empty", "alg": "spatial_carbon:natural_breaks",
+         "params": {"INPUT": p["empty"], "FIELD": "ice_2019", "K": 5,
+                    "OUTPUT": f"{o}/breaks_empty.gpkg"}},
+        {"id": "breaks_text_field", "alg": "spatial_carbon:natural_breaks",
+         "params": {"INPUT": p["provinces"], "FIELD": "ice_text", "K": 5,
+                    "OUTPUT": f"{o}/breaks_text.gpkg"}},
     ]
-    return cases
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +287,151 @@ def test_ceads_import_matches_core(report):
 def test_ceads_missing_year_is_a_readable_message(report):
     msg = _error(report, "ceads_missing_year")
     assert re.search(r"MissingDataError: no CEADs workbook for year\(s\) \[2020, 2021\]", msg)
+
+
+def test_fuel_emissions_match_core(report, inputs):
+    from spatial_carbon import inventory
+
+    rec = _ok(report, "fuel")
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    exp = inventory.emissions(inventory.read_fuel_use(inputs["fuel"]))
+    np.testing.assert_array_equal(got["region_code"], exp["region_code"])
+    np.testing.assert_allclose(got["CO2_t"], exp["CO2_t"], rtol=1e-12)
+
+
+def test_fuel_negative_amount_is_a_readable_message(report):
+    msg = _error(report, "fuel_negative")
+    assert msg.startswith("NegativeValueError:") and "negative fuel use in row 2" in msg
+
+
+# --------------------------------------------------------- land cover, sinks
+def _core_areas(inputs):
+    import geopandas as gpd
+
+    from spatial_carbon import landcover
+
+    zones = gpd.read_file(inputs["provinces"])
+    return landcover.class_areas(
+        str(DATA / "landcover" / "MCD12C1_2019_IGBP_china_clip_0p05deg.tif"), zones,
+        "region_code", legend="modis_igbp", years=[2019], workers=1)
+
+
+@pytest.fixture(scope="module")
+def core_areas(inputs):
+    return _core_areas(inputs)
+
+
+def test_class_areas_match_core(report, core_areas):
+    rec = _ok(report, "areas")
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    assert len(got) == len(core_areas)
+    np.testing.assert_array_equal(got["zone"], core_areas["zone"])
+    np.testing.assert_array_equal(got["class"], core_areas["class"])
+    np.testing.assert_array_equal(got["pixels"], core_areas["pixels"])
+    np.testing.assert_allclose(got["area_hm2"], core_areas["area_hm2"], rtol=1e-12)
+    assert rec["max_progress"] == pytest.approx(100.0)
+
+
+def test_class_areas_zones_in_another_crs_are_reprojected(report, core_areas):
+    """Zones in EPSG:3857 are reprojected to the raster's CRS: same provinces,
+    areas equal up to the pixels whose centres the reprojected edges move."""
+    rec = _ok(report, "areas_3857")
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    tot = got.groupby("zone")["area_hm2"].sum()
+    exp = core_areas.groupby("zone")["area_hm2"].sum()
+    np.testing.assert_array_equal(tot.index, exp.index)
+    np.testing.assert_allclose(tot.to_numpy(), exp.to_numpy(), rtol=2e-3)
+
+
+def test_class_areas_zones_without_crs_is_a_readable_message(report):
+    msg = _error(report, "areas_nocrs")
+    assert msg.startswith("CRSError:") and "CRS" in msg
+
+
+def test_class_areas_missing_field_is_a_readable_message(report):
+    msg = _error(report, "areas_missing_field")
+    assert "province_id" in msg and "region_code" in msg
+
+
+def test_cancel_stops_the_tool(report):
+    rec = report["cases"]["areas_cancel"]
+    assert not rec["ok"] and "cancel" in rec["error"].lower(), rec
+
+
+def test_sinks_match_core(report, core_areas):
+    from spatial_carbon import sinks
+
+    rec = _ok(report, "sinks")
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    exp = sinks.carbon_sink(core_areas)
+    assert list(got.columns) == list(exp.columns)
+    np.testing.assert_allclose(got["CS"], exp["CS"], rtol=1e-12)
+
+
+# ---------------------------------------------------------- footprint, zones
+@pytest.fixture(scope="module")
+def core_footprint(inputs, core_areas):
+    from spatial_carbon import datasets, footprint, population, sinks
+
+    ice = pd.read_csv(inputs["ice_2019"])
+    return footprint.compute(ice, sinks.carbon_sink(core_areas),
+                             population=population.read_yearbook(datasets.population_csv()))
+
+
+def test_footprint_matches_core(report, core_footprint):
+    rec = _ok(report, "footprint")
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    for col in ("ICE", "CS", "ICF", "CEC", "ICD", "ICS", "ICF_size", "ICF_depth", "ICF_pc"):
+        np.testing.assert_allclose(got[col], core_footprint[col], rtol=1e-12, err_msg=col)
+    lay = rec["layers"]["OUTPUT_LAYER"]
+    assert lay["valid"] and lay["features"] == len(core_footprint) == 30
+    assert lay["crs"] == "EPSG:4326"
+
+
+def test_zones_match_core_and_load_styled(report, core_footprint):
+    import geopandas as gpd
+
+    from spatial_carbon import zones
+
+    rec = _ok(report, "zones")
+    got = gpd.read_file(rec["outputs"]["OUTPUT"]).sort_values("region_code")
+    exp = zones.quadrants(core_footprint).sort_values("region_code")
+    np.testing.assert_array_equal(got["zone"].to_numpy(), exp["zone"].to_numpy())
+    lay = rec["layers"]["OUTPUT"]
+    assert lay["type"] == "categorizedSymbol" and lay["attribute"] == "zone"
+    assert [c[0] for c in lay["categories"]] == ["I", "II", "III", "IV"]
+    # Loaded into the project by Processing (runAndLoadResults): styled too.
+    assert "categorizedSymbol" in {v["renderer"] for v in rec["project_layers"].values()}
+
+
+def test_zones_non_numeric_field_is_a_readable_message(report):
+    msg = _error(report, "zones_text_field")
+    assert "ice_text" in msg and "not numeric" in msg
+
+
+def test_natural_breaks_match_core_and_load_styled(report, inputs):
+    import geopandas as gpd
+
+    from spatial_carbon import classify
+
+    rec = _ok(report, "breaks")
+    got = gpd.read_file(rec["outputs"]["OUTPUT"])
+    src = gpd.read_file(inputs["provinces"])
+    cls, brk = classify.natural_breaks(src, "ice_2019", 5, per_year=False)
+    np.testing.assert_array_equal(got["ice_2019_class_pooled"], cls["ice_2019_class_pooled"])
+    got_brk = pd.read_csv(rec["outputs"]["BREAKS"], encoding="utf-8-sig")
+    np.testing.assert_allclose(got_brk["upper"], brk["upper"], rtol=1e-12)
+    lay = rec["layers"]["OUTPUT"]
+    assert lay["type"] == "graduatedSymbol" and lay["attribute"] == "ice_2019"
+    np.testing.assert_allclose([r[1] for r in lay["ranges"]], brk["upper"], rtol=1e-12)
+    assert len({r[2] for r in lay["ranges"]}) == 5  # five distinct colours
+    assert "graduatedSymbol" in {v["renderer"] for v in rec["project_layers"].values()}
+
+
+@pytest.mark.parametrize("case, pattern", [
+    ("breaks_missing_field", r"no field 'ICF_2019'.*ice_2019"),
+    ("breaks_empty", r"empty"),
+    ("breaks_text_field", r"'ice_text'.*not numeric"),
+])
+def test_natural_breaks_bad_input_is_a_readable_message(report, case, pattern):
+    assert re.search(pattern, _error(report, case))

@@ -20,6 +20,7 @@ This module is the ONE place where spatial_carbon's typed errors become
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -38,6 +39,7 @@ _SCRUB_ENV = (
     "DYLD_FALLBACK_LIBRARY_PATH", "QGIS_PREFIX_PATH", "SSL_CERT_FILE",
 )
 _CHECK_TIMEOUT_S = 180
+_CANCEL_GRACE_S = 10
 _OK_CACHE = {}  # python path -> (mtime, report); only successful checks are cached
 
 
@@ -131,10 +133,31 @@ def _popen(args):
     kwargs = {}
     if sys.platform == "win32":
         kwargs["creationflags"] = 0x08000000  # CREATE_NO_WINDOW
+    else:
+        kwargs["start_new_session"] = True  # so a cancel can stop its children too
     return subprocess.Popen(
         args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=_env(), **kwargs,
     )
+
+
+def _terminate(proc):
+    """Stop the worker and the processes it started (own process group on POSIX)."""
+    try:
+        if sys.platform != "win32":
+            os.killpg(proc.pid, signal.SIGTERM)
+        else:
+            proc.terminate()
+        proc.wait(5)
+    except (OSError, subprocess.TimeoutExpired):
+        try:
+            if sys.platform != "win32":
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+        except OSError:
+            pass
+        proc.wait()
 
 
 def _reader(stream, q, tag):
@@ -203,9 +226,13 @@ def run_step(step, inputs, params, outputs, feedback):
     if not ok:
         raise QgsProcessingException(report)
     python = worker_python()[0]
+    tag = uuid.uuid4().hex
+    job_path = os.path.join(QgsProcessingUtils.tempFolder(), "spatial_carbon_job_%s.json" % tag)
+    # Cancel: the worker polls this file between raster windows and stops cleanly
+    # (its worker processes too); a worker that does not react is terminated.
+    cancel_file = os.path.join(QgsProcessingUtils.tempFolder(), "spatial_carbon_cancel_%s" % tag)
+    params = dict(params, _cancel_file=cancel_file)
     job = {"step": step, "inputs": inputs, "params": params, "outputs": outputs}
-    job_path = os.path.join(QgsProcessingUtils.tempFolder(),
-                            "spatial_carbon_job_%s.json" % uuid.uuid4().hex)
     with open(job_path, "w", encoding="utf-8") as f:
         json.dump(job, f, ensure_ascii=False, indent=1)
     if feedback is not None:
@@ -220,14 +247,19 @@ def run_step(step, inputs, params, outputs, feedback):
     result, error, stderr, open_streams = None, None, [], 2
     while open_streams:
         if feedback is not None and feedback.isCanceled():
-            proc.terminate()
+            with open(cancel_file, "w"):
+                pass
             try:
-                proc.wait(10)
+                proc.wait(_CANCEL_GRACE_S)
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+                _terminate(proc)
             proc.stdout.close()
             proc.stderr.close()
+            for p in (job_path, cancel_file):
+                try:
+                    os.unlink(p)
+                except OSError:
+                    pass
             raise QgsProcessingException("spatial_carbon: canceled by the user")
         try:
             tag, line = q.get(timeout=0.1)
@@ -261,10 +293,11 @@ def run_step(step, inputs, params, outputs, feedback):
     rc = proc.wait()
     proc.stdout.close()
     proc.stderr.close()
-    try:
-        os.unlink(job_path)
-    except OSError:
-        pass
+    for p in (job_path, cancel_file):
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
     if error is not None:
         # A user's mistake: spatial_carbon's message says what and how to fix.
         raise QgsProcessingException("%s: %s" % (error.get("type", "Error"), error.get("message")))

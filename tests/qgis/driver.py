@@ -103,6 +103,8 @@ def main(spec_path, results_path):
         fb = Feedback()
         t = time.time()
         rec = {"ok": False, "alg": case["alg"]}
+        if case.get("cancel"):
+            fb.cancel()
         try:
             if case.get("load"):
                 out = processing.runAndLoadResults(case["alg"], case["params"], feedback=fb)

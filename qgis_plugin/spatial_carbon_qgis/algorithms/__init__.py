@@ -1,7 +1,19 @@
 """Every tool of the provider, in Toolbox order."""
 
+from .carbon_sinks import CarbonSinks
 from .ceads_import import CeadsImport
+from .class_areas import ClassAreas
+from .footprint import Footprint
+from .fuel_emissions import FuelEmissions
+from .natural_breaks import NaturalBreaks
+from .quadrant_zones import QuadrantZones
 
 ALGORITHMS = [
     CeadsImport,
+    FuelEmissions,
+    ClassAreas,
+    CarbonSinks,
+    Footprint,
+    QuadrantZones,
+    NaturalBreaks,
 ]

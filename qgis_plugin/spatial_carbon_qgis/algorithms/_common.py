@@ -17,3 +17,23 @@ def load_table(path, name, context, output_name):
     if path and os.path.isfile(path) and context.project() is not None:
         context.addLayerToLoadOnCompletion(
             path, QgsProcessingContext.LayerDetails(name, context.project(), output_name))
+
+
+def file_or_none(alg, parameters, name, context):
+    """Path of an optional file parameter, or None when empty."""
+    v = alg.parameterAsFile(parameters, name, context)
+    return v or None
+
+
+def number_or_none(alg, parameters, name, context):
+    """Value of an optional number parameter, or None when empty."""
+    v = parameters.get(name)
+    if v is None or v == "":
+        return None
+    return alg.parameterAsDouble(parameters, name, context)
+
+
+def field_or_none(alg, parameters, name, context):
+    """The field chosen in an optional field parameter, or None."""
+    v = alg.parameterAsFields(parameters, name, context)
+    return v[0] if v else None
