@@ -1,0 +1,155 @@
+"""``spatial-carbon map``, ``figures``, ``report`` and ``style``: figures,
+the study report and QGIS styles from tables already computed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .._io import read_csv
+from ..errors import InputError
+
+_LEVELS = ("province", "city", "county")
+
+
+def _boundaries(spec: str, id_field: str):
+    """Bundled level name or a vector file; Chinese names get region codes."""
+    from .. import datasets
+
+    if spec in _LEVELS:
+        return datasets.boundaries(spec)
+    import geopandas as gpd
+
+    p = Path(spec)
+    if not p.exists():
+        raise InputError(f"boundary layer not found: {spec} (or use one of {', '.join(_LEVELS)})")
+    gdf = gpd.read_file(p)
+    if id_field == "region_code" and "region_code" not in gdf.columns:
+        from .. import regions
+
+        gdf = regions.attach_codes(gdf, "region", where=str(p))
+    return gdf
+
+
+def _years(value: str | None):
+    if not value:
+        return None
+    try:
+        return [int(v) for v in value.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a comma-separated list of years",
+                                 param_hint="--years") from None
+
+
+_boundaries_opt = click.option(
+    "--boundaries", default="province", show_default=True,
+    help="Polygons: 'province', 'city', 'county' (bundled) or a vector file.")
+_id_opt = click.option("--id-field", default="region_code", show_default=True,
+                       help="Key shared by the table and the boundaries.")
+_lang_opt = click.option("--lang", type=click.Choice(["en", "zh"]), default="en",
+                         show_default=True, help="Label language (zh needs a CJK font).")
+_fmt_opt = click.option("--format", "formats", multiple=True, default=("png",),
+                        type=click.Choice(["png", "pdf", "svg"]), show_default=True,
+                        help="Output format(s); repeat for several.")
+
+
+@click.command("map")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False))
+@click.option("--column", required=True, help="Column to map, e.g. ICF.")
+@click.option("--years", help="Year(s), comma-separated; several years give small multiples.")
+@click.option("--breaks", "breaks_path", type=click.Path(exists=True, dir_okay=False),
+              help="Breaks table (from `spatial-carbon breaks`); pooled rows are used. "
+                   "Default: Fisher-Jenks breaks pooled over all years of TABLE.")
+@click.option("-k", "k", default=5, show_default=True, help="Classes when --breaks is not given.")
+@click.option("--unit", help="Unit for the legend (default from the column name).")
+@click.option("--no-inset", is_flag=True, help="No South China Sea islands inset.")
+@_boundaries_opt
+@_id_opt
+@_lang_opt
+@_fmt_opt
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Output file; the extension is replaced per --format.")
+def map_cmd(table, column, years, breaks_path, k, unit, no_inset, boundaries, id_field, lang,
+            formats, output):
+    """Natural-breaks choropleth of COLUMN of TABLE (one row per region and year)."""
+    from .. import maps
+
+    data = read_csv(table)
+    if id_field == "region_code" and "region_code" not in data.columns and "region" in data.columns:
+        from .. import regions
+
+        data = regions.attach_codes(data, "region", where=table)
+    breaks = read_csv(breaks_path) if breaks_path else None
+    fig = maps.choropleth_figure(
+        data, _boundaries(boundaries, id_field), column, years=_years(years), breaks=breaks, k=k,
+        unit=unit, id_field=id_field, lang=lang, south_china_sea=False if no_inset else None,
+    )
+    for p in maps.save_figure(fig, output, formats, close=True):
+        click.echo(p)
+
+
+@click.command("figures")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--years", help="Years of the map panels, comma-separated.")
+@_boundaries_opt
+@_id_opt
+@_lang_opt
+@_fmt_opt
+def figures_cmd(out_dir, years, boundaries, id_field, lang, formats):
+    """Redraw the standard figures of a study output folder (OUT_DIR/tables ->
+    OUT_DIR/maps), e.g. in Chinese or as PDF for a journal."""
+    from .. import maps
+
+    tdir = Path(out_dir) / "tables"
+    if not tdir.is_dir():
+        raise InputError(f"{out_dir} has no tables/ folder; is it a study output folder?")
+    tables = {p.stem: read_csv(p) for p in sorted(tdir.glob("*.csv"))}
+    paths = maps.study_figures(tables, _boundaries(boundaries, id_field), Path(out_dir) / "maps",
+                               years=_years(years), lang=lang, formats=formats, id_field=id_field)
+    for p in paths:
+        click.echo(p)
+
+
+@click.command("report")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False))
+def report_cmd(out_dir):
+    """Write OUT_DIR/report.html (self-contained) from a study output folder."""
+    from .. import report
+
+    click.echo(report.write_report(out_dir))
+
+
+@click.command("style")
+@click.argument("kind", type=click.Choice(["graduated", "lisa", "significance", "zones", "flows"]))
+@click.option("--field", help="Attribute to style (default: ICF / cluster / p_sim / zone / value).")
+@click.option("--breaks", "breaks_path", type=click.Path(exists=True, dir_okay=False),
+              help="Breaks table for 'graduated' (and 'flows'); pooled rows are used.")
+@click.option("--column", help="Variable in the breaks table (default: --field).")
+@click.option("--alpha", default=0.05, show_default=True, help="Significance level ('significance').")
+@_lang_opt
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="QML file to write (QGIS: Layer Properties > Style > Load Style).")
+def style_cmd(kind, field, breaks_path, column, alpha, lang, output):
+    """Write a QGIS layer style (.qml) matching spatial_carbon's figures."""
+    from .. import styles
+
+    defaults = {"graduated": "ICF", "lisa": "cluster", "significance": "p_sim", "zones": "zone",
+                "flows": "value"}
+    field = field or defaults[kind]
+    if kind in ("graduated", "flows") and not breaks_path:
+        raise click.BadParameter(f"'{kind}' needs --breaks", param_hint="--breaks")
+    if kind == "graduated":
+        text = styles.graduated_qml(field, read_csv(breaks_path), column=column or field)
+    elif kind == "flows":
+        text = styles.flows_qml(field, read_csv(breaks_path))
+    elif kind == "lisa":
+        text = styles.lisa_qml(field, lang=lang)
+    elif kind == "significance":
+        text = styles.significance_qml(field, alpha=alpha, lang=lang)
+    else:
+        text = styles.zones_qml(field, lang=lang)
+    click.echo(styles.write_qml(text, output))
+
+
+COMMANDS = [map_cmd, figures_cmd, report_cmd, style_cmd]

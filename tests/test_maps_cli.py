@@ -1,0 +1,63 @@
+"""CLI: map, figures, report and style commands (parse, call one function, write)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+from click.testing import CliRunner
+
+from spatial_carbon._io import write_csv
+from spatial_carbon.cli import main
+
+
+def _table(tmp_path):
+    rng = np.random.default_rng(1)
+    rows = [(name, y, float(v)) for y in (2018, 2019)
+            for name, v in zip(["Beijing", "Hebei", "山西", "Nei Monggol", "Liaoning", "Jilin"],
+                               rng.gamma(2, 10, 6))]
+    p = tmp_path / "fp.csv"
+    write_csv(pd.DataFrame(rows, columns=["region", "year", "ICF"]), p)
+    return p
+
+
+def test_map_command_writes_png_and_pdf(tmp_path):
+    t = _table(tmp_path)
+    r = CliRunner().invoke(main, ["map", str(t), "--column", "ICF", "--years", "2018,2019",
+                                  "-k", "3", "--format", "png", "--format", "pdf",
+                                  "-o", str(tmp_path / "out" / "icf.png")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "out" / "icf.png").stat().st_size > 1000
+    assert (tmp_path / "out" / "icf.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_map_command_bad_input_is_a_message(tmp_path):
+    t = _table(tmp_path)
+    r = CliRunner().invoke(main, ["map", str(t), "--column", "XYZ", "--years", "2019",
+                                  "-o", str(tmp_path / "x.png")])
+    assert r.exit_code == 2
+    assert "no column 'XYZ'" in r.output
+    r = CliRunner().invoke(main, ["map", str(t), "--column", "ICF", "--years", "20x9",
+                                  "-o", str(tmp_path / "x.png")])
+    assert r.exit_code == 2 and "comma-separated" in r.output
+
+
+def test_style_and_report_commands(tmp_path):
+    brk = tmp_path / "breaks.csv"
+    write_csv(pd.DataFrame({"column": "ICF", "year": "pooled", "class": [1, 2],
+                            "lower": [0.0, 5.0], "upper": [5.0, 9.5], "count": [1, 1]}), brk)
+    r = CliRunner().invoke(main, ["style", "graduated", "--breaks", str(brk),
+                                  "-o", str(tmp_path / "icf.qml")])
+    assert r.exit_code == 0, r.output
+    root = ET.fromstring((tmp_path / "icf.qml").read_text(encoding="utf-8").split("\n", 1)[1])
+    assert [x.get("upper") for x in root.iter("range")] == ["5.0", "9.5"]
+    r = CliRunner().invoke(main, ["style", "lisa", "-o", str(tmp_path / "lisa.qml")])
+    assert r.exit_code == 0 and (tmp_path / "lisa.qml").exists()
+    r = CliRunner().invoke(main, ["style", "graduated", "-o", str(tmp_path / "g.qml")])
+    assert r.exit_code == 2 and "--breaks" in r.output
+    out = tmp_path / "OUT"
+    out.mkdir()
+    r = CliRunner().invoke(main, ["report", str(out)])
+    assert r.exit_code == 0, r.output
+    assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
