@@ -346,6 +346,89 @@ def read_fuel_use(path: str | os.PathLike) -> pd.DataFrame:
     return read_csv(path, dtype=str, skipinitialspace=True)
 
 
+_HEADER_UNIT = re.compile(r"^(?P<name>.*?)\s*[\(（\[]\s*(?P<unit>[^()（）\[\]]+?)\s*[\)）\]]\s*$")
+
+
+def fuel_table_from_wide(
+    table: pd.DataFrame,
+    unit: str | dict[str, str] | None = None,
+    *,
+    year: int | None = None,
+    blank: str = "error",
+    where: str = "wide fuel table",
+) -> pd.DataFrame:
+    """Turn a yearbook-style wide table into a fuel table (long).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per region (and year), one column per fuel, e.g. columns
+        ``地区, 原煤(万吨), 焦炭(万吨), 天然气(亿立方米)`` or
+        ``region, year, Raw Coal, Coke``.  Not modified.
+    unit : str or dict, optional
+        Unit of every fuel column (str), or per fuel (dict, keys in any
+        spelling).  If omitted, each header must carry its unit in
+        parentheses, ``原煤(万吨)`` / ``Raw Coal (10^4 t)``.
+    year : int, optional
+        Year of all rows when the table has no ``year`` column.
+    blank : {"error", "zero"}
+        Empty cells: keep them empty (``emissions`` then raises
+        MissingDataError naming the row) or read them as 0 (yearbooks often
+        leave zero use blank; say so in your methods).
+    where : str
+        Name of the input in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``region, year, fuel, amount, unit``, one row per cell.
+
+    Raises
+    ------
+    InputError
+        No region column, no year, or a fuel column without a unit.
+    """
+    if blank not in ("error", "zero"):
+        raise InputError(f"blank must be 'error' or 'zero', got {blank!r}")
+    df = table.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    rcol = next((c for c in df.columns if c.lower() in ("region", "region_code", "province")
+                 or c in ("地区", "省份", "地区名称")), None)
+    if rcol is None:
+        raise InputError(f"{where} has no region column (region, province, 地区)")
+    ycol = next((c for c in df.columns if c.lower() == "year" or c == "年份"), None)
+    if ycol is None and year is None:
+        raise InputError(f"{where} has no year column; pass year=...")
+    fuel_cols = [c for c in df.columns if c not in (rcol, ycol)]
+    if not fuel_cols:
+        raise InputError(f"{where} has no fuel columns")
+    per_fuel = {}
+    if isinstance(unit, dict):
+        per_fuel = {_match_key(k): v for k, v in unit.items()}
+    parts = []
+    for c in fuel_cols:
+        m = _HEADER_UNIT.match(c)
+        name, hdr_unit = (m.group("name"), m.group("unit")) if m else (c, None)
+        u = per_fuel.get(_match_key(name)) if isinstance(unit, dict) else unit
+        u = u or hdr_unit
+        if not u:
+            raise InputError(
+                f"{where}: column {c!r} has no unit; write it in the header, e.g. "
+                f"'{name}(万吨)', or pass unit="
+            )
+        amount = df[c]
+        if blank == "zero":
+            amount = amount.where(~(amount.isna() | (amount.astype(str).str.strip() == "")), 0)
+        parts.append(pd.DataFrame({
+            "region": df[rcol].to_numpy(),
+            "year": df[ycol].to_numpy() if ycol else year,
+            "fuel": name,
+            "amount": amount.to_numpy(),
+            "unit": u,
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
 def _rows(df: pd.DataFrame, mask, limit: int = 5) -> str:
     idx = np.flatnonzero(np.asarray(mask))
     shown = [
@@ -457,6 +540,10 @@ def emissions(
             f"{where}: negative fuel use in {_rows(df, neg)}; amounts must be >= 0"
         )
     df["amount"] = amount.astype("float64")
+
+    no_unit = df["unit"].isna() | (df["unit"].astype(str).str.strip() == "")
+    if no_unit.any():
+        raise UnitError(f"{where}: empty unit in {_rows(df, no_unit)}; give e.g. t, 10^4 t, m3")
 
     key = df["fuel"].map(_fkey)
     dup = pd.Series(list(zip(df["region_code"], df["year"], key))).duplicated(keep=False)

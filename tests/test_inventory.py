@@ -322,3 +322,54 @@ def test_cli_emissions_error_message_and_no_output(tmp_path):
     assert res.exit_code == 2
     assert "negative fuel use in row 1 (Beijing, 2011, 原煤)" in res.output
     assert not out.exists()
+
+
+# ---------------------------------------------------------------- wide tables
+
+
+def test_wide_yearbook_table_units_in_headers():
+    w = pd.DataFrame({"地区": ["北京", "河北"], "原煤(万吨)": [100, None],
+                      "天然气（亿立方米）": [2, 1]})
+    before = w.copy()
+    long = inv.fuel_table_from_wide(w, year=2011, blank="zero")
+    pd.testing.assert_frame_equal(w, before)
+    assert len(long) == 4 and set(long["unit"]) == {"万吨", "亿立方米"}
+    out = inv.emissions(long, "seed001").set_index("region")["CO2_t"]
+    # Beijing: 1,357,384.29 (coal) + 576,023.0 (gas) ; Hebei: 0 coal + 1e8 m3 x 1.33e-3 x 2.1655
+    assert out["Beijing"] == pytest.approx(1_933_407.29, rel=1e-12)
+    assert out["Hebei"] == pytest.approx(288_011.5, rel=1e-12)
+
+
+def test_wide_table_unit_argument_and_blanks():
+    w = pd.DataFrame({"region": ["Beijing"], "year": [2012], "Raw Coal": [1.0], "Coke": [None]})
+    long = inv.fuel_table_from_wide(w, {"原煤": "10^4 t", "coke": "t"})
+    assert long.set_index("fuel")["unit"].to_dict() == {"Raw Coal": "10^4 t", "Coke": "t"}
+    with pytest.raises(MissingDataError, match=r"empty amount in row 2 \(Beijing, 2012, Coke\)"):
+        inv.emissions(long)
+    with pytest.raises(InputError, match="column 'Raw Coal' has no unit"):
+        inv.fuel_table_from_wide(w)
+    with pytest.raises(InputError, match="no year column"):
+        inv.fuel_table_from_wide(w.drop(columns="year"), "t")
+    with pytest.raises(InputError, match="no region column"):
+        inv.fuel_table_from_wide(w.rename(columns={"region": "where"}), "t")
+    with pytest.raises(InputError, match="blank must be"):
+        inv.fuel_table_from_wide(w, "t", blank="skip")
+
+
+def test_empty_unit_names_the_row():
+    df = fuel_table([("Beijing", 2011, "coke", 1, None)])
+    with pytest.raises(UnitError, match=r"empty unit in row 1 \(Beijing, 2011, coke\)"):
+        inv.emissions(df)
+
+
+def test_cli_emissions_wide(tmp_path):
+    src = tmp_path / "wide.csv"
+    src.write_text("地区,原煤(万吨),天然气(亿立方米)\n北京,100,2\n河北,,1\n", encoding="utf-8")
+    out = tmp_path / "co2.csv"
+    res = CliRunner().invoke(main, ["emissions", str(src), "--factors", "seed001", "--wide",
+                                    "--year", "2011", "--blank-zero", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(out, encoding="utf-8-sig").set_index("region")["CO2_t"]
+    assert got["Beijing"] == pytest.approx(1_933_407.29, rel=1e-12)
+    res = CliRunner().invoke(main, ["emissions", str(src), "--year", "2011", "-o", str(out)])
+    assert res.exit_code == 2 and "need --wide" in res.output

@@ -21,15 +21,29 @@ from ._options import out_csv
     "--basis", type=click.Choice(["CO2", "C"]), default="CO2", show_default=True,
     help="Gas basis of the result column (CO2_t or C_t).",
 )
+@click.option("--wide", is_flag=True,
+              help="FUEL_TABLE is wide: one column per fuel, unit in the header "
+                   "('原煤(万吨)') or given with --unit.")
+@click.option("--unit", default=None, help="With --wide: unit of every fuel column.")
+@click.option("--year", type=int, default=None, help="With --wide: year, if no year column.")
+@click.option("--blank-zero", is_flag=True, help="With --wide: read empty cells as 0.")
 @out_csv
-def emissions_cmd(fuel_table, factors, by_fuel, basis, output):
+def emissions_cmd(fuel_table, factors, by_fuel, basis, wide, unit, year, blank_zero, output):
     """CO2 per region-year from a fuel-use table FUEL_TABLE.
 
     FUEL_TABLE is a CSV with columns region, year, fuel, amount, unit
-    (e.g. 10^4 t, 10^8 m3). Output columns: region_code, region, year,
-    CO2_t (tonnes CO2), plus fuel with --by-fuel.
+    (e.g. 10^4 t, 10^8 m3), or with --wide one column per fuel. Output
+    columns: region_code, region, year, CO2_t (tonnes CO2), plus fuel with
+    --by-fuel.
     """
     table = _inventory.read_fuel_use(fuel_table)
+    if wide:
+        table = _inventory.fuel_table_from_wide(
+            table, unit, year=year, blank="zero" if blank_zero else "error",
+            where=click.format_filename(fuel_table),
+        )
+    elif unit or year or blank_zero:
+        raise click.UsageError("--unit, --year and --blank-zero need --wide")
     out = _inventory.emissions(
         table, factors, by_fuel=by_fuel, basis=basis, where=click.format_filename(fuel_table)
     )
