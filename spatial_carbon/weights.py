@@ -37,6 +37,7 @@ __all__ = [
     "Weights",
     "build",
     "contiguity_pairs",
+    "from_file",
     "from_pairs",
     "from_sparse",
     "read_gal",
@@ -881,3 +882,25 @@ def read_links(path: str | os.PathLike) -> pd.DataFrame:
     if df.shape[1] < 2:
         raise WeightsError(f"{path}: a links table needs two columns (id, neighbour id)")
     return df.iloc[:, :2]
+
+
+def from_file(
+    path: str | os.PathLike,
+    *,
+    transform: str = "r",
+    islands: str | pd.DataFrame = "drop",
+    regions: bool | None = False,
+) -> tuple[Weights, ConnectivityReport]:
+    """Weights from a GeoDa ``.gal``/``.gwt`` file alone (no layer).
+
+    Ids come from the file.  Without geometry, ``islands="knn"`` is not
+    possible; the default policy is ``"drop"``.  Use :func:`build` with
+    ``kind=PATH`` to check a file against a layer's ids.
+    """
+    fids, pairs, vals = _read_weights_file(path)
+    if regions is None:
+        regions = _looks_like_regions(pd.Series(fids), None)
+    ids = normalise_ids(pd.Series(fids), regions=bool(regions), where=str(path))
+    _check_unique(ids, str(path))
+    return from_pairs(ids, pairs, vals, kind=f"file:{Path(path).name}", transform=transform,
+                      islands=islands, region_ids=bool(regions))
