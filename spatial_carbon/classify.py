@@ -17,7 +17,6 @@ data it gives the same breaks as mapclassify (tested).
 
 from __future__ import annotations
 
-import mapclassify
 import numpy as np
 import pandas as pd
 
@@ -165,6 +164,8 @@ def _classify(v: np.ndarray, k: int, scheme: str, label: str) -> tuple[np.ndarra
     else:
         mean, sd = v.mean(), v.std()
         z = (v - mean) / sd
+        import mapclassify  # slow to import (numba at import time): only when used
+
         res = mapclassify.classify(z, SCHEMES[scheme], k=k)
         bz = np.asarray(res.bins, dtype="float64")
         uppers = bz * sd + mean

@@ -139,6 +139,8 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
             cfg[section][key] = _resolve(str(cfg[section][key]), base, f"{section}.{key}")
     if inp["fuel"] is not None and not str(inp["factors"]) in ("ipcc2006", "seed001"):
         inp["factors"] = _resolve(str(inp["factors"]), base, "inputs.factors")
+    if cfg["sinks"]["equivalence"] != "default":
+        cfg["sinks"]["equivalence"] = _resolve(str(cfg["sinks"]["equivalence"]), base, "sinks.equivalence")
     b = str(inp["boundaries"])
     inp["boundaries"] = _resolve(b, base, "inputs.boundaries")
 

@@ -22,12 +22,14 @@ failed run leaves no half-written results.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
 import shutil
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -35,7 +37,7 @@ import pandas as pd
 
 from . import __version__, config as config_mod, datasets, regions
 from ._io import read_csv, sha256, write_csv, write_gpkg, write_text
-from .errors import ConfigError, MissingDataError
+from .errors import ConfigError, MissingDataError, SpatialCarbonWarning
 
 Progress = Callable[[str], None]
 
@@ -144,6 +146,21 @@ def fill_years(areas: pd.DataFrame, years, *, method: str = "error") -> pd.DataF
 
 
 def run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
+    """Run a whole study; data-quality warnings are re-issued and recorded.
+
+    See :func:`_run` for the returned dictionary.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SpatialCarbonWarning)
+        result = _run(cfg, progress=progress)
+    for wmsg in caught:
+        if issubclass(wmsg.category, SpatialCarbonWarning):
+            result["notes"].append(f"warning: {wmsg.message}")
+        warnings.warn_explicit(wmsg.message, wmsg.category, wmsg.filename, wmsg.lineno)
+    return result
+
+
+def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     """Run a whole study.
 
     Parameters
@@ -201,9 +218,9 @@ def run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
 
     progress("carbon sinks (CS)")
     sk = cfg["sinks"]
+    factors = None if sk["equivalence"] == "default" else read_csv(sk["equivalence"])
     sink = sinks.carbon_sink(
-        areas, nep_forest=sk["nep_forest"], nep_grassland=sk["nep_grassland"],
-        equivalence=None if sk["equivalence"] == "default" else sk["equivalence"],
+        areas, nep_forest=sk["nep_forest"], nep_grassland=sk["nep_grassland"], factors=factors,
     )
     tables["sinks"] = sink
 
@@ -224,20 +241,16 @@ def run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
                 f"per-capita indicators only for {pop_years[0]}-{pop_years[-1]} "
                 "(years covered by the population table)"
             )
-        pc = footprint.per_capita(fp[fp["year"].isin(pop_years)], pop)
-        fp = fp.merge(
-            pc[["region_code", "year"] + [c for c in pc.columns if c.endswith("_pc") or c == "population"]],
-            on=["region_code", "year"], how="left",
-        )
+        fp = footprint.per_capita(fp, pop, years=pop_years, keep_other_years=True)
     tables["footprint"] = fp
-    tables["national"] = footprint.national(fp, population=pop)
+    tables["national"] = footprint.national(fp)
     if fcfg["growth_periods"]:
         tables["growth_rates"] = footprint.growth_rates(
             tables["national"], periods=[tuple(p) for p in fcfg["growth_periods"]]
         )
     if fcfg["project_cec_to"]:
         tables["cec_projection"] = footprint.project_cec(
-            tables["national"], to_year=int(fcfg["project_cec_to"])
+            tables["national"], int(fcfg["project_cec_to"])
         )
 
     progress("quadrant zones")
@@ -275,8 +288,8 @@ def _spatial(cfg, fp: pd.DataFrame, gdf) -> dict[str, pd.DataFrame]:
     from . import autocorr, weights
 
     sp = cfg["spatial"]
-    w = weights.build(gdf, "region_code", kind=sp["weights"], islands=sp["islands"])
-    out: dict[str, pd.DataFrame] = {"connectivity": w.report_frame()}
+    w, report = weights.build(gdf, "region_code", kind=sp["weights"], islands=sp["islands"])
+    out: dict[str, pd.DataFrame] = {"connectivity": pd.DataFrame([dataclasses.asdict(report)])}
     morans, lisas, counts, probs, moves = [], [], [], [], []
     for col in sp["columns"]:
         morans.append(autocorr.global_moran(
