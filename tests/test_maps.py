@@ -171,7 +171,11 @@ def test_no_inset_outside_the_south_china_sea_and_scale_bar_in_km():
     # 3 degrees of longitude at 30-33 N is about 290 km; the bar is 1/5 of the width
     assert 10_000 <= total_m <= 100_000
     texts = [t.get_text() for t in ax.texts]
-    assert "km" in texts and "N" in texts
+    assert "N" in texts
+    km = [t for t in texts if t.endswith(" km")]
+    assert len(km) == 1
+    # the last tick label is the bar's length
+    assert float(km[0].split()[0].replace(",", "")) * 1000 == pytest.approx(total_m)
 
 
 def test_geographic_drawing_has_no_scale_bar():

@@ -80,6 +80,7 @@ _ZH = {
     "Undefined": "未定义",
     "Isolated": "孤立（无邻接）",
     "South China Sea Islands": "南海诸岛",
+    "South China Sea\nIslands": "南海诸岛",
     "km": "km",
     "Year": "年份",
     "Zone": "分区",
@@ -291,12 +292,10 @@ def _extent(gdf_proj: gpd.GeoDataFrame, *, cut_scs: bool, pad: float = 0.03):
     """Axis limits of the projected layer, without the SCS islands if asked."""
     geoms = gdf_proj.geometry
     if cut_scs and gdf_proj.crs is not None:
-        cut = gpd.GeoSeries([box(-180, SCS_CUT_LAT, 180, 90)], crs="EPSG:4326").to_crs(
-            gdf_proj.crs
-        ).iloc[0]
-        # a densified box: a straight edge in lon/lat is curved in Albers
+        # a densified lon/lat box over China's longitudes (a straight edge in
+        # lon/lat is an arc in Albers)
         cut = gpd.GeoSeries(
-            [box(-180, SCS_CUT_LAT, 180, 90).segmentize(1.0)], crs="EPSG:4326"
+            [box(60, SCS_CUT_LAT, 150, 60).segmentize(0.5)], crs="EPSG:4326"
         ).to_crs(gdf_proj.crs).iloc[0]
         clipped = geoms.intersection(cut)
         clipped = clipped[~clipped.is_empty]
@@ -553,13 +552,15 @@ def draw_regions(
     edgecolor: str = EDGE_COLOR,
     hatch_mask: np.ndarray | None = None,
     gid: str = "regions",
+    paths: list | None = None,
 ) -> PathCollection:
     """Draw every region once as one path of a PathCollection.
 
     The collection gets ``gid`` and an attribute ``region_ids`` (the ids in
     drawing order) so tests and downstream code can map paths to regions.
     """
-    paths = [geometry_path(g) for g in gdf_proj.geometry]
+    if paths is None:
+        paths = [geometry_path(g) for g in gdf_proj.geometry]
     coll = PathCollection(
         paths, facecolors=list(facecolors), edgecolors=edgecolor, linewidths=linewidth,
         zorder=2,
@@ -611,12 +612,13 @@ def add_scale_bar(ax, *, lang: str = "en", loc=(0.36, 0.05), frac: float = 0.22,
     for i in range(n):
         ax.add_patch(Rectangle((bx + i * seg, by), seg, h, facecolor="black" if i % 2 == 0 else "white",
                                edgecolor="black", linewidth=0.5, zorder=5, gid="scalebar"))
-    for i in (0, n // 2, n) if n > 2 else (0, n):
-        val = length_km * i / n
-        ax.text(bx + i * seg, by + 1.6 * h, format_number(val, 0), ha="center", va="bottom",
-                fontsize=fontsize, zorder=5)
-    ax.text(bx + n * seg + 0.04 * (x1 - x0), by + 0.5 * h, tr("km", lang), ha="left",
-            va="center", fontsize=fontsize, zorder=5)
+    ticks = (0, n // 2, n) if n > 2 else (0, n)
+    for i in ticks:
+        val = format_number(length_km * i / n, 0)
+        if i == n:
+            val = f"{val} {tr('km', lang)}"
+        ax.text(bx + i * seg, by + 1.6 * h, val, ha="left" if i == n else "center",
+                va="bottom", fontsize=fontsize, zorder=5)
     return length_km
 
 
@@ -654,7 +656,11 @@ def add_scs_inset(
     iax = ax.inset_axes(bounds)
     iax.set_gid("scs-inset")
     # keep the inset's aspect equal: shrink the x or y range to the box ratio
-    draw_regions(iax, gdf_proj, facecolors, id_field=id_field, linewidth=0.2, gid="inset-regions")
+    # only regions reaching into the inset box (the islands and the south coast)
+    inbox = gdf_proj.geometry.intersects(box(bx0, by0, bx1, by1)).to_numpy()
+    sub = gdf_proj[inbox]
+    draw_regions(iax, sub, [c for c, m in zip(facecolors, inbox) if m], id_field=id_field,
+                 linewidth=0.2, gid="inset-regions")
     line = maritime_boundary(crs.to_string() if crs is not None else None)
     for geom in line:
         for part in getattr(geom, "geoms", [geom]):
@@ -669,7 +675,7 @@ def add_scs_inset(
     iax.set_facecolor("white")
     for s in iax.spines.values():
         s.set_linewidth(0.6)
-    iax.text(0.5, 0.03, tr("South China Sea Islands", lang), transform=iax.transAxes,
+    iax.text(0.5, 0.03, tr("South China Sea\nIslands", lang), transform=iax.transAxes,
              ha="center", va="bottom", fontsize=fontsize)
     return iax
 
