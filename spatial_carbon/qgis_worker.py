@@ -379,6 +379,88 @@ def _natural_breaks(inputs: dict, params: dict, outputs: dict) -> dict:
     return res
 
 
+def _weights_input(inputs: dict, params: dict, numeric: tuple[str, ...]):
+    """Read the layer, check fields, build weights on one feature per id."""
+    gdf = read_layer(inputs["input"]["path"], layer=inputs["input"].get("layer"),
+                     where="input layer")
+    idf, yf = params["id_field"], _year_field(params)
+    fields = {"ID_FIELD": idf, "YEAR_FIELD": yf}
+    fields.update({f"FIELD ({c})": c for c in numeric})
+    require_fields(gdf, fields, where="input layer", numeric=numeric)
+    from . import weights
+
+    geo = gdf[[idf, gdf.geometry.name]]
+    if yf:  # a long layer (one feature per id and year): the geometry of each id once
+        geo = geo.drop_duplicates(subset=[idf]).reset_index(drop=True)
+    kind = params.get("weights") or "queen"
+    if inputs.get("weights_file"):
+        kind = "file"
+    w, rep = weights.build(
+        geo, idf, kind=kind, islands=params.get("islands") or "knn",
+        k=int(params.get("k") or 4), threshold=params.get("threshold"),
+        path=inputs.get("weights_file"),
+    )
+    info(rep.summary())
+    return gdf, geo, w
+
+
+@step("global_moran")
+def _global_moran(inputs: dict, params: dict, outputs: dict) -> dict:
+    import pandas as pd
+
+    from . import autocorr
+    from ._io import write_csv
+
+    columns = list(params["fields"])
+    gdf, _, w = _weights_input(inputs, params, tuple(columns))
+    yf = _year_field(params)
+    frames = []
+    for i, col in enumerate(columns):
+        frames.append(autocorr.global_moran(
+            _frame(gdf), w, col, id_col=params["id_field"], year_col=yf,
+            permutations=int(params.get("permutations", 999)), seed=int(params.get("seed", 0)),
+            alternative=params.get("alternative") or "two-sided"))
+        progress((i + 1) / len(columns))
+    out = pd.concat(frames, ignore_index=True)
+    write_csv(out, outputs["OUTPUT"])
+    for r in out.itertuples(index=False):
+        info(f"{r.variable}{' ' + str(getattr(r, 'year', '')) if yf else ''}: I = {r.I:.4f}, "
+             f"z = {r.z_rand:.3f}, p_sim = {r.p_sim:.4g} ({r.permutations} permutations)")
+    return {"OUTPUT": outputs["OUTPUT"], "I": float(out["I"].iloc[0]),
+            "P_SIM": float(out["p_sim"].iloc[0])}
+
+
+@step("lisa")
+def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
+    from . import autocorr, regions, styles
+
+    _check_gpkg(outputs["OUTPUT"], "OUTPUT")
+    col, idf, yf = params["field"], params["id_field"], _year_field(params)
+    gdf, geo, w = _weights_input(inputs, params, (col,))
+    progress(0.1)
+    res = autocorr.local_moran(
+        _frame(gdf), w, col, id_col=idf, year_col=yf,
+        permutations=int(params.get("permutations", 999)), seed=int(params.get("seed", 0)),
+        alpha=float(params.get("alpha", 0.05)),
+        alternative=params.get("alternative") or "two-sided",
+        cluster_on=params.get("cluster_on") or "p")
+    progress(0.9)
+    key = idf if idf in res.columns else "region_code"
+    if key not in geo.columns:
+        geo = regions.attach_codes(geo, idf, where="input layer")
+    geo = geo[[key, geo.geometry.name]]
+    out = geo.merge(res, on=key, how="right", validate="one_to_many")
+    from ._io import write_gpkg
+
+    write_gpkg(out, outputs["OUTPUT"], layer="lisa")
+    res_out = {"OUTPUT": outputs["OUTPUT"],
+               "styles": {"OUTPUT": write_style(
+                   styles.lisa_qml("cluster", lang=params.get("lang") or "en"), outputs["OUTPUT"])}}
+    counts = res["cluster_label"].value_counts()
+    info("clusters: " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+    return res_out
+
+
 # ----------------------------------------------------------------------- driver
 def check() -> dict:
     """Versions of spatial_carbon and its dependencies; missing ones listed."""

@@ -189,7 +189,33 @@ def _cases(p: dict[str, str]) -> list[dict]:
         {"id": "breaks_text_field", "alg": "spatial_carbon:natural_breaks",
          "params": {"INPUT": p["provinces"], "FIELD": "ice_text", "K": 5,
                     "OUTPUT": f"{o}/breaks_text.gpkg"}},
+        {"id": "moran", "alg": "spatial_carbon:global_moran",
+         "params": {"INPUT": p["provinces"], "FIELDS": ["ice_2019", "ice_2018"],
+                    "ID_FIELD": "region_code", **MORAN, "OUTPUT": f"{o}/moran.csv"}},
+        {"id": "lisa", "alg": "spatial_carbon:lisa", "load": True,
+         "params": {"INPUT": p["provinces"], "FIELD": "ice_2019", "ID_FIELD": "region_code",
+                    **MORAN, "OUTPUT": f"{o}/lisa.gpkg"}},
+        {"id": "lisa_3857", "alg": "spatial_carbon:lisa",
+         "params": {"INPUT": p["provinces_3857"], "FIELD": "ice_2019", "ID_FIELD": "region",
+                    **MORAN, "OUTPUT": f"{o}/lisa_3857.gpkg"}},
+        {"id": "lisa_long_layer", "alg": "spatial_carbon:lisa",
+         "params": {"INPUT": f"{o}/footprint.gpkg", "FIELD": "ICF_size",
+                    "ID_FIELD": "region_code", "YEAR_FIELD": "year", **MORAN,
+                    "OUTPUT": f"{o}/lisa_fp.gpkg"}},
+        {"id": "lisa_text_field", "alg": "spatial_carbon:lisa",
+         "params": {"INPUT": p["provinces"], "FIELD": "ice_text", "ID_FIELD": "region_code",
+                    **MORAN, "OUTPUT": f"{o}/lisa_text.gpkg"}},
+        {"id": "lisa_empty", "alg": "spatial_carbon:lisa",
+         "params": {"INPUT": p["empty"], "FIELD": "ice_2019", "ID_FIELD": "region_code",
+                    **MORAN, "OUTPUT": f"{o}/lisa_empty.gpkg"}},
+        {"id": "lisa_missing_id", "alg": "spatial_carbon:lisa",
+         "params": {"INPUT": p["provinces"], "FIELD": "ice_2019", "ID_FIELD": "adcode",
+                    **MORAN, "OUTPUT": f"{o}/lisa_mid.gpkg"}},
     ]
+
+
+#: Weights and permutations of the seed-001 study's spatial step.
+MORAN = {"WEIGHTS": 0, "ISLANDS": 0, "PERMUTATIONS": 999, "SEED": 20191231}
 
 
 @pytest.fixture(scope="module")
@@ -211,6 +237,13 @@ def _ok(report, case_id) -> dict:
     rec = report["cases"][case_id]
     assert rec["ok"], f"{case_id} failed in QGIS: {rec.get('error')}\nlog: {rec['log']}"
     return rec
+
+
+def _gpkg(path):
+    """The data layer of an output GeoPackage (which also holds layer_styles)."""
+    import geopandas as gpd
+
+    return gpd.read_file(path, layer=0)
 
 
 def _error(report, case_id) -> str:
@@ -394,7 +427,7 @@ def test_zones_match_core_and_load_styled(report, core_footprint):
     from spatial_carbon import zones
 
     rec = _ok(report, "zones")
-    got = gpd.read_file(rec["outputs"]["OUTPUT"]).sort_values("region_code")
+    got = _gpkg(rec["outputs"]["OUTPUT"]).sort_values("region_code")
     exp = zones.quadrants(core_footprint).sort_values("region_code")
     np.testing.assert_array_equal(got["zone"].to_numpy(), exp["zone"].to_numpy())
     lay = rec["layers"]["OUTPUT"]
@@ -415,7 +448,7 @@ def test_natural_breaks_match_core_and_load_styled(report, inputs):
     from spatial_carbon import classify
 
     rec = _ok(report, "breaks")
-    got = gpd.read_file(rec["outputs"]["OUTPUT"])
+    got = _gpkg(rec["outputs"]["OUTPUT"])
     src = gpd.read_file(inputs["provinces"])
     cls, brk = classify.natural_breaks(src, "ice_2019", 5, per_year=False)
     np.testing.assert_array_equal(got["ice_2019_class_pooled"], cls["ice_2019_class_pooled"])
@@ -434,4 +467,84 @@ def test_natural_breaks_match_core_and_load_styled(report, inputs):
     ("breaks_text_field", r"'ice_text'.*not numeric"),
 ])
 def test_natural_breaks_bad_input_is_a_readable_message(report, case, pattern):
+    assert re.search(pattern, _error(report, case))
+
+
+# --------------------------------------------------------- Moran, LISA
+def _core_weights(gdf, id_field="region_code"):
+    from spatial_carbon import weights
+
+    return weights.build(gdf, id_field, kind="queen", islands="knn")[0]
+
+
+def test_global_moran_matches_core(report, inputs):
+    import geopandas as gpd
+
+    from spatial_carbon import autocorr
+
+    rec = _ok(report, "moran")
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    src = gpd.read_file(inputs["provinces"])
+    w = _core_weights(src)
+    for i, col in enumerate(["ice_2019", "ice_2018"]):
+        exp = autocorr.global_moran(src, w, col, id_col="region_code", year_col=None,
+                                    permutations=999, seed=20191231)
+        row = got.iloc[i]
+        assert row["variable"] == col
+        for c in ("I", "z_norm", "p_norm", "z_rand", "p_sim", "EI_sim"):
+            np.testing.assert_allclose(row[c], exp[c].iloc[0], rtol=1e-12, err_msg=c)
+    assert rec["outputs"]["I"] == pytest.approx(got["I"].iloc[0], rel=1e-12)
+
+
+def test_lisa_matches_core_and_loads_with_geoda_colours(report, inputs):
+    import geopandas as gpd
+
+    from spatial_carbon import autocorr
+    from spatial_carbon.maps.lisa import LISA_CLUSTERS
+
+    rec = _ok(report, "lisa")
+    got = _gpkg(rec["outputs"]["OUTPUT"]).sort_values("region_code")
+    src = gpd.read_file(inputs["provinces"])
+    exp = autocorr.local_moran(src, _core_weights(src), "ice_2019", id_col="region_code",
+                               year_col=None, permutations=999, seed=20191231)
+    exp = exp.sort_values("region_code")
+    np.testing.assert_array_equal(got["cluster"].to_numpy(), exp["cluster"].to_numpy())
+    np.testing.assert_allclose(got["p_sim"], exp["p_sim"], rtol=1e-12)
+    np.testing.assert_allclose(got["I"], exp["I"], rtol=1e-12)
+    assert got.crs.to_epsg() == 4326 and len(got) == 30
+    lay = rec["layers"]["OUTPUT"]
+    assert lay["type"] == "categorizedSymbol" and lay["attribute"] == "cluster"
+    colours = {c[0]: c[1] for c in lay["categories"]}
+    for code, (_label, colour) in LISA_CLUSTERS.items():
+        assert colours[str(code)] == colour.lower(), (code, colours)
+    # GeoDa's palette: High-High red, Low-Low blue.
+    assert colours["1"] == "#ff0000" and colours["2"] == "#0000ff"
+    assert "categorizedSymbol" in {v["renderer"] for v in rec["project_layers"].values()}
+    # The core's DataQualityWarning reaches the Processing log as a warning.
+    assert any(kind == "warning" and "Bonferroni" in text for kind, text in rec["log"])
+
+
+def test_lisa_on_a_layer_in_another_crs_gives_the_same_clusters(report):
+    import geopandas as gpd
+
+    a = _gpkg(_ok(report, "lisa")["outputs"]["OUTPUT"]).sort_values("region_code")
+    b = _gpkg(_ok(report, "lisa_3857")["outputs"]["OUTPUT"]).sort_values("region_code")
+    assert b.crs.to_epsg() == 3857
+    np.testing.assert_array_equal(a["cluster"].to_numpy(), b["cluster"].to_numpy())
+    np.testing.assert_allclose(a["p_sim"], b["p_sim"], rtol=1e-12)
+
+
+def test_lisa_on_a_long_layer_runs_per_year(report, core_footprint):
+    import geopandas as gpd
+
+    got = _gpkg(_ok(report, "lisa_long_layer")["outputs"]["OUTPUT"])
+    assert set(got["year"]) == {2019} and len(got) == len(core_footprint)
+
+
+@pytest.mark.parametrize("case, pattern", [
+    ("lisa_text_field", r"'ice_text'.*not numeric"),
+    ("lisa_empty", r"empty"),
+    ("lisa_missing_id", r"no field 'adcode' \(parameter ID_FIELD\)"),
+])
+def test_lisa_bad_input_is_a_readable_message(report, case, pattern):
     assert re.search(pattern, _error(report, case))

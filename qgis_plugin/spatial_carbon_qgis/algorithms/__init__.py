@@ -5,6 +5,8 @@ from .ceads_import import CeadsImport
 from .class_areas import ClassAreas
 from .footprint import Footprint
 from .fuel_emissions import FuelEmissions
+from .global_moran import GlobalMoran
+from .lisa import Lisa
 from .natural_breaks import NaturalBreaks
 from .quadrant_zones import QuadrantZones
 
@@ -16,4 +18,6 @@ ALGORITHMS = [
     Footprint,
     QuadrantZones,
     NaturalBreaks,
+    GlobalMoran,
+    Lisa,
 ]

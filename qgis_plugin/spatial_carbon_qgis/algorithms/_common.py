@@ -37,3 +37,66 @@ def field_or_none(alg, parameters, name, context):
     """The field chosen in an optional field parameter, or None."""
     v = alg.parameterAsFields(parameters, name, context)
     return v[0] if v else None
+
+
+# --- spatial weights and permutation parameters (global Moran, LISA) -----------
+WEIGHT_KINDS = ["queen", "rook", "knn", "distance"]
+ISLAND_POLICIES = ["knn", "drop"]
+ALTERNATIVES = ["two-sided", "greater", "less", "folded"]
+
+
+def add_weights_parameters(alg):
+    """Weights, islands and permutation parameters shared by the Moran tools."""
+    from qgis.core import (
+        QgsProcessingParameterEnum,
+        QgsProcessingParameterFile,
+        QgsProcessingParameterNumber,
+    )
+
+    alg.add(QgsProcessingParameterEnum("WEIGHTS", "Spatial weights", options=WEIGHT_KINDS,
+                                       defaultValue=0),
+            "queen (default, GeoDa's): polygons sharing a vertex are neighbours; rook: sharing "
+            "an edge; knn: k nearest; distance: within a distance band. Row-standardised.")
+    alg.add(QgsProcessingParameterEnum("ISLANDS", "Units without neighbours",
+                                       options=ISLAND_POLICIES, defaultValue=0),
+            "knn (default): link an island (e.g. Hainan) to its nearest unit; drop: leave it "
+            "out (reported as isolated, cluster 6).")
+    alg.add(QgsProcessingParameterNumber("PERMUTATIONS", "Permutations",
+                                         QgsProcessingParameterNumber.Integer,
+                                         defaultValue=999, minValue=0, maxValue=99999),
+            "Random permutations for the pseudo p-value (999 as GeoDa).")
+    alg.add(QgsProcessingParameterNumber("SEED", "Random seed",
+                                         QgsProcessingParameterNumber.Integer,
+                                         defaultValue=12345, minValue=0),
+            "Seed of the permutations: the same seed gives the same p-values, byte for byte.")
+    alg.add(QgsProcessingParameterNumber("K", "Neighbours (knn)",
+                                         QgsProcessingParameterNumber.Integer,
+                                         defaultValue=4, minValue=1, maxValue=100),
+            "k for knn weights.", advanced=True)
+    alg.add(QgsProcessingParameterNumber("THRESHOLD", "Distance band",
+                                         QgsProcessingParameterNumber.Double, optional=True,
+                                         minValue=0),
+            "Band for distance weights: layer CRS units, or km (great circle) for a "
+            "geographic CRS.", advanced=True)
+    alg.add(QgsProcessingParameterFile("WEIGHTS_FILE", "Weights file (GAL/GWT)",
+                                       optional=True, fileFilter="GeoDa weights (*.gal *.gwt)"),
+            "GeoDa .gal/.gwt file replacing the weights above; its ids must be the layer's.",
+            advanced=True)
+    alg.add(QgsProcessingParameterEnum("ALTERNATIVE", "Alternative hypothesis",
+                                       options=ALTERNATIVES, defaultValue=0),
+            "two-sided (default); greater; less; folded = GeoDa's and esda's pseudo p.",
+            advanced=True)
+
+
+def weights_parameters(alg, parameters, context):
+    """``(inputs, params)`` parts for the weights/permutation parameters."""
+    params = {
+        "weights": WEIGHT_KINDS[alg.parameterAsEnum(parameters, "WEIGHTS", context)],
+        "islands": ISLAND_POLICIES[alg.parameterAsEnum(parameters, "ISLANDS", context)],
+        "permutations": alg.parameterAsInt(parameters, "PERMUTATIONS", context),
+        "seed": alg.parameterAsInt(parameters, "SEED", context),
+        "k": alg.parameterAsInt(parameters, "K", context),
+        "threshold": number_or_none(alg, parameters, "THRESHOLD", context),
+        "alternative": ALTERNATIVES[alg.parameterAsEnum(parameters, "ALTERNATIVE", context)],
+    }
+    return {"weights_file": file_or_none(alg, parameters, "WEIGHTS_FILE", context)}, params
