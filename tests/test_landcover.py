@@ -218,7 +218,8 @@ def test_cell_area_matches_pyproj_geod(lat):
     assert cell_area(lat, lat + d, d) == pytest.approx(ref, rel=1e-6)
 
 
-def test_geographic_raster_areas_vs_pyproj(tmp_path):
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_geographic_raster_areas_vs_pyproj(tmp_path, engine):
     # 1 arc-second-ish grid from 18N to 54N: area varies by row
     h, w = 120, 60
     t = Affine(0.3, 0, 100.0, 0, -0.3, 54.0)
@@ -228,7 +229,7 @@ def test_geographic_raster_areas_vs_pyproj(tmp_path):
     # zone edges on pixel edges +/- a sliver, so centres are unambiguous
     zone = box(100.0 + 1e-7, 54.0 - 0.3 * h + 1e-7, 100.0 + 0.3 * w - 1e-7, 54.0 - 1e-7)
     z = gpd.GeoDataFrame({"z": [1]}, geometry=[zone], crs="EPSG:4326")
-    res = landcover.class_areas_with_summary(path, z, "z", workers=1)
+    res = landcover.class_areas_with_summary(path, z, "z", workers=1, engine=engine)
     total_m2 = res.areas["area_hm2"].sum() * 1e4
     geod = Geod(ellps="WGS84")
     lons = np.r_[np.linspace(100, 118, 500), np.linspace(118, 100, 500)]

@@ -19,6 +19,7 @@ Method, pixel rule, area computation, memory model and benchmark figures:
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from typing import Callable, Iterable, Mapping, NamedTuple
 
@@ -43,6 +44,8 @@ __all__ = [
 
 _M2_TO_HM2 = factor("m2", "hm2")
 PIXEL_RULES = ("centre", "all_touched", "fraction")
+#: Jobs reading fewer pixels than this use the numpy kernel (no JIT start-up).
+NUMBA_MIN_PIXELS = 8 * 1024 * 1024
 
 
 class ClassAreas(NamedTuple):
@@ -218,6 +221,14 @@ def class_areas_with_summary(
     classes = leg.classes
     nslots = len(classes) + 2  # classes, nodata, unknown
     infos = resolve_rasters(rasters, years)
+    warm = None
+    if engine != "numpy" and sum(i.width * i.height for i in infos) >= NUMBA_MIN_PIXELS:
+        from . import _kernels
+
+        if _kernels.HAVE_NUMBA:  # overlap numba's start-up with the planning below
+            warm = threading.Thread(target=_kernels.warm, daemon=True, args=(
+                sorted({i.dtype for i in infos}), pixel_rule == "all_touched"))
+            warm.start()
     zones = read_zones(zones, zone_field)
     labels, ids = zone_labels(zones, zone_field)
     nzones = len(labels)
@@ -232,14 +243,14 @@ def class_areas_with_summary(
         if key not in grids:
             crs = CRS.from_wkt(info.crs_wkt)
             if info.crs_wkt not in reproj:
-                reproj[info.crs_wkt] = _zones_in(zones, crs)
+                reproj[info.crs_wkt] = _zones_in(zones, crs, ids, nzones)
             geoms = reproj[info.crs_wkt]
             kind = crs_kind(crs)
             # raises ProjectionAreaError early for non-equal-area projected CRSs
             ra = row_areas(crs, info.affine, 0, 1, projected_area=projected_area, where=info.path)
             grids[key] = GridPlan(
                 crs_wkt=info.crs_wkt, transform=info.transform, width=info.width,
-                height=info.height, rasters=[], geoms=geoms, ids=ids,
+                height=info.height, rasters=[], geoms=geoms, ids=np.arange(1, nzones + 1),
                 per_row=(kind == "geographic"), nominal_area=float(ra[0]),
                 projected_area=projected_area,
             )
@@ -269,6 +280,15 @@ def class_areas_with_summary(
             "Check the CRS declared for the zones and for the raster"
         )
 
+    if engine == "auto":
+        # numba's first call in a process costs ~1 s (LLVM start-up, even from its
+        # on-disk cache): only worth it for big jobs; numpy is exact and fine below
+        from . import _kernels
+
+        plan.engine = "numba" if _kernels.HAVE_NUMBA and plan.work_pixels >= NUMBA_MIN_PIXELS \
+            else "numpy"
+    if warm is not None:
+        warm.join()  # never fork while a thread is compiling
     reducer = _Reducer(plan, len(year_list), [year_index[kk] for kk in keys])
     execute(plan, reducer, workers=workers, executor=executor, scheduler=scheduler,
             progress=progress, cancel=cancel)
@@ -289,15 +309,27 @@ def class_areas_with_summary(
     return _frames(reducer, plan, labels, ids, zones, year_list, leg, k)
 
 
-def _zones_in(zones: gpd.GeoDataFrame, crs: CRS) -> np.ndarray:
-    """Zone geometries reprojected to ``crs``, repaired, as a shapely array."""
+def _zones_in(zones: gpd.GeoDataFrame, crs: CRS, ids: np.ndarray, nzones: int) -> np.ndarray:
+    """One geometry per zone, reprojected to ``crs`` and repaired (shapely array).
+
+    Features sharing a label are dissolved (their overlaps would otherwise
+    cancel under the even-odd scanline rule).
+    """
     z = zones.geometry
     if not z.crs.equals(crs):
         z = z.to_crs(crs)
     g = np.asarray(z.values, dtype=object)
-    g = np.where(shapely.is_valid(g) | shapely.is_missing(g), g, shapely.make_valid(g))
     g = np.where(shapely.is_missing(g), shapely.Polygon(), g)
-    return np.asarray(g, dtype=object)
+    g = np.where(shapely.is_valid(g), g, shapely.make_valid(g))
+    if len(g) == nzones:
+        out = np.empty(nzones, dtype=object)
+        out[ids - 1] = g
+        return out
+    out = np.empty(nzones, dtype=object)
+    for zid in range(1, nzones + 1):
+        parts = g[ids == zid]
+        out[zid - 1] = parts[0] if len(parts) == 1 else shapely.union_all(parts)
+    return out
 
 
 def _zone_areas_m2(zones: gpd.GeoDataFrame, nzones: int, ids: np.ndarray) -> np.ndarray:

@@ -87,3 +87,184 @@ def count(data, zones, lut, offset, roww, k, nslots, nzones, per_row, engine="au
             raise InputError("engine='numba' but numba is not installed (pip install numba)")
         return count_numba(data, zones, lut, offset, roww, k, nslots, nzones, per_row)
     return count_numpy(data, zones, lut, offset, roww, k, nslots, nzones, per_row)
+
+
+# --------------------------------------------------------------------------- spans
+
+def polygon_edges(geoms, ids, transform):
+    """Edges of every ring of every zone, in pixel coordinates of the grid.
+
+    Returns ``(edges, zone)``: ``edges[:, :4] = col1, row1, col2, row2``
+    (float64), horizontal edges dropped (they never cross a row centre line).
+    """
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    parts, pidx = shapely.get_parts(geoms, return_index=True)
+    # make_valid may return collections holding multipolygons: explode twice
+    parts, i2 = shapely.get_parts(parts, return_index=True)
+    pidx = pidx[i2]
+    poly = np.isin(shapely.get_type_id(parts), (3,))  # Polygon
+    parts, pidx = parts[poly], pidx[poly]
+    rings, ridx = shapely.get_rings(parts, return_index=True)
+    xy, cidx = shapely.get_coordinates(rings, return_index=True)
+    inv = ~transform
+    col = inv.a * xy[:, 0] + inv.b * xy[:, 1] + inv.c
+    row = inv.d * xy[:, 0] + inv.e * xy[:, 1] + inv.f
+    same = cidx[1:] == cidx[:-1]
+    e = np.column_stack([col[:-1][same], row[:-1][same], col[1:][same], row[1:][same]])
+    zone = np.asarray(ids, dtype=np.int64)[pidx[ridx[cidx[:-1][same]]]]
+    keep = e[:, 1] != e[:, 3]
+    return np.ascontiguousarray(e[keep]), zone[keep]
+
+
+def spans(edges, zone, r0, h, c0, w, k=1):
+    """Runs of pixels (centre rule, even-odd per zone) of a window.
+
+    A (sub-)pixel of row ``r`` and column ``c`` is inside a zone when its
+    centre ``(c + 0.5, r + 0.5)`` lies inside: for each row, the crossings
+    of the row's centre line with the zone's edges (half-open in y, so a
+    vertex is counted once) are sorted and paired; pixel ``c`` is in
+    ``[xa, xb)`` when ``xa <= c + 0.5 < xb``.  This is the scanline rule of
+    GDAL's rasteriser (``gdal_rasterize``), without the zone raster.
+
+    Parameters
+    ----------
+    edges, zone : from :func:`polygon_edges`, restricted to edges that may
+        cross rows ``r0 .. r0+h-1`` (all columns: parity needs edges left of
+        the window too).
+    r0, h, c0, w : window (grid pixels).
+    k : sub-grid factor (``pixel_rule="fraction"``); spans are then in
+        sub-pixel units of the window.
+
+    Returns
+    -------
+    rows, c_start, c_end, zone : int64 arrays (window-relative, end exclusive)
+    """
+    if len(edges) == 0:
+        z = np.zeros(0, np.int64)
+        return z, z, z, z
+    x1, y1, x2, y2 = (edges[:, i] * k for i in range(4))
+    ylo = np.minimum(y1, y2)
+    yhi = np.maximum(y1, y2)
+    R0, R1 = r0 * k, (r0 + h) * k
+    first = np.maximum(np.ceil(ylo - 0.5), R0).astype(np.int64)
+    last = np.minimum(np.ceil(yhi - 0.5) - 1, R1 - 1).astype(np.int64)
+    n = last - first + 1
+    sel = n > 0
+    if not sel.any():
+        z = np.zeros(0, np.int64)
+        return z, z, z, z
+    first, n = first[sel], n[sel]
+    x1, y1, x2, y2, zz = x1[sel], y1[sel], x2[sel], y2[sel], zone[sel]
+    tot = int(n.sum())
+    eidx = np.repeat(np.arange(len(n)), n)
+    rows = first[eidx] + (np.arange(tot) - np.repeat(np.cumsum(n) - n, n))
+    yc = rows + 0.5
+    xa, ya, xb, yb = x1[eidx], y1[eidx], x2[eidx], y2[eidx]
+    xc = xa + (yc - ya) * (xb - xa) / (yb - ya)
+    z = zz[eidx]
+    order = np.lexsort((xc, z, rows))
+    rows, z, xc = rows[order], z[order], xc[order]
+    if len(rows) % 2 or np.any(rows[0::2] != rows[1::2]) or np.any(z[0::2] != z[1::2]):
+        raise RuntimeError("odd number of edge crossings: zone rings are not closed")
+    cs = np.ceil(xc[0::2] - 0.5).astype(np.int64)
+    ce = np.ceil(xc[1::2] - 0.5).astype(np.int64)
+    C0, C1 = c0 * k, (c0 + w) * k
+    cs = np.clip(cs, C0, C1) - C0
+    ce = np.clip(ce, C0, C1) - C0
+    keep = ce > cs
+    return rows[0::2][keep] - R0, cs[keep], ce[keep], z[0::2][keep]
+
+
+def count_spans_numpy(data, sr, sc0, sc1, sz, lut, offset, roww, k, nslots, nzones, per_row):
+    """Histogram of the pixels in the spans (numpy; same result as the numba kernel)."""
+    n = nzones * nslots
+    ln = sc1 - sc0
+    tot = int(ln.sum())
+    if tot == 0:
+        return np.zeros(n, np.int64), (np.zeros(n) if per_row else None)
+    step = np.arange(tot, dtype=np.int64) - np.repeat(np.cumsum(ln) - ln, ln)
+    h, w = data.shape
+    if k == 1:
+        pos = np.repeat(sr * w + sc0, ln) + step
+    else:
+        cols = np.repeat(sc0, ln) + step
+        pos = np.repeat((sr // k) * w, ln) + cols // k
+    vals = data.ravel()[pos]
+    if offset:
+        vals = vals.astype(np.int64) + offset
+    slot = np.repeat((sz - 1) * nslots, ln) + lut[vals]
+    counts = np.bincount(slot, minlength=n).astype(np.int64)
+    areas = None
+    if per_row:
+        areas = np.bincount(slot, weights=np.repeat(roww[sr // k], ln), minlength=n)
+    return counts, areas
+
+
+if HAVE_NUMBA:  # pragma: no branch
+
+    @numba.njit(cache=True, nogil=True)
+    def _spans_nb(data, sr, sc0, sc1, sz, lut, offset, roww, k, nslots, counts, areas, per_row):
+        # run-length inner loop: land cover comes in patches, so adding a run
+        # at once avoids the store-to-load dependency of counts[s] += 1 per pixel
+        for i in range(sr.shape[0]):
+            pr = sr[i] // k
+            wr = roww[pr]
+            base = (sz[i] - 1) * nslots
+            c = sc0[i] // k
+            end = sc1[i]
+            if k == 1:
+                while c < end:
+                    v = data[pr, c]
+                    c2 = c + 1
+                    while c2 < end and data[pr, c2] == v:
+                        c2 += 1
+                    s = base + lut[np.int64(v) + offset]
+                    counts[s] += c2 - c
+                    if per_row:
+                        areas[s] += (c2 - c) * wr
+                    c = c2
+            else:
+                for cc in range(sc0[i], end):
+                    s = base + lut[np.int64(data[pr, cc // k]) + offset]
+                    counts[s] += 1
+                    if per_row:
+                        areas[s] += wr
+
+
+def count_spans(data, sr, sc0, sc1, sz, lut, offset, roww, k, nslots, nzones, per_row,
+                engine="auto"):
+    """Dispatch like :func:`count`: numba for >= 256 kpx of spans when available."""
+    npx = int((sc1 - sc0).sum()) if len(sr) else 0
+    if engine == "numba" or (engine == "auto" and HAVE_NUMBA and npx >= 262144):
+        if not HAVE_NUMBA:
+            from ..errors import InputError
+
+            raise InputError("engine='numba' but numba is not installed (pip install numba)")
+        n = nzones * nslots
+        counts = np.zeros(n, dtype=np.int64)
+        areas = np.zeros(n if per_row else 1, dtype=np.float64)
+        _spans_nb(data, sr, sc0, sc1, sz, lut, offset, roww, k, nslots, counts, areas, per_row)
+        return counts, (areas if per_row else None)
+    return count_spans_numpy(data, sr, sc0, sc1, sz, lut, offset, roww, k, nslots, nzones,
+                             per_row)
+
+
+def warm(dtypes, zone_raster: bool = False) -> None:
+    """Load (or compile) the numba kernels for these raster dtypes.
+
+    The first call of a numba function in a process costs ~0.5-1.5 s (LLVM
+    start-up, even when the machine code comes from the on-disk cache).
+    Calling this in a background thread overlaps that with the planning
+    (llvmlite calls release the GIL); forked workers then inherit the code.
+    """
+    if not HAVE_NUMBA:
+        return
+    one = np.zeros(1, np.int64)
+    lut = np.zeros(65536, np.int32)
+    for dt in dtypes:
+        data = np.zeros((1, 1), dtype=dt)
+        count_spans(data, one, one, one + 1, one + 1, lut, 0, np.ones(1), 1, 2, 1, True, "numba")
+        if zone_raster:
+            count_numba(data, np.zeros((1, 1), np.uint16), lut, 0, np.ones(1), 1, 2, 1, True)

@@ -62,6 +62,21 @@ class GridPlan:
     per_row: bool  # pixel area varies by row (geographic CRS)
     nominal_area: float  # m2, used when not per_row
     projected_area: str = "refuse"
+    # scanline edges (pixel coordinates) bucketed by row band of height band_h
+    edges: np.ndarray | None = None
+    edge_zone: np.ndarray | None = None
+    band_r0: int = 0
+    band_h: int = 1
+    band_ptr: np.ndarray | None = None
+    band_edges: np.ndarray | None = None
+
+    def band_slice(self, r: int, h: int) -> np.ndarray:
+        """Indices of the edges that may cross rows ``r .. r+h-1``."""
+        b0 = (r - self.band_r0) // self.band_h
+        b1 = (r + h - 1 - self.band_r0) // self.band_h
+        if b0 == b1:
+            return self.band_edges[self.band_ptr[b0]:self.band_ptr[b0 + 1]]
+        return np.unique(self.band_edges[self.band_ptr[b0]:self.band_ptr[b1 + 1]])
 
 
 @dataclass
@@ -114,6 +129,7 @@ def windows_for(grid: GridPlan, block: tuple[int, int], target: int | None = Non
         return []
     c0 = (c0 // win_w) * win_w if win_w == grid.width else (c0 // bw) * bw
     r0 = (r0 // bh) * bh
+    _bucket_edges(grid, r0, win_h)
     tree = shapely.STRtree(grid.geoms)
     out = []
     for r in range(r0, r1, win_h):
@@ -125,6 +141,25 @@ def windows_for(grid: GridPlan, block: tuple[int, int], target: int | None = Non
             if len(tree.query(shapely.box(bx0, by0, bx1, by1))):
                 out.append((r, c, h, w))
     return out
+
+
+def _bucket_edges(grid: GridPlan, r0: int, band_h: int) -> None:
+    """Scanline edges of the zones, bucketed by row band (CSR arrays on ``grid``)."""
+    e, z = _kernels.polygon_edges(grid.geoms, grid.ids, Affine(*grid.transform))
+    ylo = np.minimum(e[:, 1], e[:, 3])
+    yhi = np.maximum(e[:, 1], e[:, 3])
+    nb = max(1, -(-(grid.height - r0) // band_h))
+    b0 = np.clip(np.floor((ylo - 0.5 - r0) / band_h), 0, nb - 1).astype(np.int64)
+    b1 = np.clip(np.floor((yhi + 0.5 - r0) / band_h), 0, nb - 1).astype(np.int64)
+    n = b1 - b0 + 1
+    tot = int(n.sum())
+    idx = np.repeat(np.arange(len(e)), n)
+    band = b0[idx] + (np.arange(tot) - np.repeat(np.cumsum(n) - n, n))
+    order = np.argsort(band, kind="stable")
+    grid.edges, grid.edge_zone = e, z
+    grid.band_r0, grid.band_h = r0, band_h
+    grid.band_edges = idx[order]
+    grid.band_ptr = np.concatenate([[0], np.cumsum(np.bincount(band, minlength=nb))])
 
 
 # --------------------------------------------------------------------------- worker side
@@ -202,6 +237,25 @@ def _zone_raster(plan: Plan, gi: int, r: int, c: int, h: int, w: int):
     return z, list(zip(parts, pid.tolist()))
 
 
+def _window_spans(plan: Plan, gi: int, r: int, c: int, h: int, w: int):
+    """Runs of a window, cut from the runs of its whole row band (cached per thread).
+
+    Windows of one row band share their edges; computing the band's runs once
+    and clipping them per window avoids redoing the sort for every window.
+    """
+    g = plan.grids[gi]
+    k = plan.supersample
+    key = (id(plan), gi, r, h)
+    if getattr(_LOCAL, "band_key", None) != key:
+        ei = g.band_slice(r, h)
+        _LOCAL.band_spans = _kernels.spans(g.edges[ei], g.edge_zone[ei], r, h, 0, g.width, k)
+        _LOCAL.band_key = key
+    sr, cs, ce, sz = _LOCAL.band_spans
+    C0, C1 = c * k, (c + w) * k
+    m = (cs < C1) & (ce > C0)
+    return sr[m], np.clip(cs[m], C0, C1) - C0, np.clip(ce[m], C0, C1) - C0, sz[m]
+
+
 def run_task(plan: Plan, ti: int):
     """Histograms of task ``ti`` for every year on its grid.
 
@@ -213,11 +267,17 @@ def run_task(plan: Plan, ti: int):
     _worker_state(plan)
     gi, r, c, h, w = plan.tasks[ti]
     g = plan.grids[gi]
-    zones, parts = _zone_raster(plan, gi, r, c, h, w)
     k = plan.supersample
     out = {}
-    if not zones.any():
-        return ti, out
+    if plan.pixel_rule == "all_touched":
+        zones, parts = _zone_raster(plan, gi, r, c, h, w)
+        if not zones.any():
+            return ti, out
+        sp = None
+    else:
+        sp = _window_spans(plan, gi, r, c, h, w)
+        if len(sp[0]) == 0:
+            return ti, out
     if g.per_row:
         roww = row_areas(CRS.from_wkt(g.crs_wkt), Affine(*g.transform), r, h)
     else:
@@ -230,18 +290,29 @@ def run_task(plan: Plan, ti: int):
                 f"{path}: cannot read rows {r}-{r + h - 1}, columns {c}-{c + w - 1} ({exc}); "
                 "the file is truncated or corrupt: download it again"
             ) from None
-        counts, areas = _kernels.count(
-            data, zones, lut, offset, roww, k, plan.nslots, plan.nzones, g.per_row, plan.engine,
-        )
-        if plan.pixel_rule == "all_touched" and parts:
+        if sp is not None:
+            counts, areas = _kernels.count_spans(
+                data, *sp, lut, offset, roww, k, plan.nslots, plan.nzones, g.per_row, plan.engine,
+            )
+        else:
+            counts, areas = _kernels.count(
+                data, zones, lut, offset, roww, k, plan.nslots, plan.nzones, g.per_row,
+                plan.engine,
+            )
+        if sp is None and parts:
             _add_touched(data, zones, parts, lut, offset, roww, plan, Affine(*g.transform)
                          @ Affine.translation(c, r), counts, areas)
         nz = np.flatnonzero(counts)
         unknown = {}
         unk_slot = plan.nslots - 1
         if nz.size and np.any(nz % plan.nslots == unk_slot):
-            zpx = zones if k == 1 else zones.reshape(h, k, w, k).max(axis=(1, 3))
-            bad = data[(zpx != 0) & (lut[data.astype(np.int64) + offset] == unk_slot)]
+            if sp is None:
+                zpx = zones != 0
+            else:
+                zpx = np.zeros((h, w), bool)
+                for rr, a, b in zip(sp[0] // k, sp[1] // k, -(-sp[2] // k)):
+                    zpx[rr, a:b] = True
+            bad = data[zpx & (lut[data.astype(np.int64) + offset] == unk_slot)]
             vals, cnt = np.unique(bad, return_counts=True)
             unknown = dict(zip(vals.tolist(), cnt.tolist()))
         out[ri] = (nz, counts[nz], None if areas is None else areas[nz], unknown)
@@ -268,6 +339,18 @@ def _add_touched(data, zones, parts, lut, offset, roww, plan, wt, counts, areas)
 
 
 # --------------------------------------------------------------------------- execution
+
+def _warm_kernel(plan: Plan) -> None:
+    """Load (or compile) the numba kernels in the parent before forking."""
+    if plan.engine == "numpy" or not _kernels.HAVE_NUMBA:
+        return
+    dts = set()
+    for g in plan.grids:
+        for _, path, _, _ in g.rasters:
+            with rasterio.open(path) as ds:
+                dts.add(ds.dtypes[0])
+    _kernels.warm(sorted(dts), zone_raster=plan.pixel_rule == "all_touched")
+
 
 def _init_worker(plan: Plan) -> None:  # pragma: no cover - runs in child processes
     global _PLAN
@@ -364,6 +447,7 @@ def execute(
             with rasterio.Env(GDAL_CACHEMAX=64):
                 return run_task(plan, ti)
     elif executor == "process":
+        _warm_kernel(plan)  # forked workers inherit the compiled kernel
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         pool = ProcessPoolExecutor(
             nworkers, mp_context=mp.get_context(method), initializer=_init_worker,
