@@ -647,6 +647,7 @@ def add_scs_inset(
     lang: str = "en",
     bounds=(0.82, 0.01, 0.17, 0.28),
     fontsize: float = 5.5,
+    label: bool = True,
 ):
     """South China Sea islands inset: the same regions and colours, plus the
     maritime boundary line, in a framed box at the lower right of ``ax``."""
@@ -675,9 +676,46 @@ def add_scs_inset(
     iax.set_facecolor("white")
     for s in iax.spines.values():
         s.set_linewidth(0.6)
-    iax.text(0.5, 0.03, tr("South China Sea\nIslands", lang), transform=iax.transAxes,
-             ha="center", va="bottom", fontsize=fontsize)
+    if label:
+        iax.text(0.5, 0.03, tr("South China Sea\nIslands", lang), transform=iax.transAxes,
+                 ha="center", va="bottom", fontsize=fontsize)
     return iax
+
+
+#: Figure size of a single map (inches): fits a double-column page (180 mm).
+SINGLE_MAP_SIZE = (6.8, 5.6)
+#: Size of one panel of small multiples (inches): three panels fill 180 mm.
+PANEL_SIZE = (2.4, 2.05)
+#: Height (inches) reserved below small multiples for the shared legend.
+LEGEND_HEIGHT = 0.55
+
+
+def make_panels(n: int, ncols: int | None = None, panel_size=None):
+    """Figure and axes grid for ``n`` map panels; returns ``(fig, axes, legend_h)``.
+
+    One panel: a single map of :data:`SINGLE_MAP_SIZE`.  Several: a grid of
+    ``ncols`` (default up to 3) panels of :data:`PANEL_SIZE` and a band for
+    one shared legend, so that the figure prints at 180 mm with 7-9 pt text.
+    """
+    if n < 1:
+        raise InputError("nothing to draw: no year selected")
+    if n == 1:
+        size = panel_size or SINGLE_MAP_SIZE
+        fig, axes = plt.subplots(1, 1, figsize=size, squeeze=False)
+        return fig, axes, 0.0
+    nc = ncols or min(3, n)
+    nr = math.ceil(n / nc)
+    pw, ph = panel_size or PANEL_SIZE
+    fig, axes = plt.subplots(nr, nc, figsize=(pw * nc, ph * nr + LEGEND_HEIGHT), squeeze=False)
+    return fig, axes, LEGEND_HEIGHT
+
+
+def legend_ncols(labels: Sequence[str], ncols_panels: int = 3) -> int:
+    """Columns of a shared legend under small multiples: one row when the
+    labels are short, else three columns so it stays within the figure."""
+    if max((len(l) for l in labels), default=0) > 14:
+        return min(len(labels), 3)
+    return min(len(labels), 6)
 
 
 def setup_map_axes(ax) -> None:
@@ -706,7 +744,10 @@ def draw_map(
     gp = project(gdf, projection)
     scs = has_scs_islands(gdf) if south_china_sea is None else bool(south_china_sea)
     setup_map_axes(ax)
-    coll = draw_regions(ax, gp, facecolors, id_field=id_field, hatch_mask=hatch_mask)
+    # thinner outlines for many small units (counties) and for small panels
+    lw = (0.3 if len(gp) < 300 else 0.08) * (1.0 if furniture_scale >= 1 else 0.7)
+    coll = draw_regions(ax, gp, facecolors, id_field=id_field, hatch_mask=hatch_mask,
+                        linewidth=lw)
     x0, x1, y0, y1 = _extent(gp, cut_scs=scs and gp.crs is not None)
     if scs:
         # sea room at the lower right for the inset, clear of the coast
@@ -723,7 +764,7 @@ def draw_map(
     inset = None
     if scs:
         inset = add_scs_inset(ax.figure, ax, gp, facecolors, id_field=id_field, lang=lang,
-                              fontsize=5.5 * furniture_scale)
+                              fontsize=5.5 * furniture_scale, label=furniture_scale >= 1)
     km = None
     projected = gp.crs is not None and gp.crs.is_projected
     if scale_bar and projected:

@@ -49,7 +49,7 @@ def zones_map(
     scale_bar: bool = True,
     north_arrow: bool = True,
     ncols: int | None = None,
-    panel_size: tuple[float, float] = (3.4, 2.9),
+    panel_size: tuple[float, float] | None = None,
 ):
     """Map of the quadrant mitigation zones (I-IV), one panel per year.
 
@@ -71,13 +71,7 @@ def zones_map(
                                     [zone_col], id_field=id_field, where="zones table")
                   for y in yrs]
         n = len(yrs)
-        nc = ncols or (1 if n == 1 else min(3, n))
-        nr = math.ceil(n / nc)
-        legend_h = 0.0 if n == 1 else 0.45
-        scale = 2.0 if n == 1 else 1.0
-        fig, axes = plt.subplots(nr, nc, figsize=(panel_size[0] * nc * scale,
-                                                  panel_size[1] * nr * scale + legend_h),
-                                 squeeze=False)
+        fig, axes, legend_h = B.make_panels(n, ncols, panel_size)
         meta = {"codes": {}, "years": yrs}
         any_nodata = False
         for i, (ax, y, f) in enumerate(zip(axes.flat, yrs, frames)):
@@ -91,7 +85,7 @@ def zones_map(
             B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
                        south_china_sea=south_china_sea, scale_bar=scale_bar and i == 0,
                        north_arrow=north_arrow and i == 0, lang=lang, hatch_mask=nodata,
-                       furniture_scale=1.0 if n == 1 else 0.75)
+                       furniture_scale=1.0 if n == 1 else 0.85)
             meta["codes"][y] = dict(zip(f[id_field].tolist(), z))
             if y is not None:
                 ax.set_title(str(y))
@@ -113,7 +107,7 @@ def zones_map(
                 fig.suptitle(title)
             fig.tight_layout(rect=(0, legend_h / fig.get_figheight(), 1, 1))
             leg = fig.legend(handles=handles, title=B.tr("Zone", lang), loc="lower center",
-                             ncols=min(len(handles), 5), frameon=False)
+                             ncols=B.legend_ncols([h.get_label() for h in handles]), frameon=False)
         leg.set_gid("zone-legend")
         meta.update(labels=labels, colors=colors,
                     legend_labels=[t.get_text() for t in leg.get_texts()])

@@ -45,7 +45,7 @@ def choropleth_figure(
     scale_bar: bool = True,
     north_arrow: bool = True,
     ncols: int | None = None,
-    panel_size: tuple[float, float] = (3.4, 2.9),
+    panel_size: tuple[float, float] | None = None,
     digits: int | None = None,
 ):
     """Natural-breaks choropleth of ``column``: one panel per year, one legend.
@@ -108,14 +108,7 @@ def choropleth_figure(
         colors = B.class_colors(kk, cmap)
         labels = B.class_labels(lower, uppers, digits)
         n = len(yrs)
-        nc = ncols or (1 if n == 1 else min(3, n))
-        nr = math.ceil(n / nc)
-        legend_h = 0.0 if n == 1 else 0.45
-        fig, axes = plt.subplots(
-            nr, nc, figsize=(panel_size[0] * nc * (2.0 if n == 1 else 1.0),
-                             panel_size[1] * nr * (2.0 if n == 1 else 1.0) + legend_h),
-            squeeze=False,
-        )
+        fig, axes, legend_h = B.make_panels(n, ncols, panel_size)
         meta = {"column": column, "years": yrs, "breaks": [lower, *uppers.tolist()],
                 "colors": colors, "labels": labels, "classes": {}, "unit": unit or B.column_unit(column)}
         any_nodata = False
@@ -127,7 +120,7 @@ def choropleth_figure(
             B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
                        south_china_sea=south_china_sea, scale_bar=scale_bar and i == 0,
                        north_arrow=north_arrow and i == 0, lang=lang, hatch_mask=nodata,
-                       furniture_scale=1.0 if n == 1 else 0.75)
+                       furniture_scale=1.0 if n == 1 else 0.85)
             meta["classes"][y] = dict(zip(f[id_field].tolist(), cls.tolist()))
             if y is not None:
                 ax.set_title(str(y) if n > 1 else f"{title or B.column_label(column, lang, unit)} {y}")
@@ -147,7 +140,7 @@ def choropleth_figure(
                 fig.suptitle(title)
             fig.tight_layout(rect=(0, legend_h / fig.get_figheight(), 1, 1))
             leg = fig.legend(handles=handles, title=ltitle, loc="lower center",
-                             ncols=min(len(handles), 6), frameon=False)
+                             ncols=B.legend_ncols([h.get_label() for h in handles]), frameon=False)
         leg.set_gid("class-legend")
         meta["legend_labels"] = [t.get_text() for t in leg.get_texts()]
         fig.spatial_carbon = meta

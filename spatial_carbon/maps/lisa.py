@@ -89,7 +89,7 @@ def lisa_figure(
     scale_bar: bool = True,
     north_arrow: bool = True,
     ncols: int | None = None,
-    panel_size: tuple[float, float] = (3.4, 2.9),
+    panel_size: tuple[float, float] | None = None,
 ):
     """LISA cluster map (``kind="cluster"``) or significance map
     (``kind="significance"``), one panel per year, GeoDa's colours.
@@ -134,13 +134,7 @@ def lisa_figure(
             frames.append(B.join_boundaries(boundaries, sub, cols, id_field=id_field,
                                             where="lisa table"))
         n = len(yrs)
-        nc = ncols or (1 if n == 1 else min(3, n))
-        nr = math.ceil(n / nc)
-        legend_h = 0.0 if n == 1 else 0.45
-        scale = 2.0 if n == 1 else 1.0
-        fig, axes = plt.subplots(nr, nc, figsize=(panel_size[0] * nc * scale,
-                                                  panel_size[1] * nr * scale + legend_h),
-                                 squeeze=False)
+        fig, axes, legend_h = B.make_panels(n, ncols, panel_size)
         # legend entries: always the full set of the kind, plus extras seen
         if kind == "cluster":
             cats = [(code, B.tr(lbl, lang), col) for code, (lbl, col) in LISA_CLUSTERS.items()
@@ -178,7 +172,7 @@ def lisa_figure(
             B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
                        south_china_sea=south_china_sea, scale_bar=scale_bar and i == 0,
                        north_arrow=north_arrow and i == 0, lang=lang, hatch_mask=cat == -1,
-                       furniture_scale=1.0 if n == 1 else 0.75)
+                       furniture_scale=1.0 if n == 1 else 0.85)
             meta["codes"][y] = dict(zip(f[id_field].tolist(), cat.tolist()))
             meta["counts"][y] = {int(c): int((cat == c).sum()) for c in np.unique(cat)}
             if y is not None:
@@ -205,7 +199,7 @@ def lisa_figure(
                 fig.suptitle(title)
             fig.tight_layout(rect=(0, legend_h / fig.get_figheight(), 1, 1))
             leg = fig.legend(handles=handles, title=ttl, loc="lower center",
-                             ncols=min(len(handles), 6), frameon=False)
+                             ncols=B.legend_ncols([h.get_label() for h in handles]), frameon=False)
         leg.set_gid("lisa-legend")
         meta["categories"] = labels
         meta["colors"] = colors
