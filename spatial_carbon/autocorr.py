@@ -215,8 +215,16 @@ def moran_global_arrays(
 
 
 def _draws(n: int, width: int, permutations: int, rng: np.random.Generator) -> np.ndarray:
-    """``permutations`` rows of ``width`` distinct indices in ``range(n)``, uniformly
-    (Generator.choice without replacement; Floyd's method for large ``n``)."""
+    """``permutations`` rows of ``width`` distinct indices in ``range(n)``, uniformly.
+
+    Small problems shuffle ``P`` copies of ``range(n)`` at once
+    (``Generator.permuted``); large ``n`` draws each row with
+    ``Generator.choice(replace=False)`` (Floyd's method, O(width) per row).
+    The method depends only on ``(n, width, P)``, so results are reproducible.
+    """
+    if permutations * n <= 4_000_000:
+        idx = np.broadcast_to(np.arange(n, dtype=np.int64), (permutations, n))
+        return np.ascontiguousarray(rng.permuted(idx, axis=1)[:, :width])
     R = np.empty((permutations, width), dtype=np.int64)
     for p in range(permutations):
         R[p] = rng.choice(n, size=width, replace=False)

@@ -10,7 +10,9 @@ The counts equal giddy's ``LISA_Markov.transitions`` for the same weights
 (checked in the tests on giddy's own example); giddy is not called because
 its ``LISA_Markov`` recomputes the LISAs with esda's unseeded, numba-compiled
 ``Moran_Local`` and has no notion of ids, isolated units or per-year seeds.
-The homogeneity test uses ``giddy.markov.homogeneity`` (Bickenbach & Bode 2003).
+The homogeneity test follows ``giddy.markov.homogeneity`` (Bickenbach & Bode
+2003) and is checked against it; it is re-implemented here because importing
+giddy compiles quantecon's numba functions (~5-12 s per process).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["ORDER", "MOVE_TYPES", "TransitionResult", "lisa_transitions", "move_type"]
+__all__ = ["ORDER", "MOVE_TYPES", "TransitionResult", "homogeneity", "lisa_transitions",
+           "move_type"]
 
 #: Quadrant order of the matrices (esda/giddy numbering 1..4).
 ORDER = ("HH", "LH", "LL", "HL")
@@ -81,6 +84,48 @@ class TransitionResult:
     summary: pd.DataFrame
     homogeneity: dict
     significant_only: bool
+
+
+def homogeneity(matrices) -> dict:
+    """Chi-square (Q) and likelihood-ratio (LR) tests of equal transition
+    probabilities across regimes (Bickenbach & Bode 2003, eqs. 11-13).
+
+    Parameters
+    ----------
+    matrices : sequence of (k, k) count arrays, one per regime (e.g. year pair)
+
+    Returns
+    -------
+    dict
+        ``Q``, ``Q_p``, ``LR``, ``LR_p``, ``dof``, ``regimes``.
+
+    Notes
+    -----
+    ``p_ij`` pooled, ``p_ij(r)`` of regime ``r``;
+    ``Q = sum_r sum_i n_i(r) sum_j (p_ij(r) - p_ij)^2 / p_ij`` over ``p_ij > 0``;
+    ``LR = 2 sum_r sum_ij n_ij(r) ln(p_ij(r) / p_ij)`` over ``n_ij(r) > 0``;
+    ``dof = sum_i (b_i - 1)(a_i - 1)``, ``a_i`` non-zero pooled cells of row
+    ``i``, ``b_i`` regimes with observations in row ``i``.  Same as
+    ``giddy.markov.homogeneity`` (checked in the tests).
+    """
+    from scipy import stats
+
+    M = np.asarray(matrices, dtype=float)
+    T = M.sum(axis=0)
+    n_i = T.sum(axis=1)
+    p = T / np.where(n_i == 0, 1, n_i)[:, None]
+    den = np.where(p == 0, 1, p)
+    nim = M.sum(axis=2)  # (regimes, k)
+    pm = M / np.where(nim == 0, 1, nim)[:, :, None]
+    Q = float((nim[:, :, None] * (pm - p) ** 2 / den).sum())
+    mask = (M > 0) & (p > 0)
+    LR = 2.0 * float((M * np.log(np.where(mask, pm, 1) / np.where(mask, p, 1))).sum())
+    a_i = (T > 0).sum(axis=1)
+    b_i = (nim > 0).sum(axis=0)
+    dof = int(((b_i - 1) * (a_i - 1)).sum())
+    return {"Q": Q, "Q_p": float(stats.chi2.sf(Q, dof)) if dof > 0 else np.nan,
+            "LR": LR, "LR_p": float(stats.chi2.sf(LR, dof)) if dof > 0 else np.nan,
+            "dof": dof, "regimes": len(M)}
 
 
 def _matrix(df: pd.DataFrame) -> np.ndarray:
@@ -215,11 +260,7 @@ def lisa_transitions(
     hom = {"Q": np.nan, "Q_p": np.nan, "LR": np.nan, "LR_p": np.nan, "dof": 0,
            "regimes": len(mats)}
     if len(mats) >= 2 and counts.sum() > 0:
-        from giddy.markov import homogeneity
-
-        h = homogeneity(mats, regime_names=[str(y) for y in years[:-1]], class_names=list(ORDER))
-        hom.update({"Q": float(h.Q), "Q_p": float(h.Q_p_value), "LR": float(h.LR),
-                    "LR_p": float(h.LR_p_value), "dof": int(h.dof)})
+        hom.update(homogeneity(mats))
     cols = id_cols + ["year_from", "year_to", "q_from", "q_to", "significant_from",
                       "significant_to", "counted", "type", "subtype", "giddy_move"]
     moves = mv[cols].sort_values([key, "year_from"], kind="stable").reset_index(drop=True)

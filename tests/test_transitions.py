@@ -111,3 +111,16 @@ def test_bad_inputs():
         transitions.lisa_transitions(pd.concat([df, df.assign(year=2), df]), id_cols=["id"])
     with pytest.raises(InputError, match="quadrants must be"):
         transitions.move_type(0, 1)
+
+
+def test_homogeneity_matches_giddy():
+    giddy = pytest.importorskip("giddy")
+    rng = np.random.default_rng(2)
+    # float matrices: giddy truncates probabilities of integer input (zeros_like)
+    mats = [(rng.integers(0, 30, (4, 4)) * (rng.random((4, 4)) > 0.3)).astype(float) for _ in range(5)]
+    mats[1][2] = 0  # a row without observations in one regime
+    h = giddy.markov.homogeneity(mats)
+    mine = transitions.homogeneity(mats)
+    np.testing.assert_allclose([mine["Q"], mine["LR"]], [h.Q, h.LR], rtol=1e-12)
+    assert mine["dof"] == h.dof
+    np.testing.assert_allclose([mine["Q_p"], mine["LR_p"]], [h.Q_p_value, h.LR_p_value], rtol=1e-9, atol=1e-15)

@@ -1,0 +1,214 @@
+"""``moran``, ``lisa``, ``transitions``: spatial autocorrelation from the command line.
+
+TABLE is a long CSV (id, optional year, value columns) or a vector layer
+holding the values; ``--zones`` gives the polygons (default: the layer
+itself, or the bundled provinces when the ids are Chinese regions).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from .. import _io, autocorr, datasets, transitions, weights
+from ..errors import InputError
+from ._options import out_csv
+
+_VECTOR = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".sqlite")
+
+
+def _read_layer(path: str, layer: str | None):
+    import geopandas as gpd
+
+    try:
+        return gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several types; report them uniformly
+        raise InputError(f"cannot read layer {path}{':' + layer if layer else ''}: {exc}") from None
+
+
+def _load(table: str, zones: str | None, zones_layer: str | None, id_field: str | None):
+    """Read TABLE and the zones; return (table, zones, table id column, zones id field, regions)."""
+    is_layer = Path(table).suffix.lower() in _VECTOR
+    if is_layer:
+        gdf = _read_layer(table, None)
+        df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    else:
+        df = _io.read_csv(table)
+        gdf = None
+    if id_field is None:
+        for c in ("region_code", "region", "id"):
+            if c in df.columns:
+                id_field = c
+                break
+        else:
+            raise InputError(f"{table}: no id column found; name it with --id-field")
+    if id_field not in df.columns:
+        raise InputError(f"{table} has no column {id_field!r} (columns: {', '.join(map(str, df.columns))})")
+    if zones:
+        z = _read_layer(zones, zones_layer)
+        if id_field not in z.columns:
+            raise InputError(f"zones {zones} have no field {id_field!r}; name the shared key with --id-field")
+        return df, z, id_field, id_field, None
+    if gdf is not None:
+        return df, gdf, id_field, id_field, None
+    # bundled provinces, restricted to the regions of the table
+    if not weights._looks_like_regions(df[id_field], id_field):
+        raise InputError(
+            f"ids in {id_field!r} are not Chinese region names or codes; give the polygons with --zones"
+        )
+    codes = weights.normalise_ids(df[id_field], regions=True, where=f"{table} column {id_field!r}")
+    prov = datasets.boundaries("province", mainland31=False)
+    prov = prov[prov["region_code"].isin(set(codes.tolist()))].reset_index(drop=True)
+    click.echo(f"zones: bundled provinces ({len(prov)} matching the table)", err=True)
+    return df, prov, id_field, "region_code", True
+
+
+def _weights(zdf, zid, regions, spec, islands, tolerance, k_islands):
+    isl = islands
+    if islands not in ("knn", "drop"):
+        isl = weights.read_links(islands)
+    kind = spec
+    kw = {}
+    if spec.lower().startswith("distance:"):
+        try:
+            kw["threshold"] = float(spec.split(":", 1)[1])
+        except ValueError:
+            raise click.BadParameter(f"{spec!r}: use distance:D with D a number",
+                                     param_hint="--weights") from None
+        kind = "distance"
+    w, rep = weights.build(zdf, zid, kind, islands=isl, tolerance=tolerance, island_k=k_islands,
+                           regions=regions, **kw)
+    click.echo(rep.summary(), err=True)
+    return w, rep
+
+
+def _common(f):
+    opts = [
+        click.argument("table", type=click.Path(exists=True, dir_okay=False)),
+        click.option("--zones", type=click.Path(exists=True, dir_okay=False),
+                     help="Polygon layer (GeoPackage, shapefile, GeoJSON). Default: TABLE if it is a "
+                          "layer, else the bundled provinces when the ids are Chinese regions."),
+        click.option("--zones-layer", help="Layer name inside --zones (GeoPackage with several layers)."),
+        click.option("--id-field", help="Key shared by TABLE and the zones (default: region_code, region or id)."),
+        click.option("--column", required=True, help="Numeric column to analyse."),
+        click.option("--year-col", default="year", show_default=True,
+                     help="Year column of TABLE (absent: one cross-section)."),
+        click.option("--weights", "wspec", default="queen", show_default=True,
+                     help="queen, rook, knn:K, distance:D (CRS units; km if geographic), FILE.gal or FILE.gwt."),
+        click.option("--islands", default="knn", show_default=True,
+                     help="Units without neighbours: knn (link to nearest, symmetric), drop "
+                          "(report as isolated, code 6) or LINKS.csv (pairs of ids)."),
+        click.option("--island-k", default=1, show_default=True, type=click.IntRange(1),
+                     help="Neighbours given to each island under --islands knn."),
+        click.option("--tolerance", default=0.0, show_default=True, type=click.FloatRange(0),
+                     help="Fuzzy contiguity: polygons closer than this (CRS units) are neighbours."),
+        click.option("--permutations", default=999, show_default=True, type=click.IntRange(0),
+                     help="Random permutations for the pseudo p-value."),
+        click.option("--seed", default=0, show_default=True, type=click.IntRange(0), help="Random seed."),
+        click.option("--alternative", default="two-sided", show_default=True,
+                     type=click.Choice(autocorr.ALTERNATIVES),
+                     help="two-sided, greater, less, or folded (GeoDa/esda pseudo p)."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _sidecar(output: str, rep, extra: dict | None = None) -> Path:
+    p = Path(output)
+    side = p.with_name(p.stem + ".connectivity.json")
+    d = {"weights": rep.as_dict()}
+    if extra:
+        d.update(extra)
+    _io.write_text(json.dumps(d, indent=2, ensure_ascii=False, default=str), side)
+    return side
+
+
+@click.command("moran")
+@_common
+@out_csv
+def moran_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
+              tolerance, permutations, seed, alternative, output):
+    """Global Moran's I per year: I, E[I], z and p (normality, randomisation), pseudo p."""
+    df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
+    w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
+    out = autocorr.global_moran(df, w, column, id_col=tid, year_col=year_col,
+                                permutations=permutations, seed=seed, alternative=alternative)
+    _io.write_csv(out, output)
+    side = _sidecar(output, rep)
+    click.echo(f"{len(out)} year(s) written to {output}; connectivity report in {side}")
+
+
+@click.command("lisa")
+@_common
+@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Significance level for the cluster map.")
+@click.option("--cluster-on", default="p", show_default=True, type=click.Choice(["p", "fdr", "bonferroni"]),
+              help="Significance flag deciding the cluster code: raw pseudo p, BH-FDR or Bonferroni.")
+@click.option("--gpkg", type=click.Path(dir_okay=False),
+              help="GeoPackage output (layer 'lisa', one feature per id and year); default OUT.gpkg.")
+@out_csv
+def lisa_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
+             tolerance, permutations, seed, alternative, alpha, cluster_on, gpkg, output):
+    """Local Moran's I (LISA) per id and year with GeoDa cluster codes, CSV and GeoPackage."""
+    df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
+    w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
+    out = autocorr.local_moran(df, w, column, id_col=tid, year_col=year_col,
+                               permutations=permutations, seed=seed, alternative=alternative,
+                               alpha=alpha, cluster_on=cluster_on)
+    _io.write_csv(out, output)
+    key = "region_code" if w.region_ids else tid
+    zkey = weights.normalise_ids(zdf[zid], regions=w.region_ids, where="zones")
+    geo = zdf[[zdf.geometry.name]].assign(**{"_k": zkey})
+    layer = geo.merge(out, left_on="_k", right_on=key, how="inner").drop(columns="_k")
+    gpkg = gpkg or str(Path(output).with_suffix(".gpkg"))
+    _io.write_gpkg(layer, gpkg, layer="lisa")
+    side = _sidecar(output, rep)
+    counts = out["cluster_label"].value_counts().to_dict()
+    click.echo(f"{len(out)} id-years written to {output} and {gpkg} (layer lisa); clusters {counts}; "
+               f"connectivity report in {side}")
+
+
+@click.command("transitions")
+@_common
+@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Significance level (for --significant-only).")
+@click.option("--significant-only", is_flag=True,
+              help="Count only units significant in both years of a transition.")
+@click.option("--probabilities", "prob_out", type=click.Path(dir_okay=False),
+              help="Probability matrix CSV (default OUT_probabilities.csv).")
+@click.option("--moves", "moves_out", type=click.Path(dir_okay=False),
+              help="Per-region move table CSV (default OUT_moves.csv).")
+@click.option("--summary", "summary_out", type=click.Path(dir_okay=False),
+              help="Per-year-pair type shares, cohesion and flux CSV (default OUT_summary.csv).")
+@out_csv
+def transitions_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
+                    tolerance, permutations, seed, alternative, alpha, significant_only, prob_out,
+                    moves_out, summary_out, output):
+    """LISA transitions between consecutive years: 4x4 counts (HH, LH, LL, HL),
+    probabilities, Rey's move types per region, cohesion and flux."""
+    df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
+    w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
+    lisa = autocorr.local_moran(df, w, column, id_col=tid, year_col=year_col,
+                                permutations=permutations, seed=seed, alternative=alternative,
+                                alpha=alpha)
+    tr = transitions.lisa_transitions(lisa, significant_only=significant_only)
+    stem = Path(output).with_suffix("")
+    prob_out = prob_out or f"{stem}_probabilities.csv"
+    moves_out = moves_out or f"{stem}_moves.csv"
+    summary_out = summary_out or f"{stem}_summary.csv"
+    _io.write_csv(tr.counts.reset_index(), output)
+    _io.write_csv(tr.probabilities.reset_index(), prob_out)
+    _io.write_csv(tr.moves, moves_out)
+    _io.write_csv(tr.summary, summary_out)
+    side = _sidecar(output, rep, {"homogeneity": tr.homogeneity,
+                                  "significant_only": significant_only})
+    h = tr.homogeneity
+    click.echo(f"counts {output}, probabilities {prob_out}, moves {moves_out}, summary {summary_out}; "
+               f"homogeneity Q={h['Q']:.3f} (dof {h['dof']}, p={h['Q_p']:.3g}); report {side}")
+
+
+COMMANDS = [moran_cmd, lisa_cmd, transitions_cmd]

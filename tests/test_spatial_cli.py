@@ -1,0 +1,109 @@
+"""End-to-end tests of the `moran`, `lisa` and `transitions` commands."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+gpd = pytest.importorskip("geopandas")
+libpysal = pytest.importorskip("libpysal")
+
+from spatial_carbon import _io, datasets  # noqa: E402
+from spatial_carbon.cli import main  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def province_table(tmp_path_factory):
+    g = datasets.boundaries("province")
+    g = g[g.region_code != 540000]  # CEADs has no Tibet
+    lat = g.geometry.representative_point().y.to_numpy()
+    rng = np.random.default_rng(0)
+    df = pd.concat([pd.DataFrame({"region": g["name_zh"].to_numpy(), "year": y,
+                                  "ICF_size": lat + rng.normal(0, 4, len(g))}) for y in (2017, 2018, 2019)])
+    p = tmp_path_factory.mktemp("t") / "table.csv"
+    _io.write_csv(df, p)
+    return p
+
+
+def _run(args):
+    r = CliRunner().invoke(main, args)
+    return r
+
+
+def test_moran_bundled_provinces(province_table, tmp_path):
+    out = tmp_path / "m.csv"
+    r = _run(["moran", str(province_table), "--column", "ICF_size", "--id-field", "region",
+              "--permutations", "99", "--seed", "3", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    m = _io.read_csv(out)
+    assert list(m["year"]) == [2017, 2018, 2019] and (m["n"] == 30).all()
+    assert {"I", "p_sim", "z_rand", "permutations"} <= set(m.columns)
+    rep = json.loads((tmp_path / "m.connectivity.json").read_text(encoding="utf-8"))
+    assert rep["weights"]["islands"] == [460000] and rep["weights"]["added_links"] == [[460000, 440000]]
+    r2 = _run(["moran", str(province_table), "--column", "ICF_size", "--id-field", "region",
+               "--permutations", "99", "--seed", "3", "-o", str(tmp_path / "m2.csv")])
+    assert r2.exit_code == 0
+    assert (tmp_path / "m2.csv").read_bytes() == out.read_bytes()
+
+
+def test_lisa_writes_csv_and_gpkg(province_table, tmp_path):
+    out = tmp_path / "l.csv"
+    r = _run(["lisa", str(province_table), "--column", "ICF_size", "--islands", "drop",
+              "--permutations", "99", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    lisa = _io.read_csv(out)
+    assert len(lisa) == 90
+    hn = lisa[lisa.region_code == 460000]
+    assert (hn["cluster"] == 6).all() and (hn["cluster_label"] == "Isolated").all()
+    layer = gpd.read_file(tmp_path / "l.gpkg", layer="lisa")
+    assert len(layer) == 90 and "cluster" in layer.columns
+
+
+def test_transitions_outputs(province_table, tmp_path):
+    out = tmp_path / "tr.csv"
+    r = _run(["transitions", str(province_table), "--column", "ICF_size", "--permutations", "0",
+              "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    counts = _io.read_csv(out)
+    assert list(counts.columns) == ["from", "HH", "LH", "LL", "HL"]
+    assert list(counts["from"]) == ["HH", "LH", "LL", "HL"]
+    assert counts[["HH", "LH", "LL", "HL"]].to_numpy().sum() == 60  # 30 regions x 2 pairs
+    moves = _io.read_csv(tmp_path / "tr_moves.csv")
+    assert len(moves) == 60 and set(moves["type"].astype(str)) <= {"0", "I", "II", "III"}
+    assert (tmp_path / "tr_probabilities.csv").exists() and (tmp_path / "tr_summary.csv").exists()
+
+
+def test_custom_layer_and_gal(tmp_path):
+    g = gpd.read_file(libpysal.examples.get_path("columbus.shp"))[["POLYID", "CRIME", "geometry"]]
+    g.to_file(tmp_path / "c.gpkg", layer="columbus", driver="GPKG")
+    _io.write_csv(pd.DataFrame(g.drop(columns="geometry")), tmp_path / "c.csv")
+    out = tmp_path / "m.csv"
+    r = _run(["moran", str(tmp_path / "c.csv"), "--zones", str(tmp_path / "c.gpkg"), "--id-field",
+              "POLYID", "--column", "CRIME", "--weights", libpysal.examples.get_path("columbus.gal"),
+              "--permutations", "0", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert _io.read_csv(out)["I"].iloc[0] == pytest.approx(0.500188557, abs=1e-9)
+    # the layer itself as TABLE
+    r = _run(["moran", str(tmp_path / "c.gpkg"), "--id-field", "POLYID", "--column", "CRIME",
+              "--weights", "knn:4", "--permutations", "0", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+
+
+def test_cli_errors(tmp_path):
+    g = gpd.read_file(libpysal.examples.get_path("columbus.shp"))[["POLYID", "CRIME", "geometry"]]
+    g.to_file(tmp_path / "c.gpkg", driver="GPKG")
+    _io.write_csv(pd.DataFrame(g.drop(columns="geometry")).head(40), tmp_path / "c.csv")
+    r = _run(["moran", str(tmp_path / "c.csv"), "--zones", str(tmp_path / "c.gpkg"), "--id-field",
+              "POLYID", "--column", "CRIME", "-o", str(tmp_path / "x.csv")])
+    assert r.exit_code == 2 and "only in zones" in r.output
+    assert not (tmp_path / "x.csv").exists()
+    r = _run(["moran", str(tmp_path / "c.csv"), "--id-field", "POLYID", "--column", "CRIME",
+              "-o", str(tmp_path / "x.csv")])
+    assert r.exit_code == 2 and "--zones" in r.output
+    r = _run(["moran", str(tmp_path / "c.csv"), "--zones", str(tmp_path / "c.gpkg"), "--id-field",
+              "POLYID", "--column", "CRIME", "--weights", "distance:x", "-o", str(tmp_path / "x.csv")])
+    assert r.exit_code == 2 and "distance:D" in r.output
