@@ -2,9 +2,9 @@
 
 Miller, R.E. & Blair, P.D. (2009) Input-Output Analysis: Foundations and
 Extensions, 2nd ed.  Table 2.3 (flows): Z = [[150, 500], [200, 100]],
-f = [350, 1700], x = [1000, 2000]; eq. 2.7: A = [[.15, .25], [.20, .05]];
-eq. 2.13: L = [[1.254, .330], [.264, 1.122]] (exactly 1/.7575 [[.95, .25], [.2, .85]]);
-sect. 2.3.1: new final demand f = [600, 1500] gives x = [1247.52, 1841.58].
+f = [350, 1700], x = [1000, 2000]; A = [[.15, .25], [.20, .05]];
+L = [[1.254, .330], [.264, 1.122]] (exactly 1/.7575 [[.95, .25], [.2, .85]]);
+ch. 2: new final demand f = [600, 1500] gives x = [1247.52, 1841.58].
 """
 
 import numpy as np
@@ -42,7 +42,7 @@ def test_miller_blair_arrays():
     x_new = calc_x_from_A(A, np.array([600.0, 1500.0]))
     np.testing.assert_allclose(x_new, [1247.52, 1841.58], atol=0.01)
     np.testing.assert_allclose(calc_x_from_L(L, np.array([600.0, 1500.0])), x_new)
-    # simple output multipliers = column sums of L (M&B eq. 6.1): 1.4521, 1.4521
+    # simple output multipliers = column sums of L (M&B 2009, ch. 6): 1.5182, 1.4521
     np.testing.assert_allclose(calc_output_multipliers(A), L_MB.sum(axis=0))
 
 
@@ -119,3 +119,43 @@ def test_check_balance():
     check_balance(Z, f, x)
     with pytest.raises(InputError, match="unbalanced.*largest gap"):
         check_balance(Z, f, x + np.array([0.0, 5.0]))
+
+
+def test_remaining_calc_functions_with_frames():
+    Zf, ff, xf = frames()
+    A = calc_A(Zf, xf)
+    Zback = calc_Z(A, xf)
+    assert isinstance(Zback, pd.DataFrame)
+    np.testing.assert_allclose(Zback.to_numpy(), Z)
+    F = pd.DataFrame([[100.0, 300.0]], index=["CO2"], columns=SECT)
+    Sf = calc_S(F, xf)
+    assert isinstance(Sf, pd.DataFrame) and Sf.columns.tolist() == SECT
+    np.testing.assert_allclose(Sf.to_numpy(), [[0.1, 0.15]])
+    L = calc_L(A)
+    Mf = calc_M_from_L(Sf, L)
+    np.testing.assert_allclose(Mf.to_numpy(), calc_M(Sf, A).to_numpy())
+    Yf = pd.DataFrame({"hh": f, "gov": f / 2}, index=SECT)
+    Xf = calc_x_from_L(L, Yf)
+    assert Xf.columns.tolist() == ["hh", "gov"]
+    np.testing.assert_allclose(Xf["hh"].to_numpy(), x)
+    om = calc_output_multipliers(A)
+    assert om.index.tolist() == SECT
+    np.testing.assert_allclose(om.to_numpy(), [1.15 / 0.7575, 1.10 / 0.7575])
+
+
+@pytest.mark.parametrize("method", ["lu", "splu", "iterative"])
+def test_solvers_agree(method):
+    from spatial_carbon.io import leontief_factor
+
+    f_ = leontief_factor(sp.csc_matrix(A_MB) if method != "lu" else A_MB, method)
+    np.testing.assert_allclose(f_.solve(f), x)
+    np.testing.assert_allclose(f_.solve(np.ones(2), trans=True), L_MB.sum(axis=0))
+
+
+def test_iterative_refuses_unproductive_matrix():
+    from spatial_carbon.io import leontief_factor
+
+    with pytest.raises(ModelError, match="column sum"):
+        leontief_factor(np.array([[0.5, 1.2], [0.1, 0.1]]), "iterative")
+    with pytest.raises(InputError, match="unknown solver"):
+        leontief_factor(A_MB, "magic")

@@ -112,3 +112,13 @@ def test_unbalanced_and_mismatched():
     mr.x = mr.x * 1.01  # x no longer equals (I-A)^-1 Y 1
     with pytest.raises(ModelError, match="not balanced"):
         calc_accounts(mr)
+
+
+def test_iterative_solver_matches_lu_on_test_mrio(mr):
+    import scipy.sparse  # noqa: F401
+
+    if mr.A.sum(axis=0).max() >= 1:
+        pytest.skip("test MRIO has a column sum >= 1")
+    a = calc_accounts(mr, solver="lu")
+    b = calc_accounts(mr, solver="iterative")
+    np.testing.assert_allclose(a["consumption_based"], b["consumption_based"], rtol=1e-10)

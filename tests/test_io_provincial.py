@@ -182,3 +182,61 @@ def test_bundled_concordances():
     c6 = sector_concordance("ioc42_6")
     assert c6["Construction"] == "Construction" and c6["Coal mining"] == "Mining"
     assert sector_names_zh()["建筑"] == "Construction"
+
+
+def test_negative_output_rejected():
+    with pytest.raises(NegativeValueError, match="negative output"):
+        _table("Beijing", [[10, 20], [30, 40]], [100, -200], [65, -290], [20, 50], [20, 40],
+               [5, 10], [30, 60])
+
+
+def test_42_to_30_aggregation_preserves_totals():
+    rng = np.random.default_rng(7)
+    c = sector_concordance("ioc42_30")
+    secs = list(c.index)
+    X = rng.uniform(100, 1000, 42)
+    A = rng.random((42, 42)) * 0.5 / 42
+    Z = pd.DataFrame(A * X[None, :], index=secs, columns=secs)
+    E, EP, M, MP = 0.1 * X, 0.1 * X, 0.05 * X, 0.05 * X
+    Y = X - Z.sum(axis=1).to_numpy() - E - EP + M + MP
+    v = lambda a: pd.Series(a, index=secs)  # noqa: E731
+    t = ProvincialTable("Hebei", Z, v(Y), v(E), v(EP), v(M), v(MP), v(X))
+    t30 = aggregate_sectors(t, "ioc42_30")  # balanced again, checked by the constructor
+    assert len(t30.sectors) == 30
+    np.testing.assert_allclose(t30.Z.to_numpy().sum(), Z.to_numpy().sum())
+    np.testing.assert_allclose(t30.output.sum(), X.sum())
+    np.testing.assert_allclose(t30.output["General and specialist machinery"], X[15] + X[16])
+    t6 = aggregate_sectors(t30, "ioc30_6")
+    np.testing.assert_allclose(t6.output["Utilities"], X[24] + X[25] + X[26])
+    em = aggregate_sectors(v(X * 0.3), "ioc42_30")
+    inten = pd.DataFrame({"Hebei": calc_direct_intensity(em, t30.output)}).T
+    res = trade_carbon({"Hebei": t30}, inten, inflow_multipliers=pd.Series(1.0, index=t30.sectors))
+    assert res.by_sector.shape[0] == 30
+
+
+def test_province_intensities_methods():
+    from spatial_carbon.io import province_intensities
+
+    tables, inten = two_provinces()
+    em = pd.DataFrame({"region": ["Beijing", "Beijing", "Hebei", "Hebei"], "sector": ["ind", "agri"] * 2,
+                       "emissions": [100.0, 10.0, 90.0, 20.0]})
+    got = province_intensities(tables, emissions=em)  # row order of the file does not matter
+    pd.testing.assert_frame_equal(got, inten, check_names=False)
+    # adjusted: nation = 220 t / 500 units; Beijing 110/300 -> ratio (110/300)/(220/500)
+    adj = province_intensities(tables, national_intensity=pd.Series([0.2, 0.6], index=S),
+                               province_emissions=pd.Series({"Beijing": 110.0, "Hebei": 110.0}))
+    np.testing.assert_allclose(adj.loc["Beijing"], np.array([0.2, 0.6]) * (110 / 300) / (220 / 500))
+    with pytest.raises(InputError, match="either"):
+        province_intensities(tables)
+    with pytest.raises(NegativeValueError, match="negative emissions"):
+        province_intensities(tables, emissions=em.assign(emissions=-1.0))
+    with pytest.raises(InputError, match="no rows for province"):
+        province_intensities(tables, emissions=em[em.region == "Beijing"])
+
+
+def test_aggregate_regions_generic():
+    from spatial_carbon.io import aggregate_regions
+
+    df = pd.DataFrame({"region": ["Beijing", "Tianjin", "Shanghai"], "v": [1.0, 2.0, 4.0]})
+    out = aggregate_regions(df, "seed003_8").set_index("seed003_8")
+    assert out.loc["Jing-Jin", "v"] == 3.0 and out.loc["Eastern coast", "v"] == 4.0

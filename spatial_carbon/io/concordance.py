@@ -12,7 +12,7 @@ Bundled concordances (package data, see ``docs/io.md`` for provenance):
     The composition of the two.
 
 Aggregation is the textbook ``Z* = C^T Z C``, ``v* = C^T v`` with a 0/1
-concordance matrix ``C`` (Miller & Blair 2009, sect. 4.3).  Intensities and
+concordance matrix ``C`` (Miller & Blair 2009, ch. 4).  Intensities and
 multipliers are *not* additive: aggregate flows and emissions, then
 recompute them.
 """

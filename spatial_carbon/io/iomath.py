@@ -125,7 +125,7 @@ def calc_x(Z: ArrayLike, Y: ArrayLike) -> ArrayLike:
 
     Notes
     -----
-    ``x = Z 1 + Y 1`` (Miller & Blair 2009, eq. 2.1).
+    ``x = Z 1 + Y 1`` (Miller & Blair 2009, ch. 2).
     """
     z = _values(Z)
     y = _values(Y)
@@ -160,7 +160,7 @@ def calc_A(Z: ArrayLike, x: ArrayLike) -> ArrayLike:
 
     Notes
     -----
-    ``a_ij = z_ij / x_j`` (Miller & Blair 2009, eq. 2.4).  Where ``x_j = 0``
+    ``a_ij = z_ij / x_j`` (Miller & Blair 2009, ch. 2).  Where ``x_j = 0``
     the column of ``A`` is set to 0 **and a** :class:`DataQualityWarning` **is
     issued** (pymrio does the same silently); a sector without output cannot
     buy inputs, but a zero output next to non-zero inputs is a data error.
@@ -191,7 +191,7 @@ def calc_A(Z: ArrayLike, x: ArrayLike) -> ArrayLike:
 
 
 def calc_Z(A: ArrayLike, x: ArrayLike) -> ArrayLike:
-    """Flows from coefficients: ``Z = A x̂`` (Miller & Blair 2009, eq. 2.5)."""
+    """Flows from coefficients: ``Z = A x̂`` (Miller & Blair 2009, ch. 2)."""
     a = _values(A)
     z = a * _vec(x)[None, :]
     if isinstance(A, pd.DataFrame):
@@ -215,7 +215,7 @@ def calc_S(F: ArrayLike, x: ArrayLike) -> ArrayLike:
 
     Notes
     -----
-    ``s_j = f_j / x_j`` (Miller & Blair 2009, eq. 10.5).  Zero output gives a
+    ``s_j = f_j / x_j`` (Miller & Blair 2009, ch. 10).  Zero output gives a
     zero intensity only if the sector also has zero emissions; emissions from
     a sector without output raise :class:`InputError`.
     """
@@ -249,7 +249,7 @@ def calc_L(A: ArrayLike) -> ArrayLike:
 
     Notes
     -----
-    Miller & Blair (2009), eq. 2.11.  Computed as the solution of
+    Miller & Blair (2009), ch. 2.  Computed as the solution of
     ``(I - A) L = I``; for large systems do not form ``L`` — use
     :func:`calc_x_from_A` / :func:`calc_M`, which solve against the right-hand
     sides needed.
@@ -269,16 +269,47 @@ def calc_L(A: ArrayLike) -> ArrayLike:
     return L
 
 
-class _Factor:
-    """LU factorisation of ``I - A`` (dense LAPACK or sparse SuperLU)."""
+#: Relative residual below which an iterative (GMRES) solve is accepted.
+ITERATIVE_RTOL = 1e-12
 
-    def __init__(self, A):
+SOLVERS = ("auto", "lu", "splu", "iterative")
+
+
+class _Factor:
+    """Solver for ``(I - A) x = b`` and ``(I - A)^T x = b``, built once per ``A``.
+
+    ``method``:
+
+    * ``"lu"`` — dense LAPACK LU (``scipy.linalg.lu_factor``); exact, O(n^3)
+      once, then O(n^2) per right-hand side; ill-conditioning is detected by
+      the reciprocal condition number (``dgecon``);
+    * ``"splu"`` — sparse LU (SuperLU) of a ``scipy.sparse`` ``A``; exact, but
+      fill-in makes it slow for multi-regional block patterns;
+    * ``"iterative"`` — restarted GMRES on the sparse matrix, one solve per
+      right-hand side, accepted only if the relative residual is below
+      :data:`ITERATIVE_RTOL`; used only where ``A >= 0`` and every column
+      sum of ``A`` is < 1, which guarantees ``I - A`` is non-singular
+      (spectral radius <= max column sum; Miller & Blair 2009, app. 2.1);
+    * ``"auto"`` (default) — ``"lu"`` for dense ``A``; for sparse ``A``
+      ``"iterative"`` when the column-sum condition holds, else ``"splu"``.
+    """
+
+    def __init__(self, A, method: str = "auto"):
+        if method not in SOLVERS:
+            raise InputError(f"unknown solver {method!r}; use one of {', '.join(SOLVERS)}")
         a = _values(A)
         _check_square(a)
         _check_finite(a, "A")
         self.n = a.shape[0]
-        self.sparse = sp.issparse(a)
-        if self.sparse:
+        if method == "auto":
+            method = "lu" if not sp.issparse(a) else ("iterative" if _productive(a) else "splu")
+        if method == "iterative" and not _productive(a):
+            raise ModelError("the iterative solver needs A >= 0 with every column sum < 1; use 'lu'")
+        self.method = method
+        if method == "iterative":
+            self.m = (sp.identity(self.n, format="csr") - sp.csr_matrix(a)).tocsr()
+            self.mt = self.m.T.tocsr()
+        elif method == "splu":
             m = (sp.identity(self.n, format="csc") - sp.csc_matrix(a)).tocsc()
             try:
                 with warnings.catch_warnings():
@@ -290,6 +321,8 @@ class _Factor:
             if np.any(d == 0) or not np.all(np.isfinite(d)):
                 raise ModelError(_SINGULAR)
         else:
+            if sp.issparse(a):
+                a = a.toarray()
             m = np.eye(self.n) - a
             with warnings.catch_warnings():
                 warnings.simplefilter("error", sla.LinAlgWarning)
@@ -305,13 +338,48 @@ class _Factor:
 
     def solve(self, b: np.ndarray, trans: bool = False) -> np.ndarray:
         b = np.asarray(b, dtype=float)
-        if self.sparse:
+        if self.method == "iterative":
+            out = self._gmres(b, trans)
+        elif self.method == "splu":
             out = self.lu.solve(np.ascontiguousarray(b), trans="T" if trans else "N")
         else:
             out = sla.lu_solve(self.lu, b, trans=1 if trans else 0, check_finite=False)
         if not np.all(np.isfinite(out)):
             raise ModelError(_SINGULAR)
         return out
+
+    def _gmres(self, b: np.ndarray, trans: bool) -> np.ndarray:
+        m = self.mt if trans else self.m
+        cols = b.reshape(self.n, -1)
+        out = np.empty_like(cols)
+        for k in range(cols.shape[1]):
+            rhs = cols[:, k]
+            nb = np.linalg.norm(rhs)
+            if nb == 0:
+                out[:, k] = 0.0
+                continue
+            # x0 = b (first Neumann term) converges quickly for a productive A
+            xk, info = spla.gmres(m, rhs, x0=rhs.copy(), rtol=ITERATIVE_RTOL, atol=0.0,
+                                  restart=60, maxiter=200)
+            res = np.linalg.norm(m @ xk - rhs) / nb
+            if res > 1e3 * ITERATIVE_RTOL:
+                raise ModelError(f"iterative Leontief solve did not converge (relative residual {res:.1e}); "
+                                 "use solver='lu'")
+            out[:, k] = xk
+        return out.reshape(b.shape)
+
+
+def _productive(a) -> bool:
+    """True if ``a >= 0`` and every column sum < 1 (sufficient for (I-A)^-1 >= 0 to exist)."""
+    if sp.issparse(a):
+        if a.nnz and a.data.min() < 0:
+            return False
+        cs = np.asarray(abs(a).sum(axis=0)).ravel()
+    else:
+        if (a < 0).any():
+            return False
+        cs = a.sum(axis=0)
+    return bool(cs.size == 0 or cs.max() < 1.0)
 
 
 _SINGULAR = (
@@ -325,13 +393,14 @@ def _solve(a: np.ndarray, b: np.ndarray, trans: bool = False) -> np.ndarray:
     return _Factor(a).solve(b, trans=trans)
 
 
-def leontief_factor(A: ArrayLike) -> _Factor:
+def leontief_factor(A: ArrayLike, method: str = "auto") -> _Factor:
     """Factorise ``I - A`` once, to reuse in several solves.
 
     Returns an object with ``solve(b, trans=False)``: ``(I - A)^-1 b`` or,
-    with ``trans=True``, ``(I - A)^-T b``.
+    with ``trans=True``, ``(I - A)^-T b``.  ``method``: ``"auto"``, ``"lu"``,
+    ``"splu"`` or ``"iterative"`` (see the notes of :class:`_Factor`).
     """
-    return _Factor(A)
+    return _Factor(A, method)
 
 
 def calc_x_from_A(A: ArrayLike, y: ArrayLike, *, factor: _Factor | None = None) -> ArrayLike:
@@ -352,7 +421,7 @@ def calc_x_from_A(A: ArrayLike, y: ArrayLike, *, factor: _Factor | None = None) 
 
     Notes
     -----
-    Miller & Blair (2009), eq. 2.12, ``x = L f``, solved without forming
+    Miller & Blair (2009), ch. 2, ``x = L f``, solved without forming
     ``L``.
     """
     f = factor or _Factor(A)
@@ -368,7 +437,7 @@ def calc_x_from_A(A: ArrayLike, y: ArrayLike, *, factor: _Factor | None = None) 
 
 
 def calc_x_from_L(L: ArrayLike, y: ArrayLike) -> ArrayLike:
-    """``x = L y`` for an already computed Leontief inverse (eq. 2.12)."""
+    """``x = L y`` for an already computed Leontief inverse (Miller & Blair 2009, ch. 2)."""
     x = _values(L) @ _values(y)
     if isinstance(y, pd.Series) and isinstance(L, pd.DataFrame):
         return pd.Series(x, index=L.index, name=y.name)
@@ -394,7 +463,7 @@ def calc_M(S: ArrayLike, A: ArrayLike, *, factor: _Factor | None = None) -> Arra
 
     Notes
     -----
-    Miller & Blair (2009), eq. 10.7 (total impact coefficients).  Computed as
+    Miller & Blair (2009), ch. 10 (total impact coefficients).  Computed as
     ``M^T = (I - A)^-T S^T``, i.e. one solve per stressor, never forming
     ``L`` — the only feasible way for EXIOBASE-sized systems.
     """
@@ -414,7 +483,7 @@ def calc_M(S: ArrayLike, A: ArrayLike, *, factor: _Factor | None = None) -> Arra
 
 
 def calc_M_from_L(S: ArrayLike, L: ArrayLike) -> ArrayLike:
-    """``M = S L`` with an explicit Leontief inverse (Miller & Blair eq. 10.7)."""
+    """``M = S L`` with an explicit Leontief inverse (Miller & Blair 2009, ch. 10)."""
     m = _values(S) @ _values(L)
     if isinstance(S, pd.Series):
         return pd.Series(m, index=S.index, name=S.name)
@@ -440,7 +509,7 @@ def calc_embodied(M: ArrayLike, y: ArrayLike) -> ArrayLike:
 
     Notes
     -----
-    Miller & Blair (2009), sect. 10.3; the product split is the one used for
+    Miller & Blair (2009), ch. 10; the product split is the one used for
     ECC/PECC (seed 002).
     """
     m = _vec(M, "M")
@@ -456,7 +525,7 @@ def calc_embodied(M: ArrayLike, y: ArrayLike) -> ArrayLike:
 
 
 def calc_output_multipliers(A: ArrayLike) -> ArrayLike:
-    """Simple output multipliers ``m(o)_j = Σ_i l_ij`` (Miller & Blair eq. 6.1)."""
+    """Simple output multipliers ``m(o)_j = Σ_i l_ij`` (Miller & Blair 2009, ch. 6)."""
     f = _Factor(A)
     m = f.solve(np.ones(f.n), trans=True)
     if isinstance(A, pd.DataFrame):

@@ -10,15 +10,15 @@ optionally with the technique split by energy (fuels ``j``)::
     C = Σ_ij Q · S_i · (E_i/Q_i) · (E_ij/E_i) · (C_ij/E_ij)
                        energy intensity  energy mix  emission factor
 
-Additive LMDI-I (Ang 2015, eq. 4 / Table 1)::
+Additive LMDI-I (Ang 2015)::
 
     ΔC_k = Σ_i L(C_i^T, C_i^0) · ln(x_ik^T / x_ik^0),   L(a, b) = (a - b) / (ln a - ln b),  L(a, a) = a
 
-Multiplicative LMDI-I, with the exact link to the additive form (Ang 2015, eq. 6)::
+Multiplicative LMDI-I, with the exact link to the additive form (Ang 2015)::
 
     D_k = exp(ΔC_k / L(C^T, C^0))     so  Π_k D_k = C^T / C^0  and  Σ_k ΔC_k = C^T - C^0.
 
-Zero values (Ang 2015, sect. 4.3 and Table 3, after Ang & Liu 2007): the
+Zero values (Ang 2015, after Ang & Liu 2007): the
 "analytical limit" strategy.  For an item with ``C_i^0 = 0 < C_i^T`` (a new
 sector or a newly emitting one) the whole ``C_i^T`` goes to the factor(s)
 that are zero in the base year; with ``C_i^T = 0 < C_i^0`` the whole
@@ -76,7 +76,7 @@ def logmean(a, b):
 
 
 def calc_lmdi(V0, VT, X0, XT, factors=None):
-    """Additive LMDI-I effects of every factor, per item (Ang 2015, Table 1).
+    """Additive LMDI-I effects of every factor, per item (Ang 2015).
 
     Parameters
     ----------
@@ -107,7 +107,7 @@ def calc_lmdi(V0, VT, X0, XT, factors=None):
         i = int(np.flatnonzero(V0 * VT < 0)[0])
         raise ModelError(
             f"item {i} changes sign ({V0[i]:.6g} -> {VT[i]:.6g}); LMDI is undefined "
-            "for a sign change (Ang 2015, sect. 4.3): decompose positive and negative parts separately"
+            "for a sign change (Ang 2015, ch. 4): decompose positive and negative parts separately"
         )
     reg = (V0 != 0) & (VT != 0)
     if reg.any():

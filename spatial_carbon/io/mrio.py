@@ -10,7 +10,7 @@ with rows and columns labelled ``(region, sector)``:
 * ``F`` direct emissions of each producing sector (n) and ``F_Y`` direct
   emissions of final demand (households' own fuel use) per consuming region.
 
-Accounts (Miller & Blair 2009, sect. 10.3; Peters 2008; pymrio ``calc_accounts``)::
+Accounts (Miller & Blair 2009, ch. 10; Peters 2008; pymrio ``calc_accounts``)::
 
     S = F x̂^-1,   M = S (I - A)^-1
     production-based  PBA_r = Σ_{i∈r} F_i + F_Y_r
@@ -200,7 +200,7 @@ def mrio_from_frames(
 
 
 # --------------------------------------------------------------------------- accounts
-def calc_accounts(mrio: MRIO, *, rtol: float = 1e-6) -> pd.DataFrame:
+def calc_accounts(mrio: MRIO, *, rtol: float = 1e-6, solver: str = "auto") -> pd.DataFrame:
     """Production- and consumption-based emissions per region.
 
     Returns
@@ -211,6 +211,10 @@ def calc_accounts(mrio: MRIO, *, rtol: float = 1e-6) -> pd.DataFrame:
         ``direct_final_demand`` (``F_Y``), ``embodied_in_exports``
         (PBA − domestic part), ``embodied_in_imports`` (CBA − domestic part),
         ``net_transfer`` (PBA − CBA); unit of ``F``.
+
+    ``solver``: ``"auto"`` (dense LU), ``"iterative"`` (GMRES on the sparse
+    pattern of ``A``; fastest for EXIOBASE-sized tables, see
+    :class:`spatial_carbon.io.iomath._Factor`), ``"lu"``, ``"splu"``.
 
     Raises
     ------
@@ -223,7 +227,7 @@ def calc_accounts(mrio: MRIO, *, rtol: float = 1e-6) -> pd.DataFrame:
     pymrio's ``D_cba_reg`` and ``D_pba_reg`` (tested to be equal on
     ``pymrio.load_test()``).
     """
-    flows = embodied_flows(mrio, method="mrio")
+    flows = embodied_flows(mrio, method="mrio", solver=solver)
     pba_rows = flows.sum(axis=1)
     cba = flows.sum(axis=0)
     pba_direct = mrio.F.groupby(level=0, sort=False).sum()
@@ -248,13 +252,15 @@ def calc_accounts(mrio: MRIO, *, rtol: float = 1e-6) -> pd.DataFrame:
     return out
 
 
-def embodied_flows(mrio: MRIO, method: str = "mrio") -> pd.DataFrame:
+def embodied_flows(mrio: MRIO, method: str = "mrio", *, solver: str = "auto") -> pd.DataFrame:
     """Region x region matrix of embodied emissions (rows producing, columns consuming).
 
     Parameters
     ----------
     method : {"mrio", "beet"}
         See the module docstring.
+    solver : str
+        Leontief solver (see :func:`calc_accounts`).
 
     Returns
     -------
@@ -269,7 +275,7 @@ def embodied_flows(mrio: MRIO, method: str = "mrio") -> pd.DataFrame:
     s = mrio.S.to_numpy()
     lvl = mrio.A.index.get_level_values(0)
     if method == "mrio":
-        X = _Factor(mrio.A).solve(mrio.Y.to_numpy(dtype=float))  # n x R'
+        X = _Factor(mrio.A, solver).solve(mrio.Y.to_numpy(dtype=float))  # n x R'
         E = s[:, None] * X
         phi = pd.DataFrame(E, index=lvl).groupby(level=0, sort=False).sum()
         phi.columns = cons
@@ -279,7 +285,7 @@ def embodied_flows(mrio: MRIO, method: str = "mrio") -> pd.DataFrame:
         for r in regs:
             ir = np.flatnonzero(lvl == r)
             Arr = mrio.A.to_numpy()[np.ix_(ir, ir)]
-            m_dom = _Factor(Arr).solve(s[ir], trans=True)
+            m_dom = _Factor(Arr, "lu" if solver == "auto" else solver).solve(s[ir], trans=True)
             Zr = pd.DataFrame(Z.to_numpy()[ir, :], columns=lvl).T.groupby(level=0, sort=False).sum().T
             exp = Zr.reindex(columns=cons, fill_value=0.0).to_numpy() + mrio.Y.to_numpy()[ir, :]
             if r in cons:
