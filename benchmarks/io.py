@@ -25,8 +25,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from spatial_carbon.io import (MRIO, calc_accounts, calc_direct_intensity, province_intensities,
-                               tables_from_frame, trade_carbon)
+from spatial_carbon.io import MRIO, calc_accounts, province_intensities, tables_from_frame, trade_carbon
 
 
 def _t(f, *a, **k):
@@ -100,13 +99,11 @@ def block_mrio(R=49, K=200, seed=1):
     Y = np.zeros((n, R))
     for r in range(R):
         Y[:, r] = rng.random(n) * np.where(np.repeat(np.arange(R), K) == r, 10.0, 0.5)
-    L_y = None  # x from a solve, so the table is balanced
-    from spatial_carbon.io import calc_x_from_A
+    from spatial_carbon.io import leontief_factor
 
-    x = calc_x_from_A(A, Y.sum(axis=1))
+    x = leontief_factor(A, "iterative").solve(Y.sum(axis=1))  # balanced: x = (I - A)^-1 Y 1
     F = x * rng.uniform(0.1, 1.0, n)
     Adf = pd.DataFrame(A, index=idx, columns=idx)
-    del L_y
     return MRIO(A=Adf, Y=pd.DataFrame(Y, index=idx, columns=regs), x=pd.Series(x, index=idx),
                 F=pd.Series(F, index=idx), F_Y=pd.Series(0.0, index=regs))
 

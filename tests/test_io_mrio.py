@@ -7,8 +7,7 @@ import pytest
 pymrio = pytest.importorskip("pymrio")
 
 from spatial_carbon.errors import InputError, ModelError  # noqa: E402
-from spatial_carbon.io import (calc_accounts, embodied_flows, flows_long, mrio_from_frames,  # noqa: E402
-                               mrio_from_pymrio)
+from spatial_carbon.io import calc_accounts, embodied_flows, flows_long, mrio_from_pymrio  # noqa: E402
 from spatial_carbon.io.readers import mrio_from_wide, read_pymrio  # noqa: E402
 
 KEY = ("emission_type1", "air")
@@ -115,10 +114,15 @@ def test_unbalanced_and_mismatched():
 
 
 def test_iterative_solver_matches_lu_on_test_mrio(mr):
-    import scipy.sparse  # noqa: F401
-
     if mr.A.sum(axis=0).max() >= 1:
         pytest.skip("test MRIO has a column sum >= 1")
     a = calc_accounts(mr, solver="lu")
     b = calc_accounts(mr, solver="iterative")
     np.testing.assert_allclose(a["consumption_based"], b["consumption_based"], rtol=1e-10)
+
+
+def test_accounts_carry_province_codes():
+    wide, em, x = _two_province_wide()
+    acc = calc_accounts(mrio_from_wide(wide, em))
+    assert acc["region_code"].tolist()[:2] == [110000, 130000]
+    assert acc["region_code"].isna().tolist() == [False, False, True]  # RoW

@@ -240,3 +240,13 @@ def test_aggregate_regions_generic():
     df = pd.DataFrame({"region": ["Beijing", "Tianjin", "Shanghai"], "v": [1.0, 2.0, 4.0]})
     out = aggregate_regions(df, "seed003_8").set_index("seed003_8")
     assert out.loc["Jing-Jin", "v"] == 3.0 and out.loc["Eastern coast", "v"] == 4.0
+
+
+def test_non_numeric_cells_are_reported():
+    tables, _ = two_provinces()
+    from test_io_cli import _stacked
+
+    df = _stacked(tables).astype(object)
+    df.loc[1, "export"] = "1,234"
+    with pytest.raises(InputError, match="non-numeric values in column"):
+        tables_from_frame(df)

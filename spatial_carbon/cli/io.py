@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from spatial_carbon._io import read_csv, write_csv
 from spatial_carbon.cli._options import out_csv
@@ -31,6 +30,10 @@ def _beside(output: str, suffix: str) -> Path:
                    "intensities, e.g. t CO2 per 10^4 yuan); needs --province-totals.")
 @click.option("--province-totals", type=click.Path(exists=True, dir_okay=False),
               help="Adjusted method: CSV region, emissions (province total emissions).")
+@click.option("--national-emissions", type=float, default=None,
+              help="Adjusted method: national total emissions (default: sum of --province-totals).")
+@click.option("--national-output", type=float, default=None,
+              help="Adjusted method: national total output (default: sum of the tables' output).")
 @click.option("--treatment", type=click.Choice(["net_outflow", "domestic_share", "all_uses"]),
               default="net_outflow", show_default=True,
               help="Treatment of imports and inflows of the competitive tables (docs/io.md).")
@@ -38,7 +41,8 @@ def _beside(output: str, suffix: str) -> Path:
               help="Also write sums per region group of this scheme (e.g. seed002_8) to "
                    "OUT_groups.csv.")
 @out_csv
-def io_transfer_cmd(table, emissions, national_intensity, province_totals, treatment, group, output):
+def io_transfer_cmd(table, emissions, national_intensity, province_totals, national_emissions,
+                    national_output, treatment, group, output):
     """Embodied carbon in provinces' foreign and inter-provincial trade (seed 002).
 
     TABLE is a stacked CSV of single-region provincial IO tables: region,
@@ -63,7 +67,8 @@ def io_transfer_cmd(table, emissions, national_intensity, province_totals, treat
                 raise click.BadParameter(f"needs columns {', '.join(cols)}", param_hint=name)
         inten = province_intensities(
             tables, national_intensity=ni.set_index(ni["sector"].astype(str))["intensity"],
-            province_emissions=pt.set_index(pt["region"].astype(str))["emissions"])
+            province_emissions=pt.set_index(pt["region"].astype(str))["emissions"],
+            national_emissions=national_emissions, national_output=national_output)
     else:
         raise click.UsageError("give --emissions, or --national-intensity with --province-totals")
     res = trade_carbon(tables, inten, treatment=treatment)

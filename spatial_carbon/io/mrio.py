@@ -249,7 +249,26 @@ def calc_accounts(mrio: MRIO, *, rtol: float = 1e-6, solver: str = "auto") -> pd
         "embodied_in_imports": (cba.reindex(regs, fill_value=0.0) - diag).to_numpy(),
     })
     out["net_transfer"] = out["production_based"] - out["consumption_based"]
+    codes = _province_codes(out["region"])
+    if codes is not None:
+        out.insert(0, "region_code", codes)
     return out
+
+
+def _province_codes(names) -> pd.Series | None:
+    """GB/T codes of the names that are Chinese provinces (``<NA>`` for others, e.g. RoW);
+    None if none of them is a province (EXIOBASE countries, 8 economic regions)."""
+    from spatial_carbon import regions
+
+    out = []
+    for n in names:
+        try:
+            out.append(regions.lookup(n))
+        except InputError:
+            out.append(pd.NA)
+    if all(c is pd.NA for c in out):
+        return None
+    return pd.array(out, dtype="Int64")
 
 
 def embodied_flows(mrio: MRIO, method: str = "mrio", *, solver: str = "auto") -> pd.DataFrame:

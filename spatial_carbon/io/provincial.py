@@ -38,7 +38,6 @@ import pandas as pd
 from spatial_carbon import regions
 from spatial_carbon.errors import InputError, NegativeValueError, ZeroCapacityError
 from spatial_carbon.io.iomath import (
-    _Factor,
     calc_A,
     calc_M,
     calc_S,
@@ -154,6 +153,14 @@ def tables_from_frame(df: pd.DataFrame, *, unit: str = "10^4 yuan") -> dict[str,
         check_labels(sectors, [str(c) for c in flow_cols], f"sectors (flow columns vs rows of {reg})")
         g = g.set_index(g["sector"].astype(str))
         g.index.name = "sector"
+        num = g[[*flow_cols, *TABLE_COLUMNS]].apply(pd.to_numeric, errors="coerce")
+        if num.isna().any().any():
+            bad = num.columns[num.isna().any()].tolist()
+            raise InputError(
+                f"IO table of {reg}: empty or non-numeric values in column(s) {bad[:8]} "
+                "(remove thousands separators and fill blanks with 0)"
+            )
+        g = num
         Z = g[flow_cols].astype(float)
         Z.columns = sectors
         vec = {c: g[c].astype(float) for c in TABLE_COLUMNS}
