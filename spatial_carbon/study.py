@@ -173,8 +173,8 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``tables`` (name -> DataFrame), ``boundaries`` (GeoDataFrame of the
-        study regions), ``notes`` (list of str, recorded in the manifest) and
+        ``tables`` (name -> DataFrame), ``boundaries`` (GeoDataFrame of every
+        region of the boundary layer, drawn on maps), ``notes`` (list of str, recorded in the manifest) and
         ``steps`` (name -> dict of step metadata).
     """
     from . import classify, footprint, sinks, zones
@@ -272,7 +272,8 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     progress("spatial statistics (Moran, LISA, transitions)")
     tables.update(_spatial(cfg, fp, zones_gdf))
 
-    return {"tables": tables, "boundaries": zones_gdf, "notes": notes, "steps": steps,
+    # maps draw every province (those without data as "no data"); the study layer keeps study regions
+    return {"tables": tables, "boundaries": bounds, "notes": notes, "steps": steps,
             "config": cfg}
 
 
@@ -285,30 +286,26 @@ def _merge_all(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _spatial(cfg, fp: pd.DataFrame, gdf) -> dict[str, pd.DataFrame]:
-    from . import autocorr, weights
+    from . import autocorr, transitions, weights
 
     sp = cfg["spatial"]
     w, report = weights.build(gdf, "region_code", kind=sp["weights"], islands=sp["islands"])
     out: dict[str, pd.DataFrame] = {"connectivity": pd.DataFrame([dataclasses.asdict(report)])}
-    morans, lisas, counts, probs, moves = [], [], [], [], []
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in (
+        "moran", "lisa", "transition_counts", "transition_probs", "transition_moves",
+        "transition_summary", "transition_homogeneity")}
     for col in sp["columns"]:
-        morans.append(autocorr.global_moran(
-            fp, w, col, id_col="region_code", permutations=sp["permutations"], seed=sp["seed"],
-        ).assign(column=col))
-        lisa = autocorr.local_moran(
-            fp, w, col, id_col="region_code", permutations=sp["permutations"], seed=sp["seed"],
-            alpha=sp["alpha"],
-        ).assign(column=col)
-        lisas.append(lisa)
-        tr = autocorr.lisa_transitions(lisa, id_col="region_code")
-        counts.append(tr.counts.assign(column=col))
-        probs.append(tr.probabilities.assign(column=col))
-        moves.append(tr.moves.assign(column=col))
-    out["moran"] = pd.concat(morans, ignore_index=True)
-    out["lisa"] = pd.concat(lisas, ignore_index=True)
-    out["transition_counts"] = pd.concat(counts)
-    out["transition_probs"] = pd.concat(probs)
-    out["transition_moves"] = pd.concat(moves, ignore_index=True)
+        kw = dict(id_col="region_code", permutations=sp["permutations"], seed=sp["seed"])
+        parts["moran"].append(autocorr.global_moran(fp, w, col, **kw).assign(column=col))
+        lisa = autocorr.local_moran(fp, w, col, alpha=sp["alpha"], **kw).assign(column=col)
+        parts["lisa"].append(lisa)
+        tr = transitions.lisa_transitions(lisa)
+        parts["transition_counts"].append(tr.counts.reset_index().assign(column=col))
+        parts["transition_probs"].append(tr.probabilities.reset_index().assign(column=col))
+        parts["transition_moves"].append(tr.moves.assign(column=col))
+        parts["transition_summary"].append(tr.summary.assign(column=col))
+        parts["transition_homogeneity"].append(pd.DataFrame([tr.homogeneity]).assign(column=col))
+    out.update({k: pd.concat(v, ignore_index=True) for k, v in parts.items()})
     return out
 
 
@@ -377,7 +374,7 @@ def region_years_layer(result: dict[str, Any]):
             )
             df = df.merge(keep, on=keys, how="left")
     geom = result["boundaries"][["region_code", "geometry"]]
-    gdf = gpd.GeoDataFrame(df.merge(geom, on="region_code", how="left"), geometry="geometry",
+    gdf = gpd.GeoDataFrame(df.merge(geom, on="region_code", how="inner"), geometry="geometry",
                            crs=result["boundaries"].crs)
     return gdf
 
@@ -402,8 +399,6 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Prog
         cfg = result["config"]
         progress("writing tables")
         for name, df in result["tables"].items():
-            index = name in ("transition_counts", "transition_probs")
-            df = df.reset_index() if index else df
             write_csv(df, tmp / "tables" / f"{name}.csv")
         progress("writing GeoPackage")
         write_gpkg(region_years_layer(result), tmp / "study.gpkg", layer="region_years")
