@@ -122,8 +122,36 @@ def _table_html(df: pd.DataFrame, *, max_rows: int = 60, digits: int = 4) -> str
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
 
 
+#: Width (pixels) of the images embedded in the report; figures are written
+#: at 300 dpi for print, the report only needs screen resolution.
+REPORT_IMAGE_WIDTH = 1400
+
+
+def _png_bytes(path: Path, max_width: int = REPORT_IMAGE_WIDTH) -> bytes:
+    """PNG bytes of ``path``, downsampled to ``max_width`` pixels if wider
+    (Pillow, a matplotlib dependency; deterministic)."""
+    data = path.read_bytes()
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow comes with matplotlib
+        return data
+    import io
+
+    with Image.open(io.BytesIO(data)) as im:
+        if im.width <= max_width:
+            return data
+        h = max(1, round(im.height * max_width / im.width))
+        # resample, then back to a 256-colour palette: maps have few colours,
+        # and the palette PNG is about half the size of the 300-dpi original
+        small = im.convert("RGB").resize((max_width, h), Image.Resampling.LANCZOS).quantize(256)
+        buf = io.BytesIO()
+        small.save(buf, format="PNG")
+        out = buf.getvalue()
+        return out if len(out) < len(data) else data
+
+
 def _img(path: Path, caption: str) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    data = base64.b64encode(_png_bytes(path)).decode("ascii")
     return (f'<figure><img alt="{_esc(caption)}" src="data:image/png;base64,{data}">'
             f"<figcaption>{_esc(caption)}</figcaption></figure>")
 
@@ -262,6 +290,9 @@ def build_report(out_dir: str | os.PathLike) -> str:
     gr = t("growth_rates")
     if gr is not None:
         body.append("<h3>Growth rates</h3>" + _table_html(gr))
+    cp = t("cec_projection")
+    if cp is not None:
+        body.append("<h3>CEC projection (linear trend)</h3>" + _table_html(cp))
     sections.append(("national", "National series", "".join(body)))
 
     # -- maps and natural breaks
@@ -309,6 +340,9 @@ def build_report(out_dir: str | os.PathLike) -> str:
         body.append(_table_html(mo[cols] if cols else mo, max_rows=200))
     else:
         body.append(_missing("tables/moran.csv"))
+    con = t("connectivity")
+    if con is not None:
+        body.append("<h3>Spatial weights: connectivity</h3>" + _table_html(con))
     sections.append(("moran", "Global Moran's I", "".join(body)))
 
     # -- LISA and transitions
@@ -328,20 +362,30 @@ def build_report(out_dir: str | os.PathLike) -> str:
         tt = t(name)
         body.append(f"<h3>{_esc(head)}</h3>" + (_table_html(tt, max_rows=100) if tt is not None
                                                   else _missing(f"tables/{name}.csv")))
+    summ = t("transition_summary")
     mv = t("transition_moves")
-    if mv is not None:
+    if summ is not None:
+        allrows = summ[summ["year_from"].astype(str) == "all"] if "year_from" in summ.columns else summ
+        body.append("<h3>Space-time moves over all years (Rey's typology: type 0 no change, "
+                    "I the region moves, II its neighbours move, III both; cohesion = share of "
+                    "type 0)</h3>" + _table_html(allrows if len(allrows) else summ))
+    elif mv is not None:
         typ = next((c for c in ("type", "move_type", "move") if c in mv.columns), None)
         if typ is not None:
             keys = [c for c in ("column", "variable") if c in mv.columns][:1]
             cnt = mv.groupby(keys + [typ]).size().unstack(typ, fill_value=0) if keys else \
                 mv.groupby(typ).size().to_frame("count").T
             cnt = cnt.reset_index() if keys else cnt
-            body.append("<h3>Space-time moves (Rey's typology; type 0 = no change, cohesion)</h3>"
+            body.append("<h3>Space-time moves (Rey's typology; type 0 = no change)</h3>"
                         + _table_html(cnt))
         else:
             body.append("<h3>Space-time moves</h3>" + _table_html(mv))
     else:
-        body.append(_missing("tables/transition_moves.csv"))
+        body.append(_missing("tables/transition_summary.csv and tables/transition_moves.csv"))
+    hom = t("transition_homogeneity")
+    if hom is not None:
+        body.append("<h3>Homogeneity of the transition matrices across years (chi-square Q, "
+                    "likelihood ratio LR)</h3>" + _table_html(hom))
     sections.append(("lisa", "LISA clusters and transitions", "".join(body)))
 
     # -- flows and other figures

@@ -77,6 +77,8 @@ def test_report_is_complete_and_self_contained(study_dir):
     imgs = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', text)
     assert len(imgs) == len(FIGS)
     assert all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in imgs)
+    # small images are embedded unchanged
+    assert base64.b64decode(imgs[0]) in {(study_dir / "maps" / f"{f}.png").read_bytes() for f in FIGS}
     # nothing fetched from outside: no scripts, links or remote sources
     assert "<script" not in text and "<link" not in text
     assert not re.search(r'(src|href)="(https?:)?//', text)
@@ -100,9 +102,23 @@ def test_report_is_complete_and_self_contained(study_dir):
     assert cells[1] == ["2018", "2", "0", "1"] and cells[2] == ["2019", "1", "1", "1"]
     # LISA cluster counts named, transitions shown, absent moves reported
     assert "isolated" in text and "HH" in text
-    assert "Not available: tables/transition_moves.csv" in text
+    assert "Not available: tables/transition_summary.csv and tables/transition_moves.csv" in text
     assert "Not available: tables/transition_probs.csv" in text
     assert "Anselin L. (1995)" in text
+
+
+def test_report_downsamples_large_images(tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "OUT"
+    (out / "maps").mkdir(parents=True)
+    Image.new("RGB", (3000, 1500), "white").save(out / "maps" / "national_series.png")
+    text = report.build_report(out)
+    data = base64.b64decode(re.findall(r'base64,([A-Za-z0-9+/=]+)"', text)[0])
+    import io
+
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.size == (report.REPORT_IMAGE_WIDTH, 700)
 
 
 def test_report_is_deterministic(study_dir):

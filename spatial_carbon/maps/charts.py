@@ -183,9 +183,22 @@ def size_depth_scatter(
                     names = [reg.get(int(c), n) for c, n in zip(df["region_code"], names)]
                 except Exception:  # pragma: no cover - labels are cosmetic
                     pass
-            for xi, yi, nm in zip(xv, yv, names):
-                ax.annotate(nm, (xi, yi), xytext=(2, 2), textcoords="offset points", fontsize=5,
-                            color="#333333")
+            # greedy decluttering: skip a label too close (in axes units) to one
+            # already placed; the most extreme points are labelled first
+            span_x = (np.nanmax(xv) - np.nanmin(xv)) or 1.0
+            span_y = (np.nanmax(yv) - np.nanmin(yv)) or 1.0
+            order = np.argsort(-(np.abs(xv) / span_x + np.abs(yv) / span_y))
+            placed: list[tuple[float, float, float]] = []
+            cw = 0.013  # width of one 5-pt character, in units of the x span (approx.)
+            for i in order:
+                px, py = xv[i] / span_x, yv[i] / span_y
+                w = cw * len(names[i])
+                if any(px < qx + qw and qx < px + w and abs(py - qy) < 0.035
+                       for qx, qy, qw in placed):
+                    continue
+                placed.append((px, py, w))
+                ax.annotate(names[i], (xv[i], yv[i]), xytext=(2, 2), textcoords="offset points",
+                            fontsize=5, color="#333333", gid="point-label")
         prefix = "z " if standardized else ""
         ax.set_xlabel(prefix + B.column_label(x, lang, None if not standardized else "dimensionless"))
         ax.set_ylabel(prefix + B.column_label(y, lang, None if not standardized else "dimensionless"))
