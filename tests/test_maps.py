@@ -476,3 +476,20 @@ def test_default_years():
 
     assert default_years(range(1997, 2020)) == [1997, 2004, 2012, 2019]
     assert default_years([2019, 2000]) == [2000, 2019]
+
+
+def test_flow_map_between_economic_regions(provinces):
+    from spatial_carbon import regions
+
+    g = maps.group_boundaries(provinces, "seed002_8")
+    scheme = regions.grouping("seed002_8")
+    assert sorted(g["group"]) == sorted(scheme.unique())
+    # dissolving keeps the area: the groups cover exactly the provinces of the scheme
+    alb = provinces[provinces["region_code"].isin(scheme.index)].to_crs(maps.CHINA_ALBERS)
+    np.testing.assert_allclose(g.to_crs(maps.CHINA_ALBERS).area.sum(), alb.area.sum(), rtol=1e-6)
+    flows = pd.DataFrame({"origin": ["Northeast", "Southwest"],
+                          "destination": ["Eastern coast", "Northeast"], "value": [2.0, 1.0]})
+    fig = maps.flow_map(flows, g, origin="origin", destination="destination", id_field="group")
+    assert len([p for p in fig.axes[0].patches if p.get_gid() == "flow"]) == 2
+    with pytest.raises(InputError, match="unknown grouping"):
+        maps.group_boundaries(provinces, "nope")

@@ -61,3 +61,19 @@ def test_style_and_report_commands(tmp_path):
     r = CliRunner().invoke(main, ["report", str(out)])
     assert r.exit_code == 0, r.output
     assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_flow_map_command(tmp_path):
+    f = tmp_path / "flows.csv"
+    write_csv(pd.DataFrame({"origin": ["Beijing", "Hebei"], "origin_code": [110000, 130000],
+                            "destination": ["Hebei", "Shanxi"],
+                            "destination_code": [130000, 140000], "value": [3.0, 1.0]}), f)
+    r = CliRunner().invoke(main, ["flow-map", str(f), "-o", str(tmp_path / "flows.png")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "flows.png").stat().st_size > 1000
+    g = tmp_path / "g.csv"
+    write_csv(pd.DataFrame({"origin": ["Northeast"], "destination": ["Southwest"],
+                            "value": [2.0]}), g)
+    r = CliRunner().invoke(main, ["flow-map", str(g), "--scheme", "seed002_8",
+                                  "-o", str(tmp_path / "g.png")])
+    assert r.exit_code == 0, r.output

@@ -152,4 +152,42 @@ def style_cmd(kind, field, breaks_path, column, alpha, lang, output):
     click.echo(styles.write_qml(text, output))
 
 
-COMMANDS = [map_cmd, figures_cmd, report_cmd, style_cmd]
+@click.command("flow-map")
+@click.argument("flows", type=click.Path(exists=True, dir_okay=False))
+@click.option("--value", default="value", show_default=True, help="Flow column.")
+@click.option("--origin", default=None, help="Origin column (default origin_code, or origin "
+              "with --scheme).")
+@click.option("--destination", default=None, help="Destination column (default "
+              "destination_code, or destination with --scheme).")
+@click.option("--scheme", help="Flows between groups of a grouping scheme (e.g. seed002_8): "
+              "provinces are dissolved into the groups.")
+@click.option("--top", default=30, show_default=True, help="Draw the N largest flows (0: all).")
+@click.option("--unit", default="t CO\u2082", show_default=True, help="Unit of the flows.")
+@_boundaries_opt
+@_id_opt
+@_lang_opt
+@_fmt_opt
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Output file; the extension is replaced per --format.")
+def flow_map_cmd(flows, value, origin, destination, scheme, top, unit, boundaries, id_field,
+                 lang, formats, output):
+    """Flow map of carbon transfers (e.g. `spatial-carbon mrio` output):
+    arrows between regions, width proportional to the flow."""
+    from .. import maps
+
+    table = read_csv(flows)
+    gdf = _boundaries(boundaries, "region_code" if scheme else id_field)
+    if scheme:
+        gdf = maps.group_boundaries(gdf, scheme)
+        id_field = "group"
+    fig = maps.flow_map(
+        table, gdf, value=value,
+        origin=origin or ("origin" if scheme else "origin_code"),
+        destination=destination or ("destination" if scheme else "destination_code"),
+        id_field=id_field, top=top or None, unit=unit, lang=lang,
+    )
+    for p in maps.save_figure(fig, output, formats, close=True):
+        click.echo(p)
+
+
+COMMANDS = [map_cmd, figures_cmd, report_cmd, style_cmd, flow_map_cmd]

@@ -22,6 +22,7 @@ from .charts import (
     ZONE_STYLE,
     flow_lines,
     flow_map,
+    group_boundaries,
     national_series,
     size_depth_scatter,
     zones_map,
@@ -44,6 +45,6 @@ __all__ = [
     "LISA_CLUSTERS", "SIGNIFICANCE_LEVELS", "lisa_figure", "lisa_map", "moran_scatter",
     "moran_series",
     "ZONE_STYLE", "zones_map", "size_depth_scatter", "national_series", "flow_map",
-    "flow_lines",
+    "flow_lines", "group_boundaries",
     "study_figures",
 ]

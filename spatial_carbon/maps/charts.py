@@ -29,6 +29,14 @@ _ZONE_ZH = {"I": "I 区：核心减排区", "II": "II 区：关键区", "III": "
             "IV": "IV 区：缓冲区"}
 
 
+def anchor_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Flow end points: the centroid where it lies inside the polygon, else
+    a representative point (always inside; e.g. for crescent-shaped regions)."""
+    c = geoms.centroid
+    inside = geoms.contains(c)
+    return c.where(inside, geoms.representative_point())
+
+
 def zone_label(code: str, lang: str = "en") -> str:
     """Legend label of a quadrant zone."""
     B.check_lang(lang)
@@ -309,7 +317,7 @@ def flow_map(
     color: str = "#b2182b",
 ):
     """Flow map of carbon transfers: curved arrows between region centroids
-    (representative points), width proportional to the flow.
+    (:func:`anchor_points`), width proportional to the flow.
 
     Parameters
     ----------
@@ -368,7 +376,7 @@ def flow_map(
                           projection=projection, south_china_sea=south_china_sea,
                           scale_bar=scale_bar, north_arrow=north_arrow, lang=lang)
         gp = B.project(base, projection)
-        pts = gp.geometry.representative_point()
+        pts = anchor_points(gp.geometry)
         xy = dict(zip(bkeys, zip(pts.x, pts.y)))
         vmax = float(f[value].max())
         drawn = []
@@ -409,9 +417,9 @@ def flow_lines(
 ) -> gpd.GeoDataFrame:
     """Flow table as a line layer (for GIS and :func:`spatial_carbon.styles.flows_qml`).
 
-    One straight LineString per flow from the origin's to the destination's
-    representative point (a point inside the polygon), in the boundaries'
-    CRS; all flow columns are kept.  Flows from a region to itself are
+    One straight LineString per flow between the regions' anchor points
+    (:func:`anchor_points`: centroid, or a point inside the polygon), in the
+    boundaries' CRS; all flow columns are kept.  Flows from a region to itself are
     dropped (they have no line).
 
     Raises
@@ -431,7 +439,39 @@ def flow_lines(
         raise InputError(
             f"flow table: region id(s) not in the boundary layer: {', '.join(unknown[:20])}"
         )
-    pts = boundaries.geometry.representative_point()
+    import warnings
+
+    with warnings.catch_warnings():
+        # centroids in degrees are only used as line end points
+        warnings.filterwarnings("ignore", message=".*geographic CRS.*")
+        pts = anchor_points(boundaries.geometry)
     xy = dict(zip(bkeys, zip(pts.x, pts.y)))
     geoms = [LineString([xy[str(o)], xy[str(d)]]) for o, d in zip(f[origin], f[destination])]
     return gpd.GeoDataFrame(f.reset_index(drop=True), geometry=geoms, crs=boundaries.crs)
+
+
+def group_boundaries(
+    boundaries: gpd.GeoDataFrame, scheme: str, *, id_field: str = "region_code"
+) -> gpd.GeoDataFrame:
+    """Dissolve province polygons into the groups of a grouping scheme
+    (``regions.grouping``, e.g. the eight economic regions ``seed002_8``), for
+    flow maps between groups: ``flow_map(flows, group_boundaries(b, "seed002_8"),
+    origin="origin", destination="destination", id_field="group")``.
+
+    Provinces not in the scheme are left out.
+
+    Raises
+    ------
+    InputError
+        Unknown scheme (the message lists the known ones) or no province of
+        the layer in the scheme.
+    """
+    from .. import regions
+
+    g = regions.grouping(scheme)
+    sub = boundaries[boundaries[id_field].isin(g.index)]
+    if sub.empty:
+        raise InputError(f"no region of the boundary layer belongs to grouping {scheme!r}")
+    sub = sub[[id_field, "geometry"]].assign(group=sub[id_field].map(g).to_numpy())
+    out = sub.dissolve(by="group", as_index=False)[["group", "geometry"]]
+    return out
