@@ -77,3 +77,22 @@ def test_flow_map_command(tmp_path):
     r = CliRunner().invoke(main, ["flow-map", str(g), "--scheme", "seed002_8",
                                   "-o", str(tmp_path / "g.png")])
     assert r.exit_code == 0, r.output
+
+
+def test_map_command_lisa_and_zones(tmp_path):
+    lisa = tmp_path / "lisa.csv"
+    write_csv(pd.DataFrame({"region_code": [110000, 130000, 140000], "year": 2019,
+                            "cluster": [1, 0, 2], "p_sim": [0.01, 0.4, 0.002]}), lisa)
+    for kind in ("lisa-cluster", "lisa-significance"):
+        r = CliRunner().invoke(main, ["map", str(lisa), "--kind", kind, "--years", "2019",
+                                      "-o", str(tmp_path / f"{kind}.png")])
+        assert r.exit_code == 0, r.output
+        assert (tmp_path / f"{kind}.png").exists()
+    zones = tmp_path / "zones.csv"
+    write_csv(pd.DataFrame({"region": ["Beijing", "Hebei"], "year": 2019, "zone": ["I", "IV"]}),
+              zones)
+    r = CliRunner().invoke(main, ["map", str(zones), "--kind", "zones", "--lang", "zh",
+                                  "-o", str(tmp_path / "z.png")])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, ["map", str(zones), "-o", str(tmp_path / "c.png")])
+    assert r.exit_code == 2 and "--column" in r.output

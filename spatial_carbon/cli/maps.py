@@ -56,12 +56,20 @@ _fmt_opt = click.option("--format", "formats", multiple=True, default=("png",),
 
 @click.command("map")
 @click.argument("table", type=click.Path(exists=True, dir_okay=False))
-@click.option("--column", required=True, help="Column to map, e.g. ICF.")
+@click.option("--kind", type=click.Choice(["choropleth", "lisa-cluster", "lisa-significance",
+                                           "zones"]), default="choropleth", show_default=True,
+              help="Natural-breaks choropleth of --column; LISA cluster or significance map "
+                   "(TABLE from `spatial-carbon lisa`); quadrant zones (TABLE from "
+                   "`spatial-carbon zones`).")
+@click.option("--column", help="Column to map (choropleth), or the variable of a LISA table "
+                               "holding several.")
 @click.option("--years", help="Year(s), comma-separated; several years give small multiples.")
 @click.option("--breaks", "breaks_path", type=click.Path(exists=True, dir_okay=False),
               help="Breaks table (from `spatial-carbon breaks`); pooled rows are used. "
                    "Default: Fisher-Jenks breaks pooled over all years of TABLE.")
 @click.option("-k", "k", default=5, show_default=True, help="Classes when --breaks is not given.")
+@click.option("--alpha", default=0.05, show_default=True,
+              help="Significance level of the LISA table (significance map).")
 @click.option("--unit", help="Unit for the legend (default from the column name).")
 @click.option("--no-inset", is_flag=True, help="No South China Sea islands inset.")
 @_boundaries_opt
@@ -70,9 +78,9 @@ _fmt_opt = click.option("--format", "formats", multiple=True, default=("png",),
 @_fmt_opt
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Output file; the extension is replaced per --format.")
-def map_cmd(table, column, years, breaks_path, k, unit, no_inset, boundaries, id_field, lang,
-            formats, output):
-    """Natural-breaks choropleth of COLUMN of TABLE (one row per region and year)."""
+def map_cmd(table, kind, column, years, breaks_path, k, alpha, unit, no_inset, boundaries,
+            id_field, lang, formats, output):
+    """Map of TABLE (one row per region and year): choropleth, LISA or zones."""
     from .. import maps
 
     data = read_csv(table)
@@ -80,11 +88,20 @@ def map_cmd(table, column, years, breaks_path, k, unit, no_inset, boundaries, id
         from .. import regions
 
         data = regions.attach_codes(data, "region", where=table)
-    breaks = read_csv(breaks_path) if breaks_path else None
-    fig = maps.choropleth_figure(
-        data, _boundaries(boundaries, id_field), column, years=_years(years), breaks=breaks, k=k,
-        unit=unit, id_field=id_field, lang=lang, south_china_sea=False if no_inset else None,
-    )
+    gdf = _boundaries(boundaries, id_field)
+    yrs = _years(years)
+    common = dict(id_field=id_field, lang=lang, south_china_sea=False if no_inset else None)
+    if kind == "choropleth":
+        if not column:
+            raise click.BadParameter("a choropleth needs --column", param_hint="--column")
+        breaks = read_csv(breaks_path) if breaks_path else None
+        fig = maps.choropleth_figure(data, gdf, column, years=yrs, breaks=breaks, k=k, unit=unit,
+                                     **common)
+    elif kind.startswith("lisa"):
+        fig = maps.lisa_figure(data, gdf, years=yrs, kind=kind.split("-")[1], variable=column,
+                               alpha=alpha, **common)
+    else:
+        fig = maps.zones_map(data, gdf, years=yrs, **common)
     for p in maps.save_figure(fig, output, formats, close=True):
         click.echo(p)
 
