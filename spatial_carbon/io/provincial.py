@@ -142,6 +142,11 @@ def tables_from_frame(df: pd.DataFrame, *, unit: str = "10^4 yuan") -> dict[str,
         )
     out: dict[str, ProvincialTable] = {}
     first = None
+    value_cols = [c for c in df.columns if c not in ("region", "sector")]
+    conv = {c: pd.to_numeric(df[c], errors="coerce") for c in value_cols
+            if not pd.api.types.is_float_dtype(df[c]) and not pd.api.types.is_integer_dtype(df[c])}
+    if conv:
+        df = df.assign(**conv)
     for reg, g in df.groupby("region", sort=False):
         sectors = [str(s) for s in g["sector"]]
         if len(set(sectors)) != len(sectors):
@@ -153,8 +158,8 @@ def tables_from_frame(df: pd.DataFrame, *, unit: str = "10^4 yuan") -> dict[str,
         check_labels(sectors, [str(c) for c in flow_cols], f"sectors (flow columns vs rows of {reg})")
         g = g.set_index(g["sector"].astype(str))
         g.index.name = "sector"
-        num = g[[*flow_cols, *TABLE_COLUMNS]].apply(pd.to_numeric, errors="coerce")
-        if num.isna().any().any():
+        num = g[[*flow_cols, *TABLE_COLUMNS]]
+        if num.isna().to_numpy().any():
             bad = num.columns[num.isna().any()].tolist()
             raise InputError(
                 f"IO table of {reg}: empty or non-numeric values in column(s) {bad[:8]} "
@@ -265,8 +270,9 @@ def province_intensities(
         if miss:
             raise InputError(f"emissions table lacks column(s) {miss}")
         em = emissions.assign(sector=emissions["sector"].astype(str))
+        by_reg = {str(k): v for k, v in em.groupby(em["region"].astype(str), sort=False)}
         for reg, t in tables.items():
-            sub = em[em["region"].astype(str) == str(reg)]
+            sub = by_reg.get(str(reg), em.iloc[:0])
             if sub.empty:
                 raise InputError(f"emissions table has no rows for province {reg!r}")
             if sub["sector"].duplicated().any():
