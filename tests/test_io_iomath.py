@@ -159,3 +159,15 @@ def test_iterative_refuses_unproductive_matrix():
         leontief_factor(np.array([[0.5, 1.2], [0.1, 0.1]]), "iterative")
     with pytest.raises(InputError, match="unknown solver"):
         leontief_factor(A_MB, "magic")
+
+
+def test_auto_solver_choice(monkeypatch):
+    from spatial_carbon.io import iomath, leontief_factor
+
+    assert leontief_factor(A_MB).method == "lu"
+    assert leontief_factor(sp.csr_matrix(A_MB)).method == "iterative"
+    assert leontief_factor(sp.csr_matrix([[0.5, 1.2], [0.1, 0.1]])).method == "splu"
+    monkeypatch.setattr(iomath, "ITERATIVE_MIN_N", 2)
+    f_ = leontief_factor(A_MB)
+    assert f_.method == "iterative"
+    np.testing.assert_allclose(f_.solve(f), x)

@@ -166,8 +166,10 @@ def share_shift_cmd(table, year0, year1, sectors, output):
 @click.option("--stressor", required=True, help="Stressor row of the extension, e.g. CO2.")
 @click.option("--method", type=click.Choice(["mrio", "beet"]), default="mrio", show_default=True,
               help="Flow matrix variant: full MRIO attribution or bilateral trade (BEET).")
+@click.option("--solver", type=click.Choice(["auto", "lu", "splu", "iterative"]), default="auto",
+              show_default=True, help="Leontief solver (docs/io.md); auto picks GMRES for large tables.")
 @out_csv
-def mrio_cmd(directory, extension, stressor, method, output):
+def mrio_cmd(directory, extension, stressor, method, solver, output):
     """Production- and consumption-based emissions of an MRIO saved by pymrio.
 
     DIRECTORY is a folder written by pymrio's IOSystem.save_all (EXIOBASE,
@@ -180,8 +182,8 @@ def mrio_cmd(directory, extension, stressor, method, output):
     from spatial_carbon.io.readers import read_pymrio
 
     mr = read_pymrio(directory, extension, stressor)
-    acc = calc_accounts(mr)
-    phi = embodied_flows(mr, method=method)
+    acc = calc_accounts(mr, solver=solver)
+    phi = embodied_flows(mr, method=method, solver=solver)
     write_csv(acc, output)
     write_csv(phi.reset_index(), _beside(output, "flows"))
     write_csv(flows_long(phi), _beside(output, "flows_long"))

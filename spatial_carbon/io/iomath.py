@@ -274,6 +274,9 @@ ITERATIVE_RTOL = 1e-12
 
 SOLVERS = ("auto", "lu", "splu", "iterative")
 
+#: Size from which ``solver="auto"`` uses GMRES on a dense-stored ``A`` (if productive).
+ITERATIVE_MIN_N = 3000
+
 
 class _Factor:
     """Solver for ``(I - A) x = b`` and ``(I - A)^T x = b``, built once per ``A``.
@@ -290,8 +293,9 @@ class _Factor:
       :data:`ITERATIVE_RTOL`; used only where ``A >= 0`` and every column
       sum of ``A`` is < 1, which guarantees ``I - A`` is non-singular
       (spectral radius <= max column sum; Miller & Blair 2009, app. 2.1);
-    * ``"auto"`` (default) — ``"lu"`` for dense ``A``; for sparse ``A``
-      ``"iterative"`` when the column-sum condition holds, else ``"splu"``.
+    * ``"auto"`` (default) — ``"iterative"`` whenever the column-sum
+      condition holds and ``A`` is sparse or large (n >= :data:`ITERATIVE_MIN_N`);
+      otherwise ``"lu"`` for dense and ``"splu"`` for sparse ``A``.
     """
 
     def __init__(self, A, method: str = "auto"):
@@ -302,7 +306,11 @@ class _Factor:
         _check_finite(a, "A")
         self.n = a.shape[0]
         if method == "auto":
-            method = "lu" if not sp.issparse(a) else ("iterative" if _productive(a) else "splu")
+            big = sp.issparse(a) or self.n >= ITERATIVE_MIN_N
+            if big and _productive(a):
+                method = "iterative"
+            else:
+                method = "splu" if sp.issparse(a) else "lu"
         if method == "iterative" and not _productive(a):
             raise ModelError("the iterative solver needs A >= 0 with every column sum < 1; use 'lu'")
         self.method = method
