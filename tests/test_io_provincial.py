@@ -250,3 +250,31 @@ def test_non_numeric_cells_are_reported():
     df.loc[1, "export"] = "1,234"
     with pytest.raises(InputError, match="non-numeric values in column"):
         tables_from_frame(df)
+
+
+def test_split_to_sectors_and_ceads_bridge():
+    from spatial_carbon.io import ceads_to_io_emissions, sector_bridge, split_to_sectors
+
+    br = pd.DataFrame({"source": ["a", "b", "b"], "target": ["x", "x", "y"]})
+    out = split_to_sectors(pd.Series({"a": 10.0, "b": 6.0}), br, pd.Series({"x": 1.0, "y": 2.0}))
+    np.testing.assert_allclose(out, [10.0 + 2.0, 4.0])  # b split 1:2 by weight
+    with pytest.raises(InputError, match="zero weight"):
+        split_to_sectors(pd.Series({"b": 6.0}), br, pd.Series({"x": 0.0, "y": 0.0}))
+    with pytest.raises(InputError, match="no target"):
+        split_to_sectors(pd.Series({"c": 1.0}), br, pd.Series({"x": 1.0, "y": 1.0}))
+    b = sector_bridge("ceads_ioc30")
+    assert b["source"].nunique() == 45 and b["target"].nunique() == 30
+    # CEADs-like tidy table for Hebei in 30 IO sectors: totals are preserved, Others split by output
+    secs30 = list(sector_concordance("ioc30_6").index)
+    X = pd.Series(np.arange(1.0, 31.0) * 100, index=secs30)
+    Z = pd.DataFrame(np.zeros((30, 30)), index=secs30, columns=secs30)
+    zero = pd.Series(0.0, index=secs30)
+    t = ProvincialTable("Hebei", Z, X.copy(), zero, zero, zero, zero, X)
+    ceads = pd.DataFrame({"region_code": 130000, "year": 2017,
+                          "sector": ["Others", "Construction", "Urban"], "fuel": "Raw Coal",
+                          "CO2_Mt": [3.0, 1.0, 5.0]})
+    em = ceads_to_io_emissions(ceads, {"Hebei": t}, 2017).set_index("sector")["emissions"]
+    np.testing.assert_allclose(em.sum(), 4e6)  # households (Urban) are not production
+    np.testing.assert_allclose(em["Construction"], 1e6)
+    w = X[["Leasing and commercial services", "Scientific research", "Other services"]]
+    np.testing.assert_allclose(em[w.index], 3e6 * w / w.sum())

@@ -22,10 +22,13 @@ spatial_carbon only uses absolute imports.
 from spatial_carbon.io.concordance import (
     aggregate_regions,
     aggregate_sectors,
+    ceads_to_io_emissions,
     concordance_matrix,
     concordance_names,
+    sector_bridge,
     sector_concordance,
     sector_names_zh,
+    split_to_sectors,
 )
 from spatial_carbon.io.iomath import (
     calc_A,

@@ -169,3 +169,115 @@ def aggregate_regions(df: pd.DataFrame, scheme: str, columns=None) -> pd.DataFra
         columns = [c for c in df.select_dtypes("number").columns if c != "region_code"]
     out = df.assign(**{scheme: df["region_code"].map(g)}).groupby(scheme, sort=False)[list(columns)].sum()
     return out.reset_index()
+
+
+# --------------------------------------------------------------------------- bridges (many-to-many)
+_BRIDGES = {"ceads_ioc30": ("io_bridge_ceads_30.csv", "ceads_sector", "sector30")}
+
+
+def sector_bridge(name: str = "ceads_ioc30") -> pd.DataFrame:
+    """A bundled many-to-many sector bridge as a frame ``source, target``.
+
+    ``ceads_ioc30`` (``data/io_bridge_ceads_30.csv``): the 45 production
+    sectors of the CEADs provincial inventories to the 30 IO sectors of
+    ``ioc42_30``.  Two CEADs sectors are split: "Wholesale, Retail Trade and
+    Catering Services" -> wholesale/retail and hotels/restaurants; "Others"
+    -> leasing/commercial services, scientific research, other services.
+    The telecommunication part of CEADs "Transportation, Storage, Post and
+    Telecommunication Services" goes wholly to transport (its emissions are
+    small); logging goes to agriculture.  Our mapping — check it for a study.
+    """
+    if name not in _BRIDGES:
+        raise InputError(f"unknown sector bridge {name!r}; known: {', '.join(_BRIDGES)}")
+    fname, src, dst = _BRIDGES[name]
+    df = _load(fname)
+    return pd.DataFrame({"source": df[src].to_numpy(), "target": df[dst].to_numpy()})
+
+
+def split_to_sectors(values: pd.Series, bridge: pd.DataFrame, weights: pd.Series) -> pd.Series:
+    """Move values from source to target sectors, splitting by target weights.
+
+    Parameters
+    ----------
+    values : Series
+        Indexed by source sector (e.g. CEADs emissions).
+    bridge : DataFrame
+        Columns ``source``, ``target`` (many-to-many).
+    weights : Series
+        Indexed by target sector (e.g. the province's output by IO sector).
+
+    Returns
+    -------
+    Series
+        Indexed by the targets in ``weights`` order: ``Σ_s v_s w_t / Σ_{t'∈T(s)} w_t'``.
+        The total is preserved.
+
+    Raises
+    ------
+    InputError
+        A source sector with a non-zero value has no target, or all its
+        targets have zero weight (the value would be lost).
+    """
+    unknown = [s for s in values.index if s not in set(bridge["source"]) and values[s] != 0]
+    if unknown:
+        raise InputError(f"sector bridge has no target for source sector(s) {unknown[:8]}")
+    missing_w = sorted(set(bridge["target"]) - set(weights.index))
+    if missing_w:
+        raise InputError(f"no weights for target sector(s) {missing_w[:8]}")
+    out = pd.Series(0.0, index=weights.index, name=values.name)
+    for s, v in values.items():
+        if v == 0 or s not in set(bridge["source"]):
+            continue
+        targets = bridge.loc[bridge["source"] == s, "target"].tolist()
+        w = weights.loc[targets].astype(float)
+        if w.sum() <= 0:
+            raise InputError(f"all targets of source sector {s!r} have zero weight; cannot split {v}")
+        out.loc[targets] += v * (w / w.sum()).to_numpy()
+    return out
+
+
+def ceads_to_io_emissions(
+    ceads: pd.DataFrame, tables: dict, year: int, *, bridge: str = "ceads_ioc30",
+    factor: float = 1e6,
+) -> pd.DataFrame:
+    """Province-sector emissions in IO sectors from a CEADs inventory (direct method, seed 002).
+
+    Parameters
+    ----------
+    ceads : DataFrame
+        Tidy table of :func:`spatial_carbon.ceads.read_provinces`
+        (``region_code, year, sector, fuel, CO2_Mt``); households are ignored.
+    tables : dict of ProvincialTable
+        In the bridge's target sectors (30 sectors: aggregate 42-sector tables
+        with ``aggregate_sectors(t, "ioc42_30")`` first); their output is the
+        split weight.
+    year : int
+    factor : float
+        Multiplier applied to ``CO2_Mt`` (default 1e6: t CO2).
+
+    Returns
+    -------
+    DataFrame
+        ``region, sector, emissions`` for :func:`~spatial_carbon.io.provincial.province_intensities`.
+    """
+    from spatial_carbon import regions as _r
+    from spatial_carbon.errors import MissingDataError
+
+    need = {"region_code", "year", "sector", "CO2_Mt"}
+    if need - set(ceads.columns):
+        raise InputError(f"CEADs table lacks column(s) {sorted(need - set(ceads.columns))}")
+    sub = ceads[ceads["year"] == year]
+    if sub.empty:
+        raise MissingDataError(f"CEADs table has no rows for {year}")
+    br = sector_bridge(bridge)
+    sums = sub.groupby(["region_code", sub["sector"].astype(str)], observed=True)["CO2_Mt"].sum()
+    rows = []
+    for reg, t in tables.items():
+        code = _r.lookup(reg)
+        if code not in sums.index.get_level_values(0):
+            raise MissingDataError(f"CEADs table has no {year} rows for {reg!r}")
+        v = sums.loc[code]
+        v = v[v.index.isin(set(br["source"]))]  # drops Urban/Rural households
+        e = split_to_sectors(v * factor, br, t.output)
+        rows.append(pd.DataFrame({"region": reg, "sector": e.index, "emissions": e.to_numpy()}))
+    return pd.concat(rows, ignore_index=True)
