@@ -200,17 +200,21 @@ class Weights:
 # --------------------------------------------------------------------------- #
 # ids
 # --------------------------------------------------------------------------- #
-_REGION_FIELDS = {"region", "region_code", "province", "name_zh", "name", "省份", "地区"}
+_REGION_FIELDS = {"region", "region_code", "province", "name_zh", "省份", "地区", "省"}
 
 
 def _looks_like_regions(values: pd.Series, field: str | None) -> bool:
-    if field is not None and str(field).lower() in _REGION_FIELDS:
-        return True
+    """True if every id resolves in the region registry (checked for string
+    ids, or numeric ids in a field named like ``region_code``)."""
     s = pd.Series(values)
-    if pd.api.types.is_numeric_dtype(s):
+    named = field is not None and str(field).lower() in _REGION_FIELDS
+    if pd.api.types.is_numeric_dtype(s) and not named:
+        return False
+    uniq = pd.Series(pd.unique(s.dropna().astype(object)))
+    if len(uniq) == 0 or len(uniq) > 100:
         return False
     try:
-        _regions.to_codes(s.head(5), where="probe")
+        _regions.to_codes(uniq, where="probe")
     except (UnknownRegionError, ValueError, TypeError):
         return False
     return True
