@@ -275,12 +275,17 @@ def maritime_boundary(projection: str | None = CHINA_ALBERS) -> gpd.GeoSeries:
     geopandas.GeoSeries
         One MultiLineString of 10 dashes, in ``projection`` (EPSG:4326 if None).
     """
+    return _maritime_projected(projection).copy()
+
+
+@lru_cache(maxsize=8)
+def _maritime_projected(projection) -> gpd.GeoSeries:
     g = _maritime_ll()
-    return (g.to_crs(projection) if projection else g).geometry.copy()
+    return (g.to_crs(projection) if projection else g).geometry
 
 
 def has_scs_islands(gdf: gpd.GeoDataFrame) -> bool:
-    """True if the layer has geometry in the South China Sea south of 17.5 N."""
+    """True if the layer has geometry in the South China Sea south of :data:`SCS_CUT_LAT`."""
     if gdf.crs is None:
         return False
     ll = gdf.geometry.to_crs("EPSG:4326")
@@ -288,8 +293,12 @@ def has_scs_islands(gdf: gpd.GeoDataFrame) -> bool:
     return bool(ll.intersects(b).any())
 
 
-def _extent(gdf_proj: gpd.GeoDataFrame, *, cut_scs: bool, pad: float = 0.03):
-    """Axis limits of the projected layer, without the SCS islands if asked."""
+def _extent(gdf_proj: gpd.GeoDataFrame, *, cut_scs: bool, pad: float = 0.03, south=None):
+    """Axis limits of the projected layer, without the SCS islands if asked.
+
+    ``south`` (optional boolean mask): the geometries reaching south of
+    :data:`SCS_CUT_LAT`; only those are clipped (the others are kept whole).
+    """
     geoms = gdf_proj.geometry
     if cut_scs and gdf_proj.crs is not None:
         # a densified lon/lat box over China's longitudes (a straight edge in
@@ -297,7 +306,12 @@ def _extent(gdf_proj: gpd.GeoDataFrame, *, cut_scs: bool, pad: float = 0.03):
         cut = gpd.GeoSeries(
             [box(60, SCS_CUT_LAT, 150, 60).segmentize(0.5)], crs="EPSG:4326"
         ).to_crs(gdf_proj.crs).iloc[0]
-        clipped = geoms.intersection(cut)
+        if south is None:
+            clipped = geoms.intersection(cut)
+        else:
+            clipped = geoms.copy()
+            if np.any(south):
+                clipped[south] = geoms[south].intersection(cut)
         clipped = clipped[~clipped.is_empty]
         if len(clipped):
             geoms = clipped
@@ -662,7 +676,7 @@ def add_scs_inset(
     sub = gdf_proj[inbox]
     draw_regions(iax, sub, [c for c, m in zip(facecolors, inbox) if m], id_field=id_field,
                  linewidth=0.2, gid="inset-regions")
-    line = maritime_boundary(crs.to_string() if crs is not None else None)
+    line = maritime_boundary(crs if crs is not None else None)
     for geom in line:
         for part in getattr(geom, "geoms", [geom]):
             xy = np.asarray(part.coords)
@@ -743,12 +757,16 @@ def draw_map(
     """Draw regions with map furniture on ``ax``; return drawing facts."""
     gp = project(gdf, projection)
     scs = has_scs_islands(gdf) if south_china_sea is None else bool(south_china_sea)
+    south = None
+    if gdf.crs is not None:
+        ll = gdf.geometry if gdf.crs.is_geographic else gdf.geometry.to_crs("EPSG:4326")
+        south = (ll.bounds["miny"] < SCS_CUT_LAT).to_numpy()
     setup_map_axes(ax)
     # thinner outlines for many small units (counties) and for small panels
     lw = (0.3 if len(gp) < 300 else 0.08) * (1.0 if furniture_scale >= 1 else 0.7)
     coll = draw_regions(ax, gp, facecolors, id_field=id_field, hatch_mask=hatch_mask,
                         linewidth=lw)
-    x0, x1, y0, y1 = _extent(gp, cut_scs=scs and gp.crs is not None)
+    x0, x1, y0, y1 = _extent(gp, cut_scs=scs and gp.crs is not None, south=south)
     if scs:
         # sea room at the lower right for the inset, clear of the coast
         x1 += 0.12 * (x1 - x0)
@@ -756,7 +774,7 @@ def draw_map(
     ax.set_ylim(y0, y1)
     if not scs and gp.crs is not None and has_scs_islands(gdf):
         # full extent including the islands: draw the maritime line in the map itself
-        for geom in maritime_boundary(gp.crs.to_string()):
+        for geom in maritime_boundary(gp.crs):
             for part in getattr(geom, "geoms", [geom]):
                 xy = np.asarray(part.coords)
                 ax.plot(xy[:, 0], xy[:, 1], color="#1f4e9c", linewidth=0.8, zorder=3,
