@@ -3,7 +3,6 @@ of several years sharing one (pooled) legend."""
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import geopandas as gpd

@@ -3,7 +3,6 @@ plot and the Moran's I time series."""
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import geopandas as gpd
