@@ -379,14 +379,17 @@ def _natural_breaks(inputs: dict, params: dict, outputs: dict) -> dict:
     return res
 
 
-def _weights_input(inputs: dict, params: dict, numeric: tuple[str, ...]):
-    """Read the layer, check fields, build weights on one feature per id."""
+def _weights_input(inputs: dict, params: dict, numeric: dict[str, str]):
+    """Read the layer, check fields, build weights on one feature per id.
+
+    ``numeric`` maps parameter labels to the numeric fields analysed.
+    """
     gdf = read_layer(inputs["input"]["path"], layer=inputs["input"].get("layer"),
                      where="input layer")
     idf, yf = params["id_field"], _year_field(params)
     fields = {"ID_FIELD": idf, "YEAR_FIELD": yf}
-    fields.update({f"FIELD ({c})": c for c in numeric})
-    require_fields(gdf, fields, where="input layer", numeric=numeric)
+    fields.update(numeric)
+    require_fields(gdf, fields, where="input layer", numeric=tuple(numeric.values()))
     from . import weights
 
     geo = gdf[[idf, gdf.geometry.name]]
@@ -412,7 +415,7 @@ def _global_moran(inputs: dict, params: dict, outputs: dict) -> dict:
     from ._io import write_csv
 
     columns = list(params["fields"])
-    gdf, _, w = _weights_input(inputs, params, tuple(columns))
+    gdf, _, w = _weights_input(inputs, params, {f"FIELDS ({c})": c for c in columns})
     yf = _year_field(params)
     frames = []
     for i, col in enumerate(columns):
@@ -436,7 +439,7 @@ def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
 
     _check_gpkg(outputs["OUTPUT"], "OUTPUT")
     col, idf, yf = params["field"], params["id_field"], _year_field(params)
-    gdf, geo, w = _weights_input(inputs, params, (col,))
+    gdf, geo, w = _weights_input(inputs, params, {"FIELD": col})
     progress(0.1)
     res = autocorr.local_moran(
         _frame(gdf), w, col, id_col=idf, year_col=yf,

@@ -78,7 +78,16 @@ WORKER = _worker_python()
 
 
 def _env(**extra) -> dict:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SPATIAL_CARBON_PYTHON": WORKER}
+    """Environment of the QGIS processes.
+
+    QGIS embeds Debian's Python, which finds its prefix by searching PATH for
+    ``python3``: with pyenv (or a venv) first on PATH it would load that
+    Python's standard library and fail ("Couldn't load SIP module"), so the
+    system folders go first.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH")}
+    env["PATH"] = "/usr/bin:/bin:" + env.get("PATH", "")
+    env.update({"QT_QPA_PLATFORM": "offscreen", "SPATIAL_CARBON_PYTHON": WORKER})
     env.update(extra)
     return env
 
@@ -548,3 +557,148 @@ def test_lisa_on_a_long_layer_runs_per_year(report, core_footprint):
 ])
 def test_lisa_bad_input_is_a_readable_message(report, case, pattern):
     assert re.search(pattern, _error(report, case))
+
+
+# ------------------------------------------------------------ qgis_process
+@pytest.fixture(scope="module")
+def qp_env(tmp_path_factory) -> dict:
+    """A fresh QGIS profile (HOME) with the plugin on QGIS_PLUGINPATH, enabled."""
+    home = tmp_path_factory.mktemp("qgis_process_home")
+    env = _env(HOME=str(home), QGIS_PLUGINPATH=str(PLUGIN_DIR), XDG_RUNTIME_DIR=str(home))
+    r = subprocess.run([QGIS_PROCESS, "plugins", "enable", "spatial_carbon_qgis"], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return env
+
+
+def _qgis_process(env, *args, timeout=600):
+    return subprocess.run([QGIS_PROCESS, *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_debian_qgis_process_wrapper_is_broken_so_we_call_the_binary(qp_env):
+    """Debian bookworm's /usr/bin/qgis_process adds --noversioncheck (from
+    /etc/default/qgis), which qgis_process.bin rejects; docs/qgis.md tells
+    users to call /usr/bin/qgis_process.bin."""
+    wrapper = Path("/usr/bin/qgis_process")
+    if not wrapper.exists() or "noversioncheck" not in Path("/etc/default/qgis").read_text() \
+            if Path("/etc/default/qgis").exists() else True:
+        pytest.skip("no Debian qgis_process wrapper with --noversioncheck here")
+    r = subprocess.run([str(wrapper), "list"], env=qp_env, capture_output=True, text=True,
+                       timeout=300)
+    assert "--noversioncheck not known" in r.stdout + r.stderr
+
+
+def test_qgis_process_lists_the_provider(qp_env):
+    r = _qgis_process(qp_env, "list")
+    assert r.returncode == 0, r.stderr
+    for name in _plugin_algorithm_names():
+        assert f"spatial_carbon:{name}" in r.stdout
+
+
+def test_qgis_process_runs_lisa_like_processing_run(qp_env, report, tmp_path, inputs):
+    out = tmp_path / "lisa_qp.gpkg"
+    r = _qgis_process(qp_env, "--json", "run", "spatial_carbon:lisa", "--",
+                      f"INPUT={inputs['provinces']}", "FIELD=ice_2019", "ID_FIELD=region_code",
+                      "WEIGHTS=0", "ISLANDS=0", "PERMUTATIONS=999", "SEED=20191231",
+                      f"OUTPUT={out}")
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    res = json.loads(r.stdout[r.stdout.index("{"):])
+    assert res["results"]["OUTPUT"] == str(out)
+    a = _gpkg(str(out)).sort_values("region_code")
+    b = _gpkg(_ok(report, "lisa")["outputs"]["OUTPUT"]).sort_values("region_code")
+    np.testing.assert_array_equal(a["cluster"].to_numpy(), b["cluster"].to_numpy())
+    np.testing.assert_array_equal(a["p_sim"].to_numpy(), b["p_sim"].to_numpy())
+
+
+def test_qgis_process_bad_input_is_a_message_not_a_traceback(qp_env, tmp_path, inputs):
+    r = _qgis_process(qp_env, "run", "spatial_carbon:lisa", "--",
+                      f"INPUT={inputs['provinces']}", "FIELD=ice_text", "ID_FIELD=region_code",
+                      f"OUTPUT={tmp_path / 'bad.gpkg'}")
+    text = r.stdout + r.stderr
+    assert r.returncode != 0
+    assert "field 'ice_text' of input layer (parameter FIELD) is not numeric" in text
+    assert "Traceback" not in text
+
+
+# ------------------------------------------- why the core runs out of process
+_PROBE = '''
+import os, sys
+from qgis.core import (QgsApplication, QgsProcessingAlgorithm, QgsProcessingOutputString,
+                       QgsProcessingProvider)
+
+
+class Probe(QgsProcessingAlgorithm):
+    def name(self): return "probe"
+    def displayName(self): return "probe"
+    def createInstance(self): return Probe()
+    def initAlgorithm(self, config=None):
+        self.addOutput(QgsProcessingOutputString("OUT", "out"))
+    def processAlgorithm(self, parameters, context, feedback):
+        sys.path.insert(0, os.environ["PROBE_SITE"])
+        import rasterio
+        with open("/proc/self/maps") as f:
+            libs = sorted({l.split()[-1].rsplit("/", 1)[-1] for l in f if "libgdal" in l})
+        line = "PROBE runtime=%s libs=%s" % (rasterio.gdal_version(), ",".join(libs))
+        print(line, flush=True)
+        return {"OUT": line}
+
+
+class Prov(QgsProcessingProvider):
+    def id(self): return "gdalprobe"
+    def name(self): return "gdalprobe"
+    def loadAlgorithms(self): self.addAlgorithm(Probe())
+
+
+class Plugin:
+    def __init__(self, iface=None): self.p = None
+    def initProcessing(self):
+        self.p = Prov()
+        QgsApplication.processingRegistry().addProvider(self.p)
+    def initGui(self): self.initProcessing()
+    def unload(self): QgsApplication.processingRegistry().removeProvider(self.p)
+
+
+def classFactory(iface):
+    return Plugin(iface)
+'''
+
+
+def test_pip_rasterio_inside_qgis_binds_to_qgis_gdal(tmp_path):
+    """The evidence behind the out-of-process design: a pip rasterio imported
+    inside qgis_process.bin runs on QGIS's GDAL (symbol interposition), not on
+    the GDAL its wheel bundles -- an ABI mismatch (QGIS 3.22 on Debian 12:
+    GDAL 3.6.2 vs rasterio 1.4's bundled 3.10), and the process typically
+    aborts at exit ("double free or corruption")."""
+    r = subprocess.run([WORKER, "-c", "import rasterio, os, glob; d = os.path.dirname("
+                        "rasterio.__file__); print(os.path.dirname(d)); print(' '.join("
+                        "glob.glob(os.path.join(os.path.dirname(d), 'rasterio.libs', "
+                        "'libgdal*'))))"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    site, bundled = r.stdout.splitlines()[0], r.stdout.splitlines()[1].split()
+    if not bundled:
+        pytest.skip("the worker's rasterio does not bundle GDAL (built against a system GDAL)")
+    m = re.search(r"\.so\.\d+\.(\d+\.\d+\.\d+)$", bundled[0])
+    if not m:
+        pytest.skip(f"cannot read the bundled GDAL version from {bundled[0]}")
+    plugin = tmp_path / "plugins" / "gdalprobe"
+    plugin.mkdir(parents=True)
+    (plugin / "__init__.py").write_text(_PROBE)
+    (plugin / "metadata.txt").write_text(
+        "[general]\nname=gdalprobe\nqgisMinimumVersion=3.22\ndescription=probe\nversion=0.1\n"
+        "author=tests\nemail=t@example.org\nabout=probe\nrepository=https://example.org\n"
+        "hasProcessingProvider=yes\n")
+    env = _env(HOME=str(tmp_path), QGIS_PLUGINPATH=str(tmp_path / "plugins"),
+               XDG_RUNTIME_DIR=str(tmp_path), PROBE_SITE=site)
+    subprocess.run([QGIS_PROCESS, "plugins", "enable", "gdalprobe"], env=env,
+                   capture_output=True, timeout=300)
+    r = subprocess.run([QGIS_PROCESS, "run", "gdalprobe:probe"], env=env, capture_output=True,
+                       text=True, timeout=300)
+    line = next((s for s in r.stdout.splitlines() if s.startswith("PROBE ")), None)
+    assert line, r.stdout[-2000:] + r.stderr[-2000:]
+    runtime = re.search(r"runtime=(\S+)", line).group(1)
+    libs = line.split("libs=")[1].split(",")
+    assert len([x for x in libs if x.startswith("libgdal")]) >= 2, libs  # two GDALs mapped
+    assert runtime != m.group(1), (
+        f"rasterio ran on its own GDAL {runtime} inside QGIS: no clash on this platform; "
+        "the out-of-process worker is still correct but could be made optional")
