@@ -493,3 +493,17 @@ def test_flow_map_between_economic_regions(provinces):
     assert len([p for p in fig.axes[0].patches if p.get_gid() == "flow"]) == 2
     with pytest.raises(InputError, match="unknown grouping"):
         maps.group_boundaries(provinces, "nope")
+
+
+def test_auto_projection_is_equal_area_everywhere():
+    data = pd.DataFrame({"region_code": range(1, 10), "ICF": np.arange(9.0)})
+    china = _grid()
+    assert _base.resolve_projection(china) == maps.CHINA_ALBERS
+    ohio = _grid(x0=-83.0, y0=39.0)  # a layer outside China: LAEA centred on it
+    proj = _base.resolve_projection(ohio)
+    assert proj.startswith("+proj=laea") and "+lat_0=40.5000" in proj and "+lon_0=-81.5000" in proj
+    fig = maps.choropleth(data, ohio, "ICF", k=3)
+    assert [p for p in fig.axes[0].patches if p.get_gid() == "scalebar"]
+    projected = ohio.to_crs("EPSG:32617")  # a projected layer keeps its CRS
+    assert _base.resolve_projection(projected) is None
+    assert _base.resolve_projection(projected, "EPSG:3857") == "EPSG:3857"

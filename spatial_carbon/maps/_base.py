@@ -239,14 +239,47 @@ def geometry_path(geom) -> MplPath:
     return MplPath(np.concatenate(verts), np.concatenate(codes))
 
 
+#: China's longitude/latitude box (degrees): layers centred in it are drawn
+#: in :data:`CHINA_ALBERS` by ``projection="auto"``.
+CHINA_BOX = (73.0, 3.0, 136.0, 54.0)
+
+
+def resolve_projection(gdf: gpd.GeoDataFrame, projection: str | None = "auto") -> str | None:
+    """The drawing CRS for ``projection``.
+
+    ``"auto"`` (default of every map function): :data:`CHINA_ALBERS` for a
+    layer centred in China; the layer's own CRS if it is projected; else a
+    Lambert azimuthal equal-area projection centred on the layer.  So maps
+    are equal-area unless asked otherwise.  ``None`` keeps the layer's CRS;
+    any other string or CRS is used as given.
+    """
+    if projection != "auto":
+        return projection
+    if gdf.crs is None:
+        raise CRSError(
+            "the boundary layer has no CRS; set it (e.g. gdf.set_crs('EPSG:4326')) "
+            "or pass projection=None to draw in the layer's own coordinates"
+        )
+    ll = gdf.geometry if gdf.crs.is_geographic else gdf.geometry.to_crs("EPSG:4326")
+    x0, y0, x1, y1 = ll.total_bounds
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    if CHINA_BOX[0] <= cx <= CHINA_BOX[2] and CHINA_BOX[1] <= cy <= CHINA_BOX[3]:
+        return CHINA_ALBERS
+    if gdf.crs.is_projected:
+        return None
+    return f"+proj=laea +lat_0={cy:.4f} +lon_0={cx:.4f} +datum=WGS84 +units=m +no_defs"
+
+
 def project(gdf: gpd.GeoDataFrame, projection: str | None) -> gpd.GeoDataFrame:
-    """Reproject for drawing; ``projection=None`` keeps the layer's CRS.
+    """Reproject for drawing; ``projection=None`` keeps the layer's CRS,
+    ``"auto"`` picks an equal-area projection (:func:`resolve_projection`).
 
     Raises
     ------
     CRSError
         If the layer has no CRS and a projection is asked for.
     """
+    projection = resolve_projection(gdf, projection)
     if projection is None:
         return gdf
     if gdf.crs is None:
@@ -746,7 +779,7 @@ def draw_map(
     facecolors: Sequence,
     *,
     id_field: str = "region_code",
-    projection: str | None = CHINA_ALBERS,
+    projection: str | None = "auto",
     south_china_sea: bool | None = None,
     scale_bar: bool = True,
     north_arrow: bool = True,

@@ -39,7 +39,7 @@ def choropleth_figure(
     title: str | None = None,
     id_field: str = "region_code",
     lang: str = "en",
-    projection: str | None = B.CHINA_ALBERS,
+    projection: str | None = "auto",
     south_china_sea: bool | None = None,
     scale_bar: bool = True,
     north_arrow: bool = True,
@@ -73,7 +73,10 @@ def choropleth_figure(
     lang : {"en", "zh"}
         Label language; ``"zh"`` needs a CJK font (DependencyError otherwise).
     projection : str or None
-        Drawing CRS; default the Albers equal-area projection for China.
+        Drawing CRS.  ``"auto"`` (default): the Albers equal-area projection
+        for China (:data:`~spatial_carbon.maps.CHINA_ALBERS`) for a layer
+        centred in China, else the layer's own projected CRS or a Lambert
+        azimuthal equal-area projection centred on it; ``None``: the layer's CRS.
     south_china_sea : bool or None
         Draw the South China Sea islands inset; ``None``: when the layer has
         islands there (the bundled province and county layers do).

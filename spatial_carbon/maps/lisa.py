@@ -83,7 +83,7 @@ def lisa_figure(
     p_col: str = "p_sim",
     lang: str = "en",
     title: str | None = None,
-    projection: str | None = B.CHINA_ALBERS,
+    projection: str | None = "auto",
     south_china_sea: bool | None = None,
     scale_bar: bool = True,
     north_arrow: bool = True,
