@@ -126,3 +126,11 @@ def test_accounts_carry_province_codes():
     acc = calc_accounts(mrio_from_wide(wide, em))
     assert acc["region_code"].tolist()[:2] == [110000, 130000]
     assert acc["region_code"].isna().tolist() == [False, False, True]  # RoW
+
+
+def test_multipliers_and_L_equal_pymrio(ref):
+    from spatial_carbon.io import calc_L, calc_M
+
+    np.testing.assert_allclose(calc_L(ref.A).to_numpy(), ref.L.to_numpy(), rtol=1e-10, atol=1e-14)
+    M = calc_M(ref.emissions.S, ref.A)
+    np.testing.assert_allclose(M.to_numpy(), ref.emissions.M.to_numpy(), rtol=1e-10, atol=1e-12)

@@ -22,9 +22,11 @@ for a ``scipy.sparse`` ``A``, a sparse LU (SuperLU).  :func:`calc_L` itself
 exists for small systems and for tests.
 
 pymrio's ``iomath`` is not used for the products with ``L`` because it forms
-``L`` explicitly (``np.linalg.inv``), which is O(n^3) in time and n^2 in
-memory per call and silently returns garbage for a singular ``I - A``; here a
-singular or ill-conditioned ``I - A`` raises :class:`~spatial_carbon.errors.ModelError`.
+``L`` explicitly (``np.linalg.inv``), which costs about three times an LU
+solve in time and a dense n x n result in memory, raises a bare
+``LinAlgError`` for an exactly singular ``I - A`` and returns meaningless
+numbers for a numerically singular one; here a singular or ill-conditioned
+``I - A`` raises :class:`~spatial_carbon.errors.ModelError`.
 """
 
 from __future__ import annotations
