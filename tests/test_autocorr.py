@@ -306,3 +306,13 @@ def test_bad_inputs(columbus):
         autocorr.global_moran(g, w, "CRIME", id_col="POLYID", seed=-1)
     with pytest.raises(InputError, match="alpha"):
         autocorr.local_moran(g, w, "CRIME", id_col="POLYID", alpha=5)
+
+
+def test_global_year_alone_equals_year_in_panel(columbus):
+    w, _ = weights.build(columbus, "POLYID")
+    panel = pd.concat([columbus[["POLYID", "CRIME"]].assign(year=2000),
+                       columbus[["POLYID", "HOVAL"]].rename(columns={"HOVAL": "CRIME"}).assign(year=2001)])
+    a = autocorr.global_moran(panel, w, "CRIME", id_col="POLYID", permutations=999, seed=2)
+    b = autocorr.global_moran(panel[panel.year == 2001], w, "CRIME", id_col="POLYID",
+                              permutations=999, seed=2)
+    pd.testing.assert_frame_equal(a[a.year == 2001].reset_index(drop=True), b)
