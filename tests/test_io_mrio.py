@@ -134,3 +134,35 @@ def test_multipliers_and_L_equal_pymrio(ref):
     np.testing.assert_allclose(calc_L(ref.A).to_numpy(), ref.L.to_numpy(), rtol=1e-10, atol=1e-14)
     M = calc_M(ref.emissions.S, ref.A)
     np.testing.assert_allclose(M.to_numpy(), ref.emissions.M.to_numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_aggregate_mrio_preserves_accounts(mr):
+    from spatial_carbon.io import aggregate_mrio
+
+    groups = {"reg1": "A", "reg2": "A", "reg3": "B", "reg4": "B", "reg5": "B", "reg6": "C"}
+    agg = aggregate_mrio(mr, regions=groups)
+    acc = calc_accounts(mr).set_index("region")
+    acc2 = calc_accounts(agg).set_index("region")
+    np.testing.assert_allclose(acc2.loc["A", "production_based"],
+                               acc.loc[["reg1", "reg2"], "production_based"].sum(), rtol=1e-10)
+    # world total preserved; per-group CBA is not (aggregation bias, Miller & Blair ch. 4)
+    np.testing.assert_allclose(acc2["consumption_based"].sum(), acc["consumption_based"].sum(), rtol=1e-10)
+    assert not np.isclose(acc2.loc["B", "consumption_based"],
+                          acc.loc[["reg3", "reg4", "reg5"], "consumption_based"].sum(), rtol=1e-6)
+    # sectors too: one sector per region
+    one = aggregate_mrio(mr, sectors={s: "all" for s in mr.A.index.get_level_values(1)})
+    assert len(one.A) == 6
+    np.testing.assert_allclose(calc_accounts(one)["production_based"].sum(), acc["production_based"].sum())
+    with pytest.raises(InputError, match="no group"):
+        aggregate_mrio(mr, regions={"reg1": "A"})
+
+
+def test_aggregate_provinces_to_scheme():
+    from spatial_carbon.io import aggregate_mrio
+
+    wide, em, x = _two_province_wide()
+    agg = aggregate_mrio(mrio_from_wide(wide, em), regions="seed002_8")
+    assert agg.regions == ["Northern coast"]
+    assert list(agg.Y.columns) == ["Northern coast", "RoW"]
+    np.testing.assert_allclose(calc_accounts(agg).set_index("region").loc["Northern coast", "production_based"],
+                               em.sum())

@@ -47,6 +47,7 @@ from spatial_carbon.io.iomath import (
 )
 from spatial_carbon.io.mrio import (
     MRIO,
+    aggregate_mrio,
     calc_accounts,
     embodied_flows,
     flows_long,
