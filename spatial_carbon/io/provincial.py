@@ -481,7 +481,8 @@ def trade_carbon(
         ``all_uses``
             Every use is scaled by ``δ_i = 1 - (M_i+MP_i)/(Σ_j z_ij+Y_i+E_i+EP_i)``;
             only ``δ̂ E`` and ``δ̂ EP`` are domestic production, the rest is
-            re-export and carries no domestic carbon.
+            re-export and carries no domestic carbon; the output's ``E``/``EP``
+            (and CTT, ECC, PECC) then refer to ``δ̂ E``/``δ̂ EP``.
 
     import_multipliers : Series (sectors) or DataFrame (provinces x sectors), optional
         Multipliers ``d^m (I - A^m)^-1`` of the imports' origin.  Default:
