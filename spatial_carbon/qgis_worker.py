@@ -464,6 +464,37 @@ def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
     return res_out
 
 
+@step("lisa_transitions")
+def _lisa_transitions(inputs: dict, params: dict, outputs: dict) -> dict:
+    from ._io import write_csv
+
+    lisa = _frame(_layer_or_table(inputs["input"], "LISA layer"))
+    yf = params.get("year_field") or "year"
+    require_fields(lisa, {"YEAR_FIELD": yf}, where="LISA layer")
+    for col in ("quadrant", "significant"):
+        if col not in lisa.columns:
+            raise InputError(
+                f"the LISA layer has no field {col!r}; use the output of the "
+                "'Local Moran's I (LISA clusters)' tool run with a Year field")
+    from . import transitions
+
+    res = transitions.lisa_transitions(
+        lisa, significant_only=bool(params.get("significant_only")), year_col=yf,
+        sig_col=params.get("sig_col") or "significant")
+    out = {}
+    for key, frame, index in (("OUTPUT_COUNTS", res.counts, True),
+                              ("OUTPUT_PROBABILITIES", res.probabilities, True),
+                              ("OUTPUT_MOVES", res.moves, False),
+                              ("OUTPUT_SUMMARY", res.summary, False)):
+        if outputs.get(key):
+            write_csv(frame.reset_index() if index else frame, outputs[key])
+            out[key] = outputs[key]
+    h = res.homogeneity
+    info(f"{int(res.counts.to_numpy().sum())} counted transitions; homogeneity Q = "
+         f"{h.get('Q', float('nan')):.4g} (p = {h.get('Q_p', float('nan')):.4g})")
+    return out
+
+
 # ----------------------------------------------------------------------- driver
 def check() -> dict:
     """Versions of spatial_carbon and its dependencies; missing ones listed."""

@@ -123,6 +123,10 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     ice[ice["year"] == 2019].assign(CO2_t=lambda f: f["CO2_Mt"] * 1e6).drop(
         columns="CO2_Mt").to_csv(d / "ice_2019.csv", index=False)
     paths["ice_2019"] = str(d / "ice_2019.csv")
+    long = pd.concat([prov[["region_code", "region", "geometry"]].assign(
+        year=y, ice=prov[f"ice_{y}"]) for y in (2018, 2019)], ignore_index=True)
+    paths["long"] = str(d / "long.gpkg")
+    gpd.GeoDataFrame(long, crs=prov.crs).to_file(paths["long"], layer="long", driver="GPKG")
     paths["nocrs"] = str(d / "nocrs.gpkg")
     prov.set_crs(None, allow_override=True).to_file(paths["nocrs"], layer="nocrs", driver="GPKG")
     fuel = pd.DataFrame({
@@ -211,6 +215,18 @@ def _cases(p: dict[str, str]) -> list[dict]:
          "params": {"INPUT": f"{o}/footprint.gpkg", "FIELD": "ICF_size",
                     "ID_FIELD": "region_code", "YEAR_FIELD": "year", **MORAN,
                     "OUTPUT": f"{o}/lisa_fp.gpkg"}},
+        {"id": "lisa_two_years", "alg": "spatial_carbon:lisa",
+         "params": {"INPUT": p["long"], "FIELD": "ice", "ID_FIELD": "region_code",
+                    "YEAR_FIELD": "year", **MORAN, "OUTPUT": f"{o}/lisa_2y.gpkg"}},
+        {"id": "transitions", "alg": "spatial_carbon:lisa_transitions",
+         "params": {"INPUT": f"{o}/lisa_2y.gpkg", "YEAR_FIELD": "year",
+                    "OUTPUT_COUNTS": f"{o}/tr_counts.csv",
+                    "OUTPUT_PROBABILITIES": f"{o}/tr_probs.csv",
+                    "OUTPUT_MOVES": f"{o}/tr_moves.csv", "OUTPUT_SUMMARY": f"{o}/tr_sum.csv"}},
+        {"id": "transitions_one_year", "alg": "spatial_carbon:lisa_transitions",
+         "params": {"INPUT": f"{o}/lisa_fp.gpkg", "YEAR_FIELD": "year",
+                    "OUTPUT_COUNTS": f"{o}/tr1_counts.csv",
+                    "OUTPUT_PROBABILITIES": f"{o}/tr1_probs.csv"}},
         {"id": "lisa_text_field", "alg": "spatial_carbon:lisa",
          "params": {"INPUT": p["provinces"], "FIELD": "ice_text", "ID_FIELD": "region_code",
                     **MORAN, "OUTPUT": f"{o}/lisa_text.gpkg"}},
@@ -702,3 +718,27 @@ def test_pip_rasterio_inside_qgis_binds_to_qgis_gdal(tmp_path):
     assert runtime != m.group(1), (
         f"rasterio ran on its own GDAL {runtime} inside QGIS: no clash on this platform; "
         "the out-of-process worker is still correct but could be made optional")
+
+
+def test_lisa_transitions_match_core(report, inputs):
+    import geopandas as gpd
+
+    from spatial_carbon import autocorr, transitions
+
+    rec = _ok(report, "transitions")
+    long = gpd.read_file(inputs["long"])
+    w = _core_weights(long.drop_duplicates("region_code"))
+    lisa = autocorr.local_moran(long, w, "ice", id_col="region_code", year_col="year",
+                                permutations=999, seed=20191231)
+    exp = transitions.lisa_transitions(lisa)
+    got = pd.read_csv(rec["outputs"]["OUTPUT_COUNTS"], encoding="utf-8-sig", index_col=0)
+    np.testing.assert_array_equal(got.to_numpy(), exp.counts.to_numpy())
+    assert list(got.columns) == [str(c) for c in exp.counts.columns]
+    moves = pd.read_csv(rec["outputs"]["OUTPUT_MOVES"], encoding="utf-8-sig")
+    assert len(moves) == len(exp.moves) == 30
+    np.testing.assert_array_equal(moves["type"].astype(str), exp.moves["type"].astype(str))
+
+
+def test_lisa_transitions_bad_input_is_a_readable_message(report):
+    msg = _error(report, "transitions_one_year")
+    assert msg.startswith("InputError:") and "year" in msg

@@ -7,6 +7,7 @@ from .footprint import Footprint
 from .fuel_emissions import FuelEmissions
 from .global_moran import GlobalMoran
 from .lisa import Lisa
+from .lisa_transitions import LisaTransitions
 from .natural_breaks import NaturalBreaks
 from .quadrant_zones import QuadrantZones
 
@@ -20,4 +21,5 @@ ALGORITHMS = [
     NaturalBreaks,
     GlobalMoran,
     Lisa,
+    LisaTransitions,
 ]
