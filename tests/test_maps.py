@@ -468,7 +468,15 @@ def test_study_figures_writes_the_standard_set(tmp_path, provinces, panel, lisa_
     ) for ext in ("png", "svg"))
     assert names == expected
     assert all(p.stat().st_size > 1000 for p in paths)
-    assert plt.get_fignums() == []  # figures closed
+    assert plt.get_fignums() == []  # nothing left in pyplot's registry
+
+
+def test_figures_leave_the_pyplot_backend_alone(provinces, panel):
+    before = matplotlib.get_backend()
+    fig = maps.choropleth(panel, provinces, "ICF", year=2019)
+    assert matplotlib.get_backend() == before
+    assert plt.get_fignums() == []
+    assert type(fig.canvas).__name__ == "FigureCanvasAgg"
 
 
 def test_default_years():

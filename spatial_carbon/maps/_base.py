@@ -23,23 +23,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import geopandas as gpd
 import matplotlib
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrow, Patch, Rectangle
+from matplotlib.path import Path as MplPath
+from shapely.geometry import box
 
-matplotlib.use("Agg", force=False)
-
-import geopandas as gpd  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.collections import PathCollection  # noqa: E402
-from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
-from shapely.geometry import box  # noqa: E402
-
-from .._io import atomic_path  # noqa: E402
-from ..errors import (  # noqa: E402
+from .._io import atomic_path
+from ..errors import (
     ClassificationError,
     CRSError,
     DependencyError,
@@ -737,6 +735,34 @@ PANEL_SIZE = (2.4, 2.05)
 LEGEND_HEIGHT = 0.55
 
 
+class MapFigure(Figure):
+    """A matplotlib Figure that shows itself in Jupyter (``_repr_png_``)
+    without pyplot."""
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+        return buf.getvalue()
+
+
+def new_figure(figsize) -> Figure:
+    """A figure on its own Agg canvas, outside pyplot: no display is needed,
+    the global backend is left alone (notebooks keep theirs), and nothing is
+    kept alive by pyplot once the caller drops the figure.  In Jupyter the
+    figure displays when it is a cell's value."""
+    fig = MapFigure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def new_axes(figsize):
+    """``(fig, ax)`` of one axes on a :func:`new_figure`."""
+    fig = new_figure(figsize)
+    return fig, fig.add_subplot()
+
+
 def make_panels(n: int, ncols: int | None = None, panel_size=None):
     """Figure and axes grid for ``n`` map panels; returns ``(fig, axes, legend_h)``.
 
@@ -748,12 +774,14 @@ def make_panels(n: int, ncols: int | None = None, panel_size=None):
         raise InputError("nothing to draw: no year selected")
     if n == 1:
         size = panel_size or SINGLE_MAP_SIZE
-        fig, axes = plt.subplots(1, 1, figsize=size, squeeze=False)
+        fig = new_figure(size)
+        axes = fig.subplots(1, 1, squeeze=False)
         return fig, axes, 0.0
     nc = ncols or min(3, n)
     nr = math.ceil(n / nc)
     pw, ph = panel_size or PANEL_SIZE
-    fig, axes = plt.subplots(nr, nc, figsize=(pw * nc, ph * nr + LEGEND_HEIGHT), squeeze=False)
+    fig = new_figure((pw * nc, ph * nr + LEGEND_HEIGHT))
+    axes = fig.subplots(nr, nc, squeeze=False)
     return fig, axes, LEGEND_HEIGHT
 
 
@@ -872,10 +900,12 @@ def save_figure(
                 "pdf": {"Creator": "spatial_carbon", "Producer": None, "CreationDate": None},
                 "svg": {"Creator": "spatial_carbon", "Date": None}}[fmt]
         with atomic_path(target) as tmp:
-            with plt.rc_context({"svg.hashsalt": "spatial_carbon"}):
+            with matplotlib.rc_context({"svg.hashsalt": "spatial_carbon"}):
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta, bbox_inches="tight",
                             pad_inches=0.05)
         out.append(target)
     if close:
-        plt.close(fig)
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)  # only matters for figures made with pyplot
     return out

@@ -7,7 +7,7 @@ import math
 from typing import Sequence
 
 import geopandas as gpd
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
@@ -74,7 +74,7 @@ def zones_map(
     """
     B.check_lang(lang)
     yrs = [None] if years is None else list(years)
-    with plt.rc_context(B.rc_params(lang)):
+    with matplotlib.rc_context(B.rc_params(lang)):
         frames = [B.join_boundaries(boundaries, B.select_year(zones, y, where="zones table"),
                                     [zone_col], id_field=id_field, where="zones table")
                   for y in yrs]
@@ -166,9 +166,9 @@ def size_depth_scatter(
     xv = df[xc].to_numpy(dtype=float)
     yv = df[yc].to_numpy(dtype=float)
     zc = df[zone_col].astype(str).to_numpy()
-    with plt.rc_context(B.rc_params(lang)):
+    with matplotlib.rc_context(B.rc_params(lang)):
         if ax is None:
-            fig, ax = plt.subplots(figsize=(4.2, 3.6))
+            fig, ax = B.new_axes((4.2, 3.6))
         else:
             fig = ax.figure
         for code, (name, col) in ZONE_STYLE.items():
@@ -267,9 +267,9 @@ def national_series(
     e = int(round(math.log10(scale))) if scale > 0 else 0
     sup = str(e).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
     unit_txt = f"10{sup} {unit}" if e else unit
-    with plt.rc_context(B.rc_params(lang)):
+    with matplotlib.rc_context(B.rc_params(lang)):
         if ax is None:
-            fig, ax = plt.subplots(figsize=(4.8, 3.0))
+            fig, ax = B.new_axes((4.8, 3.0))
         else:
             fig = ax.figure
         markers = ["o", "s", "^", "D"]
@@ -369,8 +369,8 @@ def flow_map(
         raise InputError(
             f"flow table: region id(s) not in the boundary layer: {', '.join(unknown[:20])}"
         )
-    with plt.rc_context(B.rc_params(lang)):
-        fig, ax = plt.subplots(figsize=(6.8, 5.8))
+    with matplotlib.rc_context(B.rc_params(lang)):
+        fig, ax = B.new_axes((6.8, 5.8))
         base = boundaries[[id_field, "geometry"]].copy()
         info = B.draw_map(ax, base, ["#f7f7f7"] * len(base), id_field=id_field,
                           projection=projection, south_china_sea=south_china_sea,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import geopandas as gpd
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 import pandas as pd
 
@@ -97,7 +97,7 @@ def choropleth_figure(
     B.check_lang(lang)
     where = "data"
     yrs = [None] if years is None else list(years)
-    with plt.rc_context(B.rc_params(lang)):
+    with matplotlib.rc_context(B.rc_params(lang)):
         frames = _prepare(data, boundaries, column, yrs, id_field, where)
         allvals = np.concatenate([f[column].to_numpy(dtype=float) for f in frames])
         if breaks is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import geopandas as gpd
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 import pandas as pd
 
@@ -122,7 +122,7 @@ def lisa_figure(
     if kind not in ("cluster", "significance"):
         raise InputError(f"unknown LISA map kind {kind!r}; use 'cluster' or 'significance'")
     yrs = [None] if years is None else list(years)
-    with plt.rc_context(B.rc_params(lang)):
+    with matplotlib.rc_context(B.rc_params(lang)):
         frames = []
         for y in yrs:
             sub = _lisa_year(lisa, y, id_field, variable)
@@ -293,9 +293,9 @@ def moran_scatter(
         if wz.shape != z.shape:
             raise InputError(f"lag has {wz.size} values but values have {z.size}")
     slope, intercept = np.polyfit(z, wz, 1)
-    with plt.rc_context(B.rc_params(lang)):
+    with matplotlib.rc_context(B.rc_params(lang)):
         if ax is None:
-            fig, ax = plt.subplots(figsize=(3.5, 3.3))
+            fig, ax = B.new_axes((3.5, 3.3))
         else:
             fig = ax.figure
         if quadrant_colors:
@@ -358,9 +358,9 @@ def moran_series(
         if not groups:
             raise InputError(f"moran table has none of the variables {list(variables)}")
     markers = ["o", "s", "^", "D", "v", "P"]
-    with plt.rc_context(B.rc_params(lang)):
+    with matplotlib.rc_context(B.rc_params(lang)):
         if ax is None:
-            fig, ax = plt.subplots(figsize=(4.8, 3.0))
+            fig, ax = B.new_axes((4.8, 3.0))
         else:
             fig = ax.figure
         meta = {}

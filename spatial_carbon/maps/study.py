@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Sequence
 
 import geopandas as gpd
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -37,10 +36,8 @@ def _variables(df: pd.DataFrame) -> list:
 
 
 def _save(fig, out_dir: Path, name: str, formats, written: list[Path]) -> None:
-    try:
-        written.extend(B.save_figure(fig, out_dir / name, formats))
-    finally:
-        plt.close(fig)
+    written.extend(B.save_figure(fig, out_dir / name, formats))
+    fig.clear()  # our figures live outside pyplot; free their artists now
 
 
 def study_figures(
