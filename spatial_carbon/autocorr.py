@@ -707,3 +707,9 @@ def local_moran(
     out = out[cols]
     out.attrs["weights_report"] = w.report.as_dict()
     return out
+
+
+# convenience: the space-time step lives in its own module
+from .transitions import lisa_transitions  # noqa: E402
+
+__all__ += ["lisa_transitions"]

@@ -7,7 +7,9 @@ itself, or the bundled provinces when the ids are Chinese regions).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import warnings
 from pathlib import Path
 
 import click
@@ -117,6 +119,16 @@ def _common(f):
     return f
 
 
+@contextlib.contextmanager
+def _warnings_to_stderr():
+    """Show the library's warnings as one 'Warning: ...' line each."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        click.echo(f"Warning: {w.message}", err=True)
+
+
 def _sidecar(output: str, rep, extra: dict | None = None) -> Path:
     p = Path(output)
     side = p.with_name(p.stem + ".connectivity.json")
@@ -135,8 +147,9 @@ def moran_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, isla
     """Global Moran's I per year: I, E[I], z and p (normality, randomisation), pseudo p."""
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
     w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
-    out = autocorr.global_moran(df, w, column, id_col=tid, year_col=year_col,
-                                permutations=permutations, seed=seed, alternative=alternative)
+    with _warnings_to_stderr():
+        out = autocorr.global_moran(df, w, column, id_col=tid, year_col=year_col,
+                                    permutations=permutations, seed=seed, alternative=alternative)
     _io.write_csv(out, output)
     side = _sidecar(output, rep)
     click.echo(f"{len(out)} year(s) written to {output}; connectivity report in {side}")
@@ -156,9 +169,10 @@ def lisa_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islan
     """Local Moran's I (LISA) per id and year with GeoDa cluster codes, CSV and GeoPackage."""
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
     w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
-    out = autocorr.local_moran(df, w, column, id_col=tid, year_col=year_col,
-                               permutations=permutations, seed=seed, alternative=alternative,
-                               alpha=alpha, cluster_on=cluster_on)
+    with _warnings_to_stderr():
+        out = autocorr.local_moran(df, w, column, id_col=tid, year_col=year_col,
+                                   permutations=permutations, seed=seed, alternative=alternative,
+                                   alpha=alpha, cluster_on=cluster_on)
     _io.write_csv(out, output)
     key = "region_code" if w.region_ids else tid
     zkey = weights.normalise_ids(zdf[zid], regions=w.region_ids, where="zones")
@@ -192,9 +206,10 @@ def transitions_cmd(table, zones, zones_layer, id_field, column, year_col, wspec
     probabilities, Rey's move types per region, cohesion and flux."""
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
     w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
-    lisa = autocorr.local_moran(df, w, column, id_col=tid, year_col=year_col,
-                                permutations=permutations, seed=seed, alternative=alternative,
-                                alpha=alpha)
+    with _warnings_to_stderr():
+        lisa = autocorr.local_moran(df, w, column, id_col=tid, year_col=year_col,
+                                    permutations=permutations, seed=seed, alternative=alternative,
+                                    alpha=alpha)
     tr = transitions.lisa_transitions(lisa, significant_only=significant_only)
     stem = Path(output).with_suffix("")
     prob_out = prob_out or f"{stem}_probabilities.csv"
