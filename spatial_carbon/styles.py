@@ -32,7 +32,7 @@ _GEOMETRY = {"polygon": "fill", "line": "line", "point": "marker"}
 
 __all__ = [
     "graduated_qml", "categorized_qml", "lisa_qml", "significance_qml", "zones_qml",
-    "flows_qml", "write_qml",
+    "flows_qml", "write_qml", "save_to_gpkg", "study_styles",
 ]
 
 
@@ -337,3 +337,145 @@ def write_qml(text: str, path: str | os.PathLike) -> Path:
     if p.suffix.lower() != ".qml":
         p = p.with_suffix(".qml")
     return write_text(text, p)
+
+
+#: Columns of the ``layer_styles`` table that QGIS reads from a GeoPackage
+#: (the schema QGIS 3.22 itself creates with "Save Style > In Database").
+_LAYER_STYLES_COLUMNS = (
+    "f_table_catalog", "f_table_schema", "f_table_name", "f_geometry_column", "styleName",
+    "styleQML", "styleSLD", "useAsDefault", "description", "owner", "ui", "update_time",
+)
+
+
+def save_to_gpkg(
+    path: str | os.PathLike,
+    layer: str,
+    styles: dict[str, str],
+    *,
+    default: str | None = None,
+    descriptions: dict[str, str] | None = None,
+) -> Path:
+    """Store QML styles in a GeoPackage's ``layer_styles`` table, where QGIS
+    finds them: the ``default`` style is applied when the layer is opened, the
+    others are listed under Layer Properties > Style > Load Style > From
+    database.
+
+    Parameters
+    ----------
+    path : path
+        An existing GeoPackage holding ``layer``.
+    layer : str
+        The layer the styles belong to (e.g. ``"region_years"`` of ``study.gpkg``).
+    styles : dict of str -> str
+        Style name -> QML text (from the functions of this module).
+    default : str, optional
+        Name of the style QGIS applies on opening (default: the first).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.  The file is rewritten through a temporary copy and moved into
+        place, so a failure leaves it unchanged.  Existing styles of other
+        layers are kept; a style of the same layer and name is replaced.
+
+    Raises
+    ------
+    InputError
+        Missing file or layer, empty ``styles``, unknown ``default``, or a
+        text that is not a QML document.
+
+    Notes
+    -----
+    Written with GDAL (pyogrio) as a non-spatial table registered in
+    ``gpkg_contents``, with the column names of the table QGIS creates.
+    Timestamps are fixed (``1970-01-01T00:00:00Z``) so the same inputs give
+    the same table.
+    """
+    import shutil
+    import tempfile
+
+    import pandas as pd
+    import pyogrio
+
+    from ._io import atomic_path
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"GeoPackage not found: {path}")
+    if not styles:
+        raise InputError("no styles to save")
+    names = list(styles)
+    default = names[0] if default is None else default
+    if default not in styles:
+        raise InputError(f"default style {default!r} is not one of {names}")
+    for name, text in styles.items():
+        try:
+            root = ET.fromstring(text.split("\n", 1)[1] if text.startswith("<!DOCTYPE") else text)
+        except ET.ParseError as exc:
+            raise InputError(f"style {name!r} is not a QML document: {exc}") from None
+        if root.tag != "qgis":
+            raise InputError(f"style {name!r} is not a QML document (root is <{root.tag}>)")
+    layers = [str(n) for n, _ in pyogrio.list_layers(path)]
+    if layer not in layers:
+        raise InputError(f"{path} has no layer {layer!r} (layers: {', '.join(layers)})")
+    geom = pyogrio.read_info(path, layer=layer).get("geometry_name") or "geom"
+    old = None
+    if "layer_styles" in layers:
+        old = pyogrio.read_dataframe(path, layer="layer_styles", read_geometry=False)
+        old = old[[c for c in _LAYER_STYLES_COLUMNS if c in old.columns]]
+        same = (old["f_table_name"] == layer) & old["styleName"].isin(names)
+        old = old[~same].copy()
+        old.loc[old["f_table_name"] == layer, "useAsDefault"] = False
+    new = pd.DataFrame([{
+        "f_table_catalog": "", "f_table_schema": "", "f_table_name": layer,
+        "f_geometry_column": geom, "styleName": name, "styleQML": text, "styleSLD": "",
+        "useAsDefault": name == default,
+        "description": (descriptions or {}).get(name, f"spatial_carbon style {name}"),
+        "owner": "", "ui": "", "update_time": "1970-01-01T00:00:00Z",
+    } for name, text in styles.items()])
+    table = pd.concat([old, new], ignore_index=True) if old is not None and len(old) else new
+    table["useAsDefault"] = table["useAsDefault"].astype(bool)
+    with atomic_path(path, suffix=".gpkg") as tmp:
+        shutil.copyfile(path, tmp)
+        pyogrio.write_dataframe(table, tmp, layer="layer_styles", driver="GPKG",
+                                layer_options={"FID": "id", "OVERWRITE": "YES"})
+    return path
+
+
+def study_styles(tables: dict, *, lang: str = "en") -> dict[str, str]:
+    """QML styles for the ``region_years`` layer of a study's ``study.gpkg``.
+
+    Parameters
+    ----------
+    tables : dict of str -> DataFrame
+        The study's tables (``breaks``, ``lisa``, ``zones``); absent ones are
+        skipped.
+
+    Returns
+    -------
+    dict of str -> str
+        Style name -> QML: ``<column>`` graduated by the pooled natural
+        breaks of every classified column, ``lisa_<var>`` (cluster codes) and
+        ``lisa_<var>_p`` (significance) per LISA variable -- the field names
+        of ``study.region_years_layer`` --, and ``zone``.  The layer holds
+        one feature per region and year: filter it by year in QGIS (or use
+        the temporal controller) to see one map.
+    """
+    out: dict[str, str] = {}
+    brk = tables.get("breaks")
+    if brk is not None and len(brk):
+        cols = list(dict.fromkeys(brk["column"].astype(str))) if "column" in brk.columns else [None]
+        for col in cols:
+            if col is None:
+                continue
+            out[col] = graduated_qml(col, brk, column=col)
+    lisa = tables.get("lisa")
+    if lisa is not None and len(lisa):
+        vcol = next((c for c in ("column", "variable") if c in lisa.columns), None)
+        for var in (list(dict.fromkeys(lisa[vcol].astype(str))) if vcol else []):
+            out[f"lisa_{var}"] = lisa_qml(f"lisa_{var}", lang=lang)
+            out[f"lisa_{var}_p"] = significance_qml(f"lisa_{var}_p", lang=lang)
+    zt = tables.get("zones")
+    if zt is not None and "zone" in zt.columns:
+        out["zone"] = zones_qml("zone", lang=lang)
+    return out

@@ -147,8 +147,14 @@ for name, geom, field, path in json.loads(sys.argv[1]):
     items = r.legendSymbolItems()
     out[name] = {"ok": ok, "type": r.type(), "labels": [i.label() for i in items],
                  "colors": [i.symbol().color().name() for i in items]}
-print(json.dumps(out))
-app.exitQgis()
+gpkg = sys.argv[2]
+lyr = QgsVectorLayer(gpkg + "|layername=region_years", "g", "ogr")
+n, ids, names, descs, err = lyr.listStylesInDatabase()
+out["gpkg"] = {"type": lyr.renderer().type(), "attr": lyr.renderer().classAttribute(),
+               "styles": list(names)}
+print(json.dumps(out), flush=True)
+import os
+os._exit(0)  # QGIS 3.22 may crash in exitQgis() with an OGR layer still open
 """
 
 
@@ -174,14 +180,66 @@ def test_qgis_loads_every_style(tmp_path):
     ]:
         p = styles.write_qml(text, tmp_path / f"{name}.qml")
         specs.append((name, geom, field, str(p)))
+    gpkg = _gpkg(tmp_path)
+    styles.save_to_gpkg(gpkg, "region_years", {"zone": styles.zones_qml(),
+                                               "lisa": styles.lisa_qml("lisa_ICF_size")},
+                        default="lisa")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    r = subprocess.run([_QGIS_PY, "-c", _CHECK, json.dumps(specs)], capture_output=True,
+    r = subprocess.run([_QGIS_PY, "-c", _CHECK, json.dumps(specs), str(gpkg)], capture_output=True,
                        text=True, env=env, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads(r.stdout.strip().splitlines()[-1])
-    assert all(v["ok"] for v in res.values())
+    assert all(v["ok"] for k, v in res.items() if k != "gpkg")
     assert res["grad"]["type"] == "graduatedSymbol" and len(res["grad"]["labels"]) == 5
     assert res["lisa"]["type"] == "categorizedSymbol"
     assert res["lisa"]["colors"][:5] == ["#f0f0f0", "#ff0000", "#0000ff", "#9696ff", "#ff9696"]
     assert res["zones"]["labels"] == [v[0] for v in ZONE_STYLE.values()]
     assert res["flows"]["type"] == "graduatedSymbol"
+    # the GeoPackage's default style is applied when QGIS opens the layer
+    assert res["gpkg"] == {"type": "categorizedSymbol", "attr": "lisa_ICF_size",
+                           "styles": ["zone", "lisa"]}
+
+
+def _gpkg(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    p = tmp_path / "study.gpkg"
+    gpd.GeoDataFrame({"zone": ["I", "II"], "lisa_ICF_size": [1, 0]},
+                     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:4326").to_file(
+        p, layer="region_years", driver="GPKG")
+    return p
+
+
+def test_save_to_gpkg_layer_styles_table(tmp_path):
+    import pyogrio
+
+    p = _gpkg(tmp_path)
+    styles.save_to_gpkg(p, "region_years", {"zone": styles.zones_qml(),
+                                            "lisa": styles.lisa_qml("lisa_ICF_size")})
+    # a second call replaces a style of the same name and moves the default
+    styles.save_to_gpkg(p, "region_years", {"lisa": styles.lisa_qml("lisa_ICF_size", lang="zh")},
+                        default="lisa")
+    t = pyogrio.read_dataframe(p, layer="layer_styles", read_geometry=False)
+    assert t["styleName"].tolist() == ["zone", "lisa"]
+    assert t["useAsDefault"].tolist() == [False, True]
+    assert (t["f_table_name"] == "region_years").all() and (t["f_geometry_column"] == "geom").all()
+    assert "高-高" in t["styleQML"].iloc[1]
+    # the data layer is untouched
+    assert pyogrio.read_dataframe(p, layer="region_years")["zone"].tolist() == ["I", "II"]
+    with pytest.raises(InputError, match="no layer 'nope'"):
+        styles.save_to_gpkg(p, "nope", {"zone": styles.zones_qml()})
+    with pytest.raises(InputError, match="default style"):
+        styles.save_to_gpkg(p, "region_years", {"zone": styles.zones_qml()}, default="x")
+    with pytest.raises(InputError, match="not a QML"):
+        styles.save_to_gpkg(p, "region_years", {"zone": "<html/>"})
+
+
+def test_study_styles_names_match_the_study_layer():
+    lisa = pd.DataFrame({"region_code": [1], "year": [2019], "cluster": [1], "p_sim": [0.01],
+                         "column": ["ICF_size"]})
+    zones = pd.DataFrame({"region_code": [1], "year": [2019], "zone": ["I"]})
+    st = styles.study_styles({"breaks": BREAKS, "lisa": lisa, "zones": zones})
+    assert list(st) == ["ICF", "lisa_ICF_size", "lisa_ICF_size_p", "zone"]
+    assert _parse(st["lisa_ICF_size"]).find("renderer-v2").get("attr") == "lisa_ICF_size"
+    assert _parse(st["lisa_ICF_size_p"]).find("renderer-v2").get("attr") == "lisa_ICF_size_p"
