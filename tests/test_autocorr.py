@@ -316,3 +316,17 @@ def test_global_year_alone_equals_year_in_panel(columbus):
     b = autocorr.global_moran(panel[panel.year == 2001], w, "CRIME", id_col="POLYID",
                               permutations=999, seed=2)
     pd.testing.assert_frame_equal(a[a.year == 2001].reset_index(drop=True), b)
+
+
+def test_value_at_mean_is_undefined_not_significant():
+    # unit 0 sits exactly at the mean: z = 0, I = 0, every simulation ties;
+    # esda's folded count would give p = 1/(P+1)
+    import shapely
+
+    g = gpd.GeoDataFrame({"id": range(5)}, geometry=[shapely.box(i, 0, i + 1, 1) for i in range(5)])
+    w, _ = weights.build(g, "id", "rook")
+    df = pd.DataFrame({"id": range(5), "y": [2.0, 0.0, 1.0, 4.0, 3.0]})  # mean 2
+    r = autocorr.local_moran(df, w, "y", id_col="id", permutations=99, alternative="folded")
+    row = r.iloc[0]
+    assert row["quadrant"] == 0 and row["quadrant_label"] == "undefined"
+    assert row["p_sim"] == 1.0 and row["cluster"] == 5 and row["cluster_label"] == "Undefined"
