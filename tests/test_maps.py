@@ -515,3 +515,15 @@ def test_auto_projection_is_equal_area_everywhere():
     projected = ohio.to_crs("EPSG:32617")  # a projected layer keeps its CRS
     assert _base.resolve_projection(projected) is None
     assert _base.resolve_projection(projected, "EPSG:3857") == "EPSG:3857"
+
+
+def test_county_choropleth_with_its_own_id_field():
+    counties = datasets.boundaries("county")
+    bj = counties[counties["province_adcode"] == 110000].reset_index(drop=True)
+    data = pd.DataFrame({"code": bj["code"], "ICF_pc": np.linspace(0.5, 8.0, len(bj))})
+    fig = maps.choropleth(data, bj, "ICF_pc", id_field="code", k=4)
+    coll = _regions_collection(fig.axes[0])
+    assert sorted(coll.region_ids) == sorted(bj["code"]) and len(bj) >= 14
+    assert not _insets(fig)  # Beijing has no South China Sea islands
+    assert fig.spatial_carbon["legend_labels"][0].startswith("0.500 – ")
+    assert fig.axes[0].get_legend().get_title().get_text() == "ICF_pc (hm²/person)"

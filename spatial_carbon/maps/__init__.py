@@ -16,10 +16,13 @@ from ._base import (
     class_labels,
     column_label,
     maritime_boundary,
+    new_figure,
+    resolve_projection,
     save_figure,
 )
 from .charts import (
     ZONE_STYLE,
+    anchor_points,
     flow_lines,
     flow_map,
     group_boundaries,
@@ -40,7 +43,7 @@ from .study import study_figures
 
 __all__ = [
     "CHINA_ALBERS", "FORMATS", "cjk_font", "class_colors", "class_labels", "column_label",
-    "maritime_boundary", "save_figure",
+    "maritime_boundary", "new_figure", "resolve_projection", "save_figure", "anchor_points",
     "choropleth", "choropleth_figure", "small_multiples",
     "LISA_CLUSTERS", "SIGNIFICANCE_LEVELS", "lisa_figure", "lisa_map", "moran_scatter",
     "moran_series",

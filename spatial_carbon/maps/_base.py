@@ -785,7 +785,7 @@ def make_panels(n: int, ncols: int | None = None, panel_size=None):
     return fig, axes, LEGEND_HEIGHT
 
 
-def legend_ncols(labels: Sequence[str], ncols_panels: int = 3) -> int:
+def legend_ncols(labels: Sequence[str]) -> int:
     """Columns of a shared legend under small multiples: one row when the
     labels are short, else three columns so it stays within the figure."""
     if max((len(l) for l in labels), default=0) > 14:
