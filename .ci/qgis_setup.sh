@@ -36,7 +36,7 @@ fi
 if [ ! -x "$VENV/bin/python" ]; then
     /usr/bin/python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install -q -e "$REPO[io]" giddy
+"$VENV/bin/python" -m pip install -q -e "$REPO[all]"
 "$VENV/bin/python" -m spatial_carbon.qgis_worker check >/dev/null
 
 echo "QGIS: $(QT_QPA_PLATFORM=offscreen /usr/bin/python3 -c 'from qgis.core import Qgis; print(Qgis.QGIS_VERSION)' 2>/dev/null)" >&2

@@ -495,6 +495,24 @@ def _lisa_transitions(inputs: dict, params: dict, outputs: dict) -> dict:
     return out
 
 
+@step("study")
+def _study(inputs: dict, params: dict, outputs: dict) -> dict:
+    from . import study, styles
+
+    out_dir = outputs["OUTPUT_FOLDER"]
+    steps = iter(range(1, 100))
+
+    def _progress(msg: str) -> None:
+        info(msg)
+        progress(min(next(steps) / 20.0, 0.95))
+
+    study.run_file(inputs.get("config") or None, out_dir, progress=_progress,
+                   maps=bool(params.get("maps", True)), report=bool(params.get("report", True)))
+    layer = str(Path(out_dir) / "study.gpkg")
+    return {"OUTPUT_FOLDER": out_dir, "STUDY_LAYER": layer,
+            "styles": {"STUDY_LAYER": write_style(styles.zones_qml("zone"), layer)}}
+
+
 # ----------------------------------------------------------------------- driver
 def check() -> dict:
     """Versions of spatial_carbon and its dependencies; missing ones listed."""

@@ -227,6 +227,17 @@ def _cases(p: dict[str, str]) -> list[dict]:
          "params": {"INPUT": f"{o}/lisa_fp.gpkg", "YEAR_FIELD": "year",
                     "OUTPUT_COUNTS": f"{o}/tr1_counts.csv",
                     "OUTPUT_PROBABILITIES": f"{o}/tr1_probs.csv"}},
+        {"id": "model", "alg": "spatial_carbon:seed001_study",
+         "params": {"CEADS": ceads_dir, "YEAR": 2019, "LANDCOVER": modis, "LEGEND": 1,
+                    "BOUNDARIES": p["provinces"], "POPULATION": pop,
+                    "footprint:footprint": f"{o}/model_fp.gpkg",
+                    "footprint:footprint_table": f"{o}/model_fp.csv",
+                    "zones:zones": f"{o}/model_zones.gpkg",
+                    "breaks:icf_classes": f"{o}/model_breaks.gpkg",
+                    "moran:moran": f"{o}/model_moran.csv",
+                    "lisa:lisa": f"{o}/model_lisa.gpkg"}},
+        {"id": "study", "alg": "spatial_carbon:run_study",
+         "params": {"MAPS": False, "REPORT": False, "OUTPUT_FOLDER": f"{o}/study"}},
         {"id": "lisa_text_field", "alg": "spatial_carbon:lisa",
          "params": {"INPUT": p["provinces"], "FIELD": "ice_text", "ID_FIELD": "region_code",
                     **MORAN, "OUTPUT": f"{o}/lisa_text.gpkg"}},
@@ -292,7 +303,7 @@ def test_provider_registers_and_unloads(report):
     prov = report["provider"]
     assert prov is not None, "provider spatial_carbon was not registered"
     assert prov["id"] == "spatial_carbon"
-    from_plugin = _plugin_algorithm_names()
+    from_plugin = _plugin_algorithm_names() + ["seed001_study"]  # tools + the model
     assert sorted(f"spatial_carbon:{n}" for n in from_plugin) == prov["algorithms"]
     assert report["unloaded"]
 
@@ -308,6 +319,8 @@ def _plugin_algorithm_names() -> list[str]:
 
 def test_every_algorithm_has_help_and_can_execute(report):
     for alg, h in report["provider"]["help"].items():
+        if alg.endswith(":seed001_study"):
+            continue  # the model: help in its own ALG_DESC
         assert "spatial_carbon" in h["short"] and len(h["short"]) > 200, alg
         for name, desc, help_text, _adv in h["params"]:
             assert help_text and len(help_text) > 10, f"{alg}: parameter {name} has no help"
@@ -320,6 +333,22 @@ def test_no_pip_wheel_gdal_in_the_qgis_process(report):
     assert report["modules"] == []
     assert len(report["gdal_libs"]) == 1, report["gdal_libs"]
     assert re.search(r"/libgdal\.so\.\d+", report["gdal_libs"][0]), report["gdal_libs"]
+
+
+def test_model_is_up_to_date(tmp_path):
+    """The shipped .model3 is what qgis_plugin/make_model.py builds."""
+    target = tmp_path / "m.model3"
+    r = subprocess.run([QGIS_PY, str(PLUGIN_DIR / "make_model.py"), str(target)],
+                       capture_output=True, text=True, timeout=300, env=_env(HOME=str(tmp_path)))
+    assert r.returncode == 0, r.stderr[-2000:]
+    shipped = PLUGIN_DIR / "spatial_carbon_qgis" / "models" / "seed001_study.model3"
+    import xml.etree.ElementTree as ET
+
+    def canon(path):  # Qt writes XML attributes in hash order: compare canonical XML
+        text = path.read_text(encoding="utf-8").replace("<!DOCTYPE model>", "")
+        return ET.canonicalize(text, strip_text=True)
+
+    assert canon(target) == canon(shipped), "run: /usr/bin/python3 qgis_plugin/make_model.py"
 
 
 def test_every_algorithm_ran(report):
@@ -742,3 +771,49 @@ def test_lisa_transitions_match_core(report, inputs):
 def test_lisa_transitions_bad_input_is_a_readable_message(report):
     msg = _error(report, "transitions_one_year")
     assert msg.startswith("InputError:") and "year" in msg
+
+
+# ------------------------------------------------------------- model, study
+def test_seed001_model_chains_the_tools_like_the_core(report, inputs):
+    """The Processing model (CEADs -> areas -> sinks -> footprint -> zones,
+    breaks, Moran, LISA) equals the core run step by step on the same inputs."""
+    import geopandas as gpd
+
+    from spatial_carbon import (autocorr, ceads, classify, datasets, footprint, landcover,
+                                population, sinks, zones)
+
+    rec = _ok(report, "model")
+    o = Path(inputs["out"])
+    ice = ceads.industrial_emissions(ceads.read_provinces(datasets.ceads_dir(), years=[2019]))
+    prov = gpd.read_file(inputs["provinces"])
+    areas = landcover.class_areas(datasets.modis_landcover(), prov, "region_code",
+                                  legend="modis_igbp", years=[2019], workers=1)
+    fp = footprint.compute(ice, sinks.carbon_sink(areas),
+                           population=population.read_yearbook(datasets.population_csv()))
+    got = pd.read_csv(o / "model_fp.csv", encoding="utf-8-sig")
+    np.testing.assert_allclose(got["ICF"], fp["ICF"], rtol=1e-12)
+    np.testing.assert_allclose(got["ICF_depth"], fp["ICF_depth"], rtol=1e-12)
+    z = _gpkg(str(o / "model_zones.gpkg")).sort_values("region_code")
+    np.testing.assert_array_equal(z["zone"].to_numpy(),
+                                  zones.quadrants(fp).sort_values("region_code")["zone"])
+    cls, _ = classify.natural_breaks(fp, "ICF", 5)
+    b = _gpkg(str(o / "model_breaks.gpkg")).sort_values("region_code")
+    np.testing.assert_array_equal(b["ICF_class_pooled"].to_numpy(),
+                                  cls.sort_values("region_code")["ICF_class_pooled"])
+    layer = _gpkg(str(o / "model_fp.gpkg"))
+    w = _core_weights(layer.drop_duplicates("region_code"))
+    lisa = autocorr.local_moran(fp, w, "ICF_size", id_col="region_code", year_col="year",
+                                permutations=999, seed=20191231).sort_values("region_code")
+    got_l = _gpkg(str(o / "model_lisa.gpkg")).sort_values("region_code")
+    np.testing.assert_array_equal(got_l["cluster"].to_numpy(), lisa["cluster"].to_numpy())
+    moran = pd.read_csv(o / "model_moran.csv", encoding="utf-8-sig")
+    assert list(moran["variable"]) == ["ICF_size", "ICF_depth"]
+
+
+def test_run_study_tool_runs_the_demo(report):
+    rec = _ok(report, "study")
+    out = Path(rec["outputs"]["OUTPUT_FOLDER"])
+    assert (out / "manifest.json").is_file() and (out / "tables" / "footprint.csv").is_file()
+    lay = rec["layers"]["STUDY_LAYER"]
+    assert lay["valid"] and lay["type"] == "categorizedSymbol" and lay["attribute"] == "zone"
+    assert lay["features"] > 30 * 10  # region-years of 1997-2019

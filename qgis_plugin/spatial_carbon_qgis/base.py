@@ -132,9 +132,9 @@ class SpatialCarbonAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         inputs, params, outputs = self.prepare(parameters, context, feedback)
         result = runner.run_step(self.STEP, inputs, params, outputs, feedback)
-        for key, path in outputs.items():
-            qml = result.get("styles", {}).get(key)
-            if qml and str(path).lower().endswith(".gpkg"):
+        for key, qml in (result.get("styles") or {}).items():
+            path = result.get(key)
+            if qml and path and str(path).lower().endswith(".gpkg"):
                 self.style_output(path, qml, context, feedback)
         return {k: v for k, v in result.items() if k != "styles"}
 
@@ -151,6 +151,11 @@ class SpatialCarbonAlgorithm(QgsProcessingAlgorithm):
                 if err and feedback is not None:
                     feedback.pushDebugInfo("could not store the style in %s: %s" % (path, err))
         del layer
+        SpatialCarbonAlgorithm.style_on_load(path, qml, context)
+
+    @staticmethod
+    def style_on_load(path, qml, context):
+        """Apply ``qml`` when Processing loads ``path`` at the end of the run."""
         if context.willLoadLayerOnCompletion(path):
             key = (path, id(context))
             pp = _StyleLayer(qml, key)

@@ -2,7 +2,7 @@
 
 import os
 
-from qgis.core import QgsProcessingProvider
+from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from . import runner
@@ -45,3 +45,27 @@ class SpatialCarbonProvider(QgsProcessingProvider):
     def loadAlgorithms(self):  # noqa: N802 - QGIS API name
         for cls in ALGORITHMS:
             self.addAlgorithm(cls())
+        # A model's steps are looked up in the registry, which holds this
+        # provider only once load() has returned: add the models then.
+        registry = QgsApplication.processingRegistry()
+        if registry.providerById(self.id()) is not None:
+            self._add_models()
+        else:
+            registry.providerAdded.connect(self._on_provider_added)
+
+    def _on_provider_added(self, provider_id):
+        if provider_id == self.id():
+            QgsApplication.processingRegistry().providerAdded.disconnect(self._on_provider_added)
+            self._add_models()
+            self.algorithmsLoaded.emit()  # the Toolbox re-reads the provider's algorithms
+
+    def _add_models(self):
+        """Add the Processing models shipped in models/ (e.g. the seed-001 chain)."""
+        models = os.path.join(_HERE, "models")
+        for name in sorted(os.listdir(models)) if os.path.isdir(models) else []:
+            if not name.endswith(".model3"):
+                continue
+            m = QgsProcessingModelAlgorithm()
+            if m.fromFile(os.path.join(models, name)) and self.algorithm(m.name()) is None:
+                m.updateDestinationParameters()
+                self.addAlgorithm(m)

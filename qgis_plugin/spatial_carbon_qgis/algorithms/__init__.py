@@ -10,6 +10,7 @@ from .lisa import Lisa
 from .lisa_transitions import LisaTransitions
 from .natural_breaks import NaturalBreaks
 from .quadrant_zones import QuadrantZones
+from .run_study import RunStudy
 
 ALGORITHMS = [
     CeadsImport,
@@ -22,4 +23,5 @@ ALGORITHMS = [
     GlobalMoran,
     Lisa,
     LisaTransitions,
+    RunStudy,
 ]
