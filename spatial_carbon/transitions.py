@@ -192,7 +192,10 @@ def lisa_transitions(
                 "computed on a table with a year column"
             )
     if id_cols is None:
-        id_cols = ["region_code", "region"] if "region_code" in lisa.columns else [lisa.columns[0]]
+        if "region_code" in lisa.columns:
+            id_cols = ["region_code"] + (["region"] if "region" in lisa.columns else [])
+        else:
+            id_cols = [lisa.columns[0]]
     for c in id_cols:
         if c not in lisa.columns:
             raise InputError(f"LISA table has no id column {c!r}")

@@ -639,7 +639,7 @@ def build(
         representative points; distance band (``threshold``); or weights read
         from ``path`` (``.gal``/``.gwt``), validated against the layer's ids.
         Strings ``"knn:6"`` and paths ending in ``.gal``/``.gwt`` are accepted.
-    islands : {"knn", "drop"} or DataFrame
+    islands : {"knn", "drop"}, DataFrame or path to a LINKS.csv
         Policy for units without neighbours.  ``"knn"`` (default): link each
         island to its ``island_k`` nearest units (boundary distance),
         symmetrically.  ``"drop"``: exclude it from the analysis; it is
@@ -686,6 +686,9 @@ def build(
         raise InputError(
             f"zones have no id field {id_field!r} (fields: {', '.join(map(str, gdf.columns))})"
         )
+    if isinstance(islands, (str, os.PathLike)) and str(islands) not in ISLAND_POLICIES:
+        if str(islands).lower().endswith(".csv"):
+            islands = read_links(islands)
     kind_s = str(kind)
     if kind_s.lower().startswith("knn:"):
         try:

@@ -162,3 +162,11 @@ def test_to_libpysal_roundtrip(columbus):
     w, _ = weights.build(columbus, "POLYID")
     lw = w.to_libpysal()
     np.testing.assert_allclose(lw.sparse.toarray(), w.sparse.toarray())
+
+
+def test_links_csv_path_accepted(provinces, tmp_path):
+    p = tmp_path / "links.csv"
+    p.write_text("a,b\n460000,440000\n460000,450000\n", encoding="utf-8")
+    w, rep = weights.build(provinces, "region_code", islands=str(p))
+    assert _neighbors(w)[460000] == {440000, 450000} and rep.island_policy == "links"
+    assert rep.added_links == ((460000, 440000), (460000, 450000))
