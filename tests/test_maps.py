@@ -527,3 +527,18 @@ def test_county_choropleth_with_its_own_id_field():
     assert not _insets(fig)  # Beijing has no South China Sea islands
     assert fig.spatial_carbon["legend_labels"][0].startswith("0.500 – ")
     assert fig.axes[0].get_legend().get_title().get_text() == "ICF_pc (hm²/person)"
+
+
+def test_region_labels(provinces, panel):
+    fig = maps.choropleth(panel, provinces, "ICF", year=2019, label_regions=True, lang="zh")
+    texts = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "region-label"]
+    assert "北京" in texts and "新疆" in texts
+    assert len(texts) == 31
+    g = _grid().rename(columns={"region_code": "id"})
+    data = pd.DataFrame({"id": range(1, 10), "ICF": np.arange(9.0)})
+    with pytest.raises(InputError, match="label_regions needs"):
+        maps.choropleth(data, g, "ICF", k=3, id_field="id", label_regions=True)
+    fig = maps.choropleth(data, g.assign(name=[f"u{i}" for i in range(1, 10)]), "ICF", k=3,
+                          id_field="id", label_regions=True)
+    assert sorted(t.get_text() for t in fig.axes[0].texts if t.get_gid() == "region-label") == \
+        [f"u{i}" for i in range(1, 10)]

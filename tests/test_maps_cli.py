@@ -91,7 +91,7 @@ def test_map_command_lisa_and_zones(tmp_path):
     zones = tmp_path / "zones.csv"
     write_csv(pd.DataFrame({"region": ["Beijing", "Hebei"], "year": 2019, "zone": ["I", "IV"]}),
               zones)
-    r = CliRunner().invoke(main, ["map", str(zones), "--kind", "zones", "--lang", "zh",
+    r = CliRunner().invoke(main, ["map", str(zones), "--kind", "zones", "--lang", "zh", "--labels",
                                   "-o", str(tmp_path / "z.png")])
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(main, ["map", str(zones), "-o", str(tmp_path / "c.png")])

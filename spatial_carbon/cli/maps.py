@@ -72,13 +72,14 @@ _fmt_opt = click.option("--format", "formats", multiple=True, default=("png",),
               help="Significance level of the LISA table (significance map).")
 @click.option("--unit", help="Unit for the legend (default from the column name).")
 @click.option("--no-inset", is_flag=True, help="No South China Sea islands inset.")
+@click.option("--labels", is_flag=True, help="Write region names on the map.")
 @_boundaries_opt
 @_id_opt
 @_lang_opt
 @_fmt_opt
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Output file; the extension is replaced per --format.")
-def map_cmd(table, kind, column, years, breaks_path, k, alpha, unit, no_inset, boundaries,
+def map_cmd(table, kind, column, years, breaks_path, k, alpha, unit, no_inset, labels, boundaries,
             id_field, lang, formats, output):
     """Map of TABLE (one row per region and year): choropleth, LISA or zones."""
     from .. import maps
@@ -90,7 +91,8 @@ def map_cmd(table, kind, column, years, breaks_path, k, alpha, unit, no_inset, b
         data = regions.attach_codes(data, "region", where=table)
     gdf = _boundaries(boundaries, id_field)
     yrs = _years(years)
-    common = dict(id_field=id_field, lang=lang, south_china_sea=False if no_inset else None)
+    common = dict(id_field=id_field, lang=lang, south_china_sea=False if no_inset else None,
+                  label_regions=labels)
     if kind == "choropleth":
         if not column:
             raise click.BadParameter("a choropleth needs --column", param_hint="--column")

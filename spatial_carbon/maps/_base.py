@@ -785,6 +785,32 @@ def make_panels(n: int, ncols: int | None = None, panel_size=None):
     return fig, axes, LEGEND_HEIGHT
 
 
+def region_names(gdf: gpd.GeoDataFrame, id_field: str, lang: str = "en") -> list[str]:
+    """Names to label regions with: the registry's English or short Chinese
+    name for GB/T region codes, else the layer's ``name_zh`` (Chinese) or
+    ``name`` column.
+
+    Raises
+    ------
+    InputError
+        If no names can be found.
+    """
+    check_lang(lang)
+    if id_field == "region_code":
+        from .. import regions
+
+        reg = regions.registry().set_index("region_code")
+        col = "name_zh_short" if lang == "zh" else "region"
+        return [str(reg[col].get(int(c), c)) for c in gdf[id_field]]
+    for col in (("name_zh", "name") if lang == "zh" else ("name", "name_en", "name_zh")):
+        if col in gdf.columns:
+            return gdf[col].astype(str).tolist()
+    raise InputError(
+        "label_regions needs GB/T region codes (id_field='region_code') or a 'name' / "
+        "'name_zh' column in the boundary layer"
+    )
+
+
 def legend_ncols(labels: Sequence[str]) -> int:
     """Columns of a shared legend under small multiples: one row when the
     labels are short, else three columns so it stays within the figure."""
@@ -814,8 +840,13 @@ def draw_map(
     lang: str = "en",
     hatch_mask=None,
     furniture_scale: float = 1.0,
+    labels: Sequence[str] | None = None,
 ) -> dict:
-    """Draw regions with map furniture on ``ax``; return drawing facts."""
+    """Draw regions with map furniture on ``ax``; return drawing facts.
+
+    ``labels`` (one per row of ``gdf``, or None): region names written at
+    the regions' centroids (or a point inside), with a white halo.
+    """
     gp = project(gdf, projection)
     scs = has_scs_islands(gdf) if south_china_sea is None else bool(south_china_sea)
     south = None
@@ -851,6 +882,19 @@ def draw_map(
         km = add_scale_bar(ax, lang=lang, units_per_m=1.0 / unit, fontsize=6 * furniture_scale)
     if north_arrow:
         add_north_arrow(ax, size=0.07, fontsize=8 * furniture_scale)
+    if labels is not None:
+        from matplotlib import patheffects
+
+        c = gp.geometry.centroid
+        pts = c.where(gp.geometry.contains(c), gp.geometry.representative_point())
+        fx0, fx1 = ax.get_xlim()
+        fy0, fy1 = ax.get_ylim()
+        halo = [patheffects.withStroke(linewidth=1.2, foreground="white")]
+        for (x, y), text in zip(zip(pts.x, pts.y), labels):
+            if text and fx0 <= x <= fx1 and fy0 <= y <= fy1:
+                ax.text(x, y, str(text), ha="center", va="center",
+                        fontsize=5.5 * furniture_scale, zorder=4, gid="region-label",
+                        path_effects=halo)
     return {"collection": coll, "inset": inset, "scale_bar_km": km,
             "south_china_sea": scs}
 

@@ -56,6 +56,7 @@ def zones_map(
     south_china_sea: bool | None = None,
     scale_bar: bool = True,
     north_arrow: bool = True,
+    label_regions: bool = False,
     ncols: int | None = None,
     panel_size: tuple[float, float] | None = None,
 ):
@@ -93,7 +94,8 @@ def zones_map(
             B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
                        south_china_sea=south_china_sea, scale_bar=scale_bar and i == 0,
                        north_arrow=north_arrow and i == 0, lang=lang, hatch_mask=nodata,
-                       furniture_scale=1.0 if n == 1 else 0.85)
+                       furniture_scale=1.0 if n == 1 else 0.85,
+                       labels=B.region_names(boundaries, id_field, lang) if label_regions else None)
             meta["codes"][y] = dict(zip(f[id_field].tolist(), z))
             if y is not None:
                 ax.set_title(str(y))

@@ -43,6 +43,7 @@ def choropleth_figure(
     south_china_sea: bool | None = None,
     scale_bar: bool = True,
     north_arrow: bool = True,
+    label_regions: bool = False,
     ncols: int | None = None,
     panel_size: tuple[float, float] | None = None,
     digits: int | None = None,
@@ -80,6 +81,9 @@ def choropleth_figure(
     south_china_sea : bool or None
         Draw the South China Sea islands inset; ``None``: when the layer has
         islands there (the bundled province and county layers do).
+    label_regions : bool
+        Write region names on the map (English, or short Chinese names with
+        ``lang="zh"``; the layer's ``name``/``name_zh`` for non-province ids).
 
     Returns
     -------
@@ -122,7 +126,8 @@ def choropleth_figure(
             B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
                        south_china_sea=south_china_sea, scale_bar=scale_bar and i == 0,
                        north_arrow=north_arrow and i == 0, lang=lang, hatch_mask=nodata,
-                       furniture_scale=1.0 if n == 1 else 0.85)
+                       furniture_scale=1.0 if n == 1 else 0.85,
+                       labels=B.region_names(boundaries, id_field, lang) if label_regions else None)
             meta["classes"][y] = dict(zip(f[id_field].tolist(), cls.tolist()))
             if y is not None:
                 ax.set_title(str(y) if n > 1 else f"{title or B.column_label(column, lang, unit)} {y}")

@@ -87,6 +87,7 @@ def lisa_figure(
     south_china_sea: bool | None = None,
     scale_bar: bool = True,
     north_arrow: bool = True,
+    label_regions: bool = False,
     ncols: int | None = None,
     panel_size: tuple[float, float] | None = None,
 ):
@@ -171,7 +172,8 @@ def lisa_figure(
             B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
                        south_china_sea=south_china_sea, scale_bar=scale_bar and i == 0,
                        north_arrow=north_arrow and i == 0, lang=lang, hatch_mask=cat == -1,
-                       furniture_scale=1.0 if n == 1 else 0.85)
+                       furniture_scale=1.0 if n == 1 else 0.85,
+                       labels=B.region_names(boundaries, id_field, lang) if label_regions else None)
             meta["codes"][y] = dict(zip(f[id_field].tolist(), cat.tolist()))
             meta["counts"][y] = {int(c): int((cat == c).sum()) for c in np.unique(cat)}
             if y is not None:
