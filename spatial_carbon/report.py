@@ -103,8 +103,8 @@ def _table_html(df: pd.DataFrame, *, max_rows: int = 60, digits: int = 4) -> str
             if not np.isfinite(v):
                 return ""
             a = abs(float(v))
-            if a != 0 and (a >= 1e7 or a < 1e-3):
-                return f"{v:.{digits}g}"
+            if a >= 1e15 or (a != 0 and a < 1e-3):
+                return f"{v:.{digits - 1}e}"
             if a >= 1000:
                 return f"{v:,.0f}"
             return f"{v:.{digits}g}"
