@@ -227,14 +227,21 @@ def _global_quadratic_sims(Zc: np.ndarray, W, permutations: int, rng: np.random.
     # z' W z = z' U z with U = upper triangle of W + W' (half the products)
     U = sp.triu(W + W.T, k=1).tocsr()
     bsz = int(max(1, min(permutations, batch_bytes // (8 * 3 * max(n, 1)))))
-    base = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
     done = 0
     while done < permutations:
         b = min(bsz, permutations - done)
-        if T == 1:  # permute the values themselves: no gather needed
-            Zs = [rng.permuted(np.broadcast_to(Zc[0], (b, n)), axis=1)]
+        # row-wise shuffles of contiguous rows are ~2x faster than
+        # Generator.permuted(axis=1); a shuffle of the values and a permutation
+        # of the indices consume the same draws, so both branches agree
+        if T == 1:
+            Z = np.tile(Zc[0], (b, 1))
+            for row in Z:
+                rng.shuffle(row)
+            Zs = [Z]
         else:
-            idx = rng.permuted(np.broadcast_to(base, (b, n)), axis=1)
+            idx = np.empty((b, n), dtype=np.int64)
+            for r in range(b):
+                idx[r] = rng.permutation(n)
             Zs = (Zc[t][idx] for t in range(T))
         for t, Z in enumerate(Zs):
             Zt = np.ascontiguousarray(Z.T)  # (n, b): CSR x dense with contiguous rows
