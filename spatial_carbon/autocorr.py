@@ -420,6 +420,7 @@ def _panel(df: pd.DataFrame, w: Weights, column: str, id_col: str, year_col: str
             "convert it (e.g. remove thousands separators or units) before the analysis"
         )
     ids = normalise_ids(df[id_col], regions=w.region_ids, where=f"table column {id_col!r}")
+    ids = _match_id_type(ids, w.ids)
     has_year = year_col is not None and year_col in df.columns
     if has_year:
         yv = df[year_col]
@@ -466,6 +467,18 @@ def _panel(df: pd.DataFrame, w: Weights, column: str, id_col: str, year_col: str
             "Moran's I is undefined for constant data"
         )
     return years, has_year, Y, wide
+
+
+def _match_id_type(ids: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Integer codes read as text on one side and as numbers on the other
+    (``"110101"`` vs ``110101``) are the same id."""
+    if ref.dtype == object and ids.dtype != object:
+        return ids.astype(str).astype(object)
+    if ref.dtype != object and ids.dtype == object:
+        s = pd.Series(ids, dtype=object).astype(str)
+        if s.str.fullmatch(r"-?\d+").all() and not s.str.match(r"-?0\d").any():
+            return s.astype("int64").to_numpy()
+    return ids
 
 
 def _year_key(year, pos: int) -> int:

@@ -330,3 +330,15 @@ def test_value_at_mean_is_undefined_not_significant():
     row = r.iloc[0]
     assert row["quadrant"] == 0 and row["quadrant_label"] == "undefined"
     assert row["p_sim"] == 1.0 and row["cluster"] == 5 and row["cluster_label"] == "Undefined"
+
+
+def test_ids_text_vs_number(columbus):
+    w, _ = weights.build(columbus, "POLYID")
+    g = pd.DataFrame(columbus.drop(columns="geometry"))
+    a = autocorr.global_moran(g.assign(POLYID=g["POLYID"].astype(str)), w, "CRIME", id_col="POLYID",
+                              permutations=0)
+    assert a["I"].iloc[0] == pytest.approx(0.500188557, abs=1e-9)
+    # zero-padded text is not silently taken for a number
+    with pytest.raises(WeightsError, match="only in table"):
+        autocorr.global_moran(g.assign(POLYID=g["POLYID"].map("{:03d}".format)), w, "CRIME",
+                              id_col="POLYID", permutations=0)
