@@ -42,8 +42,8 @@ PRE = textwrap.dedent("""
 
 POST = textwrap.dedent("""
     _ru = resource.getrusage(resource.RUSAGE_SELF)
-out["maxrss_MB"] = _ru.ru_maxrss / 1024
-out["cpu"] = _ru.ru_utime + _ru.ru_stime
+    out["maxrss_MB"] = _ru.ru_maxrss / 1024
+    out["cpu"] = _ru.ru_utime + _ru.ru_stime
     print("RESULT" + json.dumps(out))
     """)
 
