@@ -513,6 +513,40 @@ def _study(inputs: dict, params: dict, outputs: dict) -> dict:
             "styles": {"STUDY_LAYER": write_style(styles.zones_qml("zone"), layer)}}
 
 
+@step("io_trade_carbon")
+def _io_trade_carbon(inputs: dict, params: dict, outputs: dict) -> dict:
+    from ._io import read_csv, write_csv, write_gpkg
+    from .io import province_intensities, trade_carbon
+    from .io.readers import read_provincial_tables
+
+    tables = read_provincial_tables(inputs["tables"])
+    inten = province_intensities(tables, emissions=read_csv(inputs["emissions"]))
+    progress(0.5)
+    res = trade_carbon(tables, inten, treatment=params.get("treatment") or "net_outflow")
+    write_csv(res.by_region, outputs["OUTPUT"])
+    out = {"OUTPUT": outputs["OUTPUT"]}
+    if outputs.get("OUTPUT_SECTORS"):
+        write_csv(res.by_sector, outputs["OUTPUT_SECTORS"])
+        out["OUTPUT_SECTORS"] = outputs["OUTPUT_SECTORS"]
+    if inputs.get("boundaries") and outputs.get("OUTPUT_LAYER"):
+        from . import regions
+
+        _check_gpkg(outputs["OUTPUT_LAYER"], "OUTPUT_LAYER")
+        b = read_layer(inputs["boundaries"]["path"], layer=inputs["boundaries"].get("layer"),
+                       where="boundaries layer")
+        idf = params.get("boundary_id") or "region_code"
+        require_fields(b, {"BOUNDARY_ID": idf}, where="boundaries layer")
+        b = regions.attach_codes(b[[idf, b.geometry.name]], idf, where="boundaries layer")
+        lay = b[["region_code", b.geometry.name]].merge(
+            res.by_region.drop(columns=["region"], errors="ignore"), on="region_code",
+            how="inner")
+        write_gpkg(lay, outputs["OUTPUT_LAYER"], layer="trade_carbon")
+        out["OUTPUT_LAYER"] = outputs["OUTPUT_LAYER"]
+    info(f"{len(res.by_region)} provinces; types: "
+         + ", ".join(f"{k}: {v}" for k, v in res.by_region["type"].value_counts().items()))
+    return out
+
+
 # ----------------------------------------------------------------------- driver
 def check() -> dict:
     """Versions of spatial_carbon and its dependencies; missing ones listed."""

@@ -139,6 +139,29 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     bad.loc[1, "amount"] = -5
     bad.to_csv(d / "fuel_negative.csv", index=False)
     paths["fuel_negative"] = str(d / "fuel_negative.csv")
+    # Two single-region IO tables (numbers of tests/test_io_provincial.two_provinces).
+    S = ["agri", "ind"]
+    io_rows = []
+    for reg, Z, X, Y, E, EP, M, MP in (
+            ("Beijing", [[10, 20], [30, 40]], [100, 200], [65, 110], [20, 50], [20, 40],
+             [5, 10], [30, 60]),
+            ("Hebei", [[20, 10], [20, 60]], [100, 100], [75, 30], [10, 20], [20, 10],
+             [30, 30], [5, 10])):
+        for i, sec in enumerate(S):
+            io_rows.append({"region": reg, "sector": sec, "agri": Z[i][0], "ind": Z[i][1],
+                            "final_use": Y[i], "export": E[i], "outflow": EP[i],
+                            "import": M[i], "inflow": MP[i], "output": X[i]})
+    io = pd.DataFrame(io_rows)
+    paths["io_tables"] = str(d / "io_tables.csv")
+    io.to_csv(paths["io_tables"], index=False)
+    io_bad = io.copy()
+    io_bad.loc[0, "final_use"] += 1.0
+    paths["io_unbalanced"] = str(d / "io_unbalanced.csv")
+    io_bad.to_csv(paths["io_unbalanced"], index=False)
+    paths["io_emissions"] = str(d / "io_emissions.csv")
+    pd.DataFrame({"region": ["Beijing", "Beijing", "Hebei", "Hebei"], "sector": S * 2,
+                  "emissions": [10.0, 100.0, 20.0, 90.0]}).to_csv(paths["io_emissions"],
+                                                                 index=False)
     paths["out"] = str(d / "out")
     os.makedirs(paths["out"])
     return paths
@@ -238,6 +261,14 @@ def _cases(p: dict[str, str]) -> list[dict]:
                     "lisa:lisa": f"{o}/model_lisa.gpkg"}},
         {"id": "study", "alg": "spatial_carbon:run_study",
          "params": {"MAPS": False, "REPORT": False, "OUTPUT_FOLDER": f"{o}/study"}},
+        {"id": "io", "alg": "spatial_carbon:io_trade_carbon",
+         "params": {"TABLES": p["io_tables"], "EMISSIONS": p["io_emissions"],
+                    "BOUNDARIES": p["provinces"], "BOUNDARY_ID": "region_code",
+                    "OUTPUT": f"{o}/io.csv", "OUTPUT_SECTORS": f"{o}/io_sectors.csv",
+                    "OUTPUT_LAYER": f"{o}/io.gpkg"}},
+        {"id": "io_unbalanced", "alg": "spatial_carbon:io_trade_carbon",
+         "params": {"TABLES": p["io_unbalanced"], "EMISSIONS": p["io_emissions"],
+                    "OUTPUT": f"{o}/io_bad.csv"}},
         {"id": "lisa_text_field", "alg": "spatial_carbon:lisa",
          "params": {"INPUT": p["provinces"], "FIELD": "ice_text", "ID_FIELD": "region_code",
                     **MORAN, "OUTPUT": f"{o}/lisa_text.gpkg"}},
@@ -817,3 +848,29 @@ def test_run_study_tool_runs_the_demo(report):
     lay = rec["layers"]["STUDY_LAYER"]
     assert lay["valid"] and lay["type"] == "categorizedSymbol" and lay["attribute"] == "zone"
     assert lay["features"] > 30 * 10  # region-years of 1997-2019
+
+
+# ------------------------------------------------------------ input-output
+def test_io_trade_carbon_matches_core(report, inputs):
+    from spatial_carbon._io import read_csv
+    from spatial_carbon.io import province_intensities, trade_carbon
+    from spatial_carbon.io.readers import read_provincial_tables
+
+    rec = _ok(report, "io")
+    tables = read_provincial_tables(inputs["io_tables"])
+    exp = trade_carbon(tables, province_intensities(
+        tables, emissions=read_csv(inputs["io_emissions"]))).by_region
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    for col in ("CE", "CM", "CEP", "CMP", "N", "NP", "T"):
+        np.testing.assert_allclose(got[col], exp[col], rtol=1e-12, err_msg=col)
+    # hand values of tests/test_io_provincial.py: Beijing CE = 40, CMP = 94, type IV
+    bj = got.set_index("region").loc["Beijing"]
+    np.testing.assert_allclose([bj["CE"], bj["CMP"]], [40.0, 94.0])
+    assert bj["type"] == "IV"
+    lay = rec["layers"]["OUTPUT_LAYER"]
+    assert lay["valid"] and lay["features"] == 2
+
+
+def test_io_unbalanced_table_is_a_readable_message(report):
+    msg = _error(report, "io_unbalanced")
+    assert msg.split(":")[0].endswith("Error") and "Beijing" in msg

@@ -6,6 +6,7 @@ from .class_areas import ClassAreas
 from .footprint import Footprint
 from .fuel_emissions import FuelEmissions
 from .global_moran import GlobalMoran
+from .io_trade_carbon import IoTradeCarbon
 from .lisa import Lisa
 from .lisa_transitions import LisaTransitions
 from .natural_breaks import NaturalBreaks
@@ -23,5 +24,6 @@ ALGORITHMS = [
     GlobalMoran,
     Lisa,
     LisaTransitions,
+    IoTradeCarbon,
     RunStudy,
 ]
