@@ -542,3 +542,14 @@ def test_region_labels(provinces, panel):
                           id_field="id", label_regions=True)
     assert sorted(t.get_text() for t in fig.axes[0].texts if t.get_gid() == "region-label") == \
         [f"u{i}" for i in range(1, 10)]
+
+
+def test_ids_read_as_float_still_match(provinces, panel):
+    """A code column read as float (a CSV with gaps) matches the layer's int codes."""
+    sub = panel[panel["year"] == 2019].astype({"region_code": "float64"})
+    fig = maps.choropleth(sub, provinces, "ICF")
+    assert sum(c >= 0 for c in fig.spatial_carbon["classes"][None].values()) == 30
+    flows = pd.DataFrame({"origin_code": [110000.0], "destination_code": [130000.0],
+                          "value": [1.0]})
+    assert len(maps.flow_map(flows, provinces).spatial_carbon["flows"]) == 1
+    assert len(maps.flow_lines(flows, provinces)) == 1

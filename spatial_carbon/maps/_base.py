@@ -375,6 +375,18 @@ def select_year(df: pd.DataFrame, year, *, where: str) -> pd.DataFrame:
     return sel
 
 
+def id_keys(values) -> pd.Series:
+    """Ids as text for matching a table to a layer: integer-valued numbers
+    lose their ``.0`` (a code read as float from a CSV with gaps still
+    matches the layer's integer code)."""
+    v = pd.Series(values)
+    if pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v):
+        f = v.astype("float64")
+        if np.all(np.isfinite(f)) and np.all(f == np.round(f)):
+            return f.astype("int64").astype(str).set_axis(v.index)
+    return v.astype(str)
+
+
 def join_boundaries(
     boundaries: gpd.GeoDataFrame,
     data: pd.DataFrame,
@@ -413,8 +425,8 @@ def join_boundaries(
         )
     if boundaries[id_field].duplicated().any():
         raise DuplicateRowError(f"boundary layer: duplicated {id_field} values; dissolve first")
-    bkeys = boundaries[id_field].astype(str)
-    dkeys = data[id_field].astype(str)
+    bkeys = id_keys(boundaries[id_field])
+    dkeys = id_keys(data[id_field])
     extra = sorted(set(dkeys) - set(bkeys))
     if extra:
         raise InputError(

@@ -357,7 +357,7 @@ def flow_map(
         raise InputError("flow table: non-numeric or missing flow values")
     if (f[value] < 0).any():
         raise InputError("flow table: negative flows; give net flows as origin -> destination")
-    f = f[f[origin].astype(str) != f[destination].astype(str)]
+    f = f[B.id_keys(f[origin]) != B.id_keys(f[destination])]
     if min_value is not None:
         f = f[f[value] >= min_value]
     f = f.sort_values(value, ascending=False, kind="stable")
@@ -365,8 +365,8 @@ def flow_map(
         f = f.head(top)
     if f.empty:
         raise InputError("no flows left to draw (all zero, internal, or below min_value)")
-    bkeys = boundaries[id_field].astype(str)
-    unknown = sorted((set(f[origin].astype(str)) | set(f[destination].astype(str))) - set(bkeys))
+    bkeys = B.id_keys(boundaries[id_field])
+    unknown = sorted((set(B.id_keys(f[origin])) | set(B.id_keys(f[destination]))) - set(bkeys))
     if unknown:
         raise InputError(
             f"flow table: region id(s) not in the boundary layer: {', '.join(unknown[:20])}"
@@ -382,10 +382,11 @@ def flow_map(
         xy = dict(zip(bkeys, zip(pts.x, pts.y)))
         vmax = float(f[value].max())
         drawn = []
-        for o, d, v in f.itertuples(index=False):
+        okeys, dkeys = B.id_keys(f[origin]).tolist(), B.id_keys(f[destination]).tolist()
+        for (o, d, v), ok, dk in zip(f.itertuples(index=False), okeys, dkeys):
             lw = max(max_width * v / vmax, 0.2)
             arr = FancyArrowPatch(
-                xy[str(o)], xy[str(d)], connectionstyle="arc3,rad=0.2",
+                xy[ok], xy[dk], connectionstyle="arc3,rad=0.2",
                 arrowstyle=f"-|>,head_length={1.5 + lw * 0.5:.2f},head_width={0.8 + lw * 0.35:.2f}",
                 linewidth=lw, color=color, alpha=0.75, zorder=4, shrinkA=2, shrinkB=2,
                 gid="flow",
@@ -434,9 +435,9 @@ def flow_lines(
     for c in (origin, destination, value):
         if c not in flows.columns:
             raise InputError(f"flow table has no column {c!r}")
-    bkeys = boundaries[id_field].astype(str)
-    f = flows[flows[origin].astype(str) != flows[destination].astype(str)]
-    unknown = sorted((set(f[origin].astype(str)) | set(f[destination].astype(str))) - set(bkeys))
+    bkeys = B.id_keys(boundaries[id_field])
+    f = flows[B.id_keys(flows[origin]) != B.id_keys(flows[destination])]
+    unknown = sorted((set(B.id_keys(f[origin])) | set(B.id_keys(f[destination]))) - set(bkeys))
     if unknown:
         raise InputError(
             f"flow table: region id(s) not in the boundary layer: {', '.join(unknown[:20])}"
@@ -448,7 +449,8 @@ def flow_lines(
         warnings.filterwarnings("ignore", message=".*geographic CRS.*")
         pts = anchor_points(boundaries.geometry)
     xy = dict(zip(bkeys, zip(pts.x, pts.y)))
-    geoms = [LineString([xy[str(o)], xy[str(d)]]) for o, d in zip(f[origin], f[destination])]
+    geoms = [LineString([xy[o], xy[d]])
+             for o, d in zip(B.id_keys(f[origin]), B.id_keys(f[destination]))]
     return gpd.GeoDataFrame(f.reset_index(drop=True), geometry=geoms, crs=boundaries.crs)
 
 
