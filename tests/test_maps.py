@@ -553,3 +553,17 @@ def test_ids_read_as_float_still_match(provinces, panel):
                           "value": [1.0]})
     assert len(maps.flow_map(flows, provinces).spatial_carbon["flows"]) == 1
     assert len(maps.flow_lines(flows, provinces)) == 1
+
+
+def test_transition_heatmap_shows_the_matrix():
+    probs = pd.DataFrame({"from": ["HH", "LH", "LL", "HL"], "HH": [0.9, 0.1, 0.0, 0.2],
+                          "LH": [0.1, 0.8, 0.0, 0.0], "LL": [0.0, 0.1, 1.0, 0.1],
+                          "HL": [0.0, 0.0, 0.0, 0.7], "column": "ICF_size"})
+    counts = probs.assign(HH=[9, 1, 0, 2], LH=[1, 8, 0, 0], LL=[0, 1, 10, 1], HL=[0, 0, 0, 7])
+    fig = maps.transition_heatmap(probs, counts, variable="ICF_size")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts[0] == "0.90\n(9)" and texts[-1] == "0.70\n(7)" and len(texts) == 16
+    np.testing.assert_allclose(fig.spatial_carbon["matrix"].to_numpy(),
+                               probs[["HH", "LH", "LL", "HL"]].to_numpy())
+    with pytest.raises(InputError, match="lacks quadrant"):
+        maps.transition_heatmap(probs.drop(columns="HL"))

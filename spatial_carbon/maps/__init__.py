@@ -38,6 +38,7 @@ from .lisa import (
     lisa_map,
     moran_scatter,
     moran_series,
+    transition_heatmap,
 )
 from .study import study_figures
 
@@ -46,7 +47,7 @@ __all__ = [
     "maritime_boundary", "new_figure", "resolve_projection", "save_figure", "anchor_points",
     "choropleth", "choropleth_figure", "small_multiples",
     "LISA_CLUSTERS", "SIGNIFICANCE_LEVELS", "lisa_figure", "lisa_map", "moran_scatter",
-    "moran_series",
+    "moran_series", "transition_heatmap",
     "ZONE_STYLE", "zones_map", "size_depth_scatter", "national_series", "flow_map",
     "flow_lines", "group_boundaries",
     "study_figures",

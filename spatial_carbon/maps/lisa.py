@@ -403,3 +403,81 @@ def moran_series(
         fig.tight_layout()
         fig.spatial_carbon = {"series": meta, "alpha": alpha}
     return fig
+
+
+#: Order of LISA quadrants in the transition matrices (rows from, columns to).
+QUADRANTS = ("HH", "LH", "LL", "HL")
+
+
+def _matrix(table: pd.DataFrame, variable, where: str) -> pd.DataFrame:
+    t = table
+    vcol = next((c for c in ("column", "variable") if c in t.columns), None)
+    if vcol is not None:
+        vals = list(dict.fromkeys(t[vcol].astype(str)))
+        if variable is None and len(vals) > 1:
+            raise InputError(f"{where} holds several variables ({', '.join(vals)}); pass variable=...")
+        if variable is not None:
+            t = t[t[vcol].astype(str) == variable]
+            if t.empty:
+                raise InputError(f"{where} has no rows for variable {variable!r}")
+    if "from" in t.columns:
+        t = t.set_index("from")
+    missing = [q for q in QUADRANTS if q not in t.columns or q not in t.index]
+    if missing:
+        raise InputError(f"{where} lacks quadrant(s) {', '.join(missing)} (rows 'from', columns to)")
+    return t.loc[list(QUADRANTS), list(QUADRANTS)].astype(float)
+
+
+def transition_heatmap(
+    probabilities: pd.DataFrame,
+    counts: pd.DataFrame | None = None,
+    *,
+    variable: str | None = None,
+    lang: str = "en",
+    title: str | None = None,
+    ax=None,
+):
+    """LISA Markov transition matrix as an annotated heat map (rows: from,
+    columns: to, order HH, LH, LL, HL); cells show the probability and, with
+    ``counts``, the number of transitions.
+
+    Parameters
+    ----------
+    probabilities, counts : DataFrame
+        ``transitions.lisa_transitions(...).probabilities`` / ``.counts``, or
+        the study's ``transition_probs`` / ``transition_counts`` tables
+        (column ``from`` and a ``column`` per variable).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.spatial_carbon["matrix"]``: the 4 x 4 probabilities drawn.
+    """
+    B.check_lang(lang)
+    p = _matrix(probabilities, variable, "transition probabilities")
+    c = _matrix(counts, variable, "transition counts") if counts is not None else None
+    with matplotlib.rc_context(B.rc_params(lang)):
+        if ax is None:
+            fig, ax = B.new_axes((3.4, 3.0))
+        else:
+            fig = ax.figure
+        vals = p.to_numpy()
+        im = ax.imshow(np.nan_to_num(vals, nan=0.0), cmap="Blues", vmin=0, vmax=1)
+        for i in range(4):
+            for j in range(4):
+                v = vals[i, j]
+                txt = "–" if not np.isfinite(v) else f"{v:.2f}"
+                if c is not None and np.isfinite(c.iat[i, j]):
+                    txt += f"\n({int(round(c.iat[i, j]))})"
+                ax.text(j, i, txt, ha="center", va="center", fontsize=6.5,
+                        color="white" if np.isfinite(v) and v > 0.6 else "black")
+        ax.set_xticks(range(4), QUADRANTS)
+        ax.set_yticks(range(4), QUADRANTS)
+        ax.set_xlabel("t + 1" if lang == "en" else "t + 1 年")
+        ax.set_ylabel("t" if lang == "en" else "t 年")
+        ttl = title or ("LISA transitions" if lang == "en" else "LISA 转移概率")
+        ax.set_title(f"{ttl}: {variable}" if variable and title is None else ttl)
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        fig.tight_layout()
+        fig.spatial_carbon = {"matrix": p}
+    return fig

@@ -13,7 +13,7 @@ import pandas as pd
 from . import _base as B
 from .charts import flow_map, national_series, size_depth_scatter, zones_map
 from .choropleth import choropleth_figure
-from .lisa import lisa_figure, moran_scatter, moran_series
+from .lisa import lisa_figure, moran_scatter, moran_series, transition_heatmap
 
 #: Footprint columns mapped when the breaks table names none.
 DEFAULT_MAP_COLUMNS = ("ICF",)
@@ -57,8 +57,8 @@ def study_figures(
     ----------
     tables : dict of str -> DataFrame
         Study tables by name, as written to ``OUT/tables``: ``national``,
-        ``footprint``, ``breaks``, ``zones``, ``moran``, ``lisa`` and
-        optionally ``flows`` (IO transfers: ``origin_code``,
+        ``footprint``, ``breaks``, ``zones``, ``moran``, ``lisa``,
+        ``transition_probs`` / ``transition_counts`` and optionally ``flows`` (IO transfers: ``origin_code``,
         ``destination_code``, ``value``).  Absent tables are skipped.
     boundaries : GeoDataFrame
         Region polygons with ``id_field``.
@@ -82,7 +82,7 @@ def study_figures(
         ``national_series``, ``choropleth_<col>`` (small multiples, pooled
         breaks) and ``choropleth_<col>_<year>`` (last year), ``lisa_cluster_<var>``,
         ``lisa_significance_<var>``, ``lisa_cluster_<var>_<year>``,
-        ``moran_series``, ``moran_scatter_<var>_<year>``, ``zones``,
+        ``lisa_transitions_<var>`` (with ``transition_probs``), ``moran_series``, ``moran_scatter_<var>_<year>``, ``zones``,
         ``zones_<year>``, ``size_depth_<year>``, ``flows``; each with every
         format's extension.
     """
@@ -136,6 +136,13 @@ def study_figures(
             fig = lisa_figure(lisa, boundaries, years=[ys[-1]], kind="cluster", variable=var,
                               lang=lang, id_field=id_field)
             _save(fig, out, f"lisa_cluster_{tag}_{ys[-1]}", formats, written)
+
+    probs = tables.get("transition_probs")
+    if probs is not None and len(probs):
+        counts = tables.get("transition_counts")
+        for var in _variables(probs):
+            fig = transition_heatmap(probs, counts, variable=var, lang=lang)
+            _save(fig, out, f"lisa_transitions_{var or 'value'}", formats, written)
 
     moran = tables.get("moran")
     if moran is not None and {"year", "I", "p_sim"} <= set(moran.columns):
