@@ -308,7 +308,11 @@ def build_report(out_dir: str | os.PathLike) -> str:
     else:
         body.append(_missing("tables/breaks.csv"))
     if not any(re.search(r"^choropleth_", f.stem) for f in figs):
-        body.append(_missing("choropleth maps (maps/choropleth_*.png)"))
+        other = sorted(p.name for p in (out / "maps").glob("choropleth_*")) \
+            if (out / "maps").is_dir() else []
+        body.append(_missing("choropleth maps (maps/choropleth_*.png)" + (
+            f"; the figures were written as {', '.join(sorted({Path(o).suffix for o in other}))} "
+            "only, and the report embeds PNG: add \"png\" to [maps] formats" if other else "")))
     sections.append(("maps", "Maps of the footprint", "".join(body)))
 
     # -- quadrant zones

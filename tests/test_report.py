@@ -145,3 +145,11 @@ def test_report_bad_folder(tmp_path):
     (out / "manifest.json").write_text("{not json", encoding="utf-8")
     text = report.build_report(out)
     assert "manifest.json is not valid JSON" in text
+
+
+def test_report_says_when_figures_are_not_png(tmp_path):
+    out = tmp_path / "OUT"
+    (out / "maps").mkdir(parents=True)
+    (out / "maps" / "choropleth_ICF.pdf").write_bytes(b"%PDF-1.4")
+    text = report.build_report(out)
+    assert "written as .pdf only" in text
