@@ -372,9 +372,8 @@ def main(argv=None):
         print("QGIS vs engine:", msg)
         status |= bool(bad)
     if not a.keep:
-        raster.unlink(missing_ok=True)
-        for p in work.glob(f"*_{a.size}*.gpkg"):
-            p.unlink()
+        for p in list(work.glob(raster.name + "*")) + list(work.glob(f"*_{a.size}*.gpkg")):
+            p.unlink()  # the raster, QGIS's .aux.xml statistics, zones and outputs
     return status
 
 

@@ -129,8 +129,7 @@ def albers_case(tmp_path):
 @pytest.mark.parametrize("engine", ["numpy", "numba"])
 def test_centre_rule_matches_brute_force(albers_case, engine):
     path, data, t, zones = albers_case
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)  # the tiny zone gets no pixel
+    with pytest.warns(DataQualityWarning, match=r"1 zone\(s\) got no pixel.*\(tiny\)"):
         res = landcover.class_areas_with_summary(path, zones, "name", legend="clcd",
                                                  engine=engine, workers=1)
     got = as_dict(res.areas)
@@ -388,6 +387,7 @@ def test_custom_legend_and_sink_mapping_flow_into_table(albers_case):
     assert set(r.loc[r["class"] == 3, "class_name"]) == {"Shrub"}
 
 
+@pytest.mark.filterwarnings("ignore:1 zone:spatial_carbon.errors.DataQualityWarning")
 def test_unknown_legend_values(albers_case, tmp_path):
     _, data, t, zones = albers_case
     d = data.copy()
@@ -561,6 +561,7 @@ def test_bad_parameters_and_dtype(tmp_path, albers_case):
 
 # ----------------------------------------------------------------- CLI
 
+@pytest.mark.filterwarnings("ignore:1 zone:spatial_carbon.errors.DataQualityWarning")
 def test_cli_writes_table_for_sinks(albers_case, tmp_path):
     from click.testing import CliRunner
 

@@ -176,9 +176,10 @@ def _worker_state(plan: Plan) -> dict:
             _WORKER.clear()
             _WORKER["key"] = key
             _WORKER["trees"] = {}
-            for g in plan.grids:
-                shapely.prepare(g.geoms)
-                _WORKER["trees"][len(_WORKER["trees"])] = shapely.STRtree(g.geoms)
+            if plan.pixel_rule == "all_touched":  # only that path uses GEOS per window
+                for g in plan.grids:
+                    shapely.prepare(g.geoms)
+                    _WORKER["trees"][len(_WORKER["trees"])] = shapely.STRtree(g.geoms)
     return _WORKER
 
 
