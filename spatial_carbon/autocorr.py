@@ -442,11 +442,12 @@ def _panel(df: pd.DataFrame, w: Weights, column: str, id_col: str, year_col: str
     years = sorted(pd.unique(t["year"]).tolist())
     kept = list(w.ids.tolist())
     wide = t.pivot(index="year", columns="id", values="v").reindex(index=years, columns=list(w.all_ids))
-    missing_cells = wide.isna()
+    # dropped islands are reported, not analysed: their values may be missing
+    missing_cells = wide[kept].isna()
     if missing_cells.to_numpy().any():
         present = t.set_index(["year", "id"]).index
-        miss = [(yy, ii) for yy in years for ii in w.all_ids if (yy, ii) not in present]
-        nan_rows = t[t["v"].isna()][["id", "year"]].values.tolist()
+        miss = [(yy, ii) for yy in years for ii in kept if (yy, ii) not in present]
+        nan_rows = t[t["v"].isna() & t["id"].isin(kept)][["id", "year"]].values.tolist()
         parts = []
         if miss:
             parts.append(f"{len(miss)} id-year(s) absent" + (f", e.g. {[(i, y) for y, i in miss[:10]]}"
