@@ -285,19 +285,46 @@ def _cases(p: dict[str, str]) -> list[dict]:
 MORAN = {"WEIGHTS": 0, "ISLANDS": 0, "PERMUTATIONS": 999, "SEED": 20191231}
 
 
-@pytest.fixture(scope="module")
-def report(inputs, tmp_path_factory) -> dict:
-    """Run every case in one real-QGIS session; return the driver's report."""
-    d = tmp_path_factory.mktemp("qgis_run")
-    spec = {"plugin_dir": str(PLUGIN_DIR), "cases": _cases(inputs)}
+def _drive(spec: dict, d: Path, **env) -> dict:
     (d / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
     r = subprocess.run(
         [QGIS_PY, str(REPO / "tests" / "qgis" / "driver.py"), str(d / "spec.json"),
          str(d / "report.json")],
-        capture_output=True, text=True, timeout=900, env=_env(HOME=str(d)),
+        capture_output=True, text=True, timeout=900, env=_env(HOME=str(d), **env),
     )
     assert r.returncode == 0, f"QGIS driver failed ({r.returncode}):\n{r.stderr[-4000:]}"
     return json.loads((d / "report.json").read_text(encoding="utf-8"))
+
+
+def test_without_spatial_carbon_the_tools_say_what_to_install(tmp_path, inputs):
+    """Worker interpreter without spatial_carbon (Debian's own python3):
+    canExecute() is False with the commands to run, and running a tool
+    fails with the same message instead of a traceback."""
+    bare = tmp_path / "bare"
+    subprocess.run([QGIS_PY, "-m", "venv", "--without-pip", str(bare)], check=True,
+                   timeout=120)
+    spec = {"plugin_dir": str(PLUGIN_DIR), "cases": [
+        {"id": "lisa", "alg": "spatial_carbon:lisa",
+         "params": {"INPUT": inputs["provinces"], "FIELD": "ice_2019",
+                    "ID_FIELD": "region_code", "OUTPUT": str(tmp_path / "x.gpkg")}}]}
+    rep = _drive(spec, tmp_path, SPATIAL_CARBON_PYTHON=str(bare / "bin" / "python"))
+    ok, msg = rep["provider"]["help"]["spatial_carbon:lisa"]["can_execute"]
+    assert ok is False
+    assert "not importable" in msg and "-m pip install" in msg and "spatial_carbon[all]" in msg
+    err = _error(rep, "lisa")
+    assert "-m pip install" in err
+    (tmp_path / "second").mkdir()
+    rep2 = _drive({"plugin_dir": str(PLUGIN_DIR), "cases": []}, tmp_path / "second",
+                  SPATIAL_CARBON_PYTHON=str(tmp_path / "no" / "python"))
+    ok, msg = rep2["provider"]["help"]["spatial_carbon:lisa"]["can_execute"]
+    assert ok is False and "no Python interpreter at" in msg and "python3 -m venv" in msg
+
+
+@pytest.fixture(scope="module")
+def report(inputs, tmp_path_factory) -> dict:
+    """Run every case in one real-QGIS session; return the driver's report."""
+    d = tmp_path_factory.mktemp("qgis_run")
+    return _drive({"plugin_dir": str(PLUGIN_DIR), "cases": _cases(inputs)}, d)
 
 
 def _ok(report, case_id) -> dict:
@@ -639,8 +666,20 @@ def test_lisa_bad_input_is_a_readable_message(report, case, pattern):
 @pytest.fixture(scope="module")
 def qp_env(tmp_path_factory) -> dict:
     """A fresh QGIS profile (HOME) with the plugin on QGIS_PLUGINPATH, enabled."""
+    import zipfile
+
     home = tmp_path_factory.mktemp("qgis_process_home")
-    env = _env(HOME=str(home), QGIS_PLUGINPATH=str(PLUGIN_DIR), XDG_RUNTIME_DIR=str(home))
+    # Install as "Install from ZIP" does: unpack the built zip into the profile.
+    sys.path.insert(0, str(PLUGIN_DIR))
+    try:
+        from build_zip import build_zip
+    finally:
+        sys.path.remove(str(PLUGIN_DIR))
+    plugins = home / ".local" / "share" / "QGIS" / "QGIS3" / "profiles" / "default" / "python" \
+        / "plugins"
+    with zipfile.ZipFile(build_zip(home / "dist")) as zf:
+        zf.extractall(plugins)
+    env = _env(HOME=str(home), XDG_RUNTIME_DIR=str(home))
     r = subprocess.run([QGIS_PROCESS, "plugins", "enable", "spatial_carbon_qgis"], env=env,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr

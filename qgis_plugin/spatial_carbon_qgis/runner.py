@@ -137,8 +137,15 @@ def _popen(args):
         kwargs["start_new_session"] = True  # so a cancel can stop its children too
     return subprocess.Popen(
         args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=_env(), **kwargs,
+        env=_env(), cwd=_neutral_cwd(), **kwargs,
     )
+
+
+def _neutral_cwd():
+    """Run the worker outside QGIS's working folder: ``python -m`` puts the
+    working folder first on sys.path, and a spatial_carbon source tree there
+    would shadow the installed one."""
+    return QgsProcessingUtils.tempFolder()
 
 
 def _terminate(proc):
@@ -188,7 +195,7 @@ def check_worker(force=False):
     try:
         proc = subprocess.run(
             [python, "-m", "spatial_carbon.qgis_worker", "check"], stdin=subprocess.DEVNULL,
-            capture_output=True, env=_env(), timeout=_CHECK_TIMEOUT_S,
+            capture_output=True, env=_env(), cwd=_neutral_cwd(), timeout=_CHECK_TIMEOUT_S,
             **({"creationflags": 0x08000000} if sys.platform == "win32" else {}),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
