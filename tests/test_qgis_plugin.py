@@ -162,6 +162,10 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     pd.DataFrame({"region": ["Beijing", "Beijing", "Hebei", "Hebei"], "sector": S * 2,
                   "emissions": [10.0, 100.0, 20.0, 90.0]}).to_csv(paths["io_emissions"],
                                                                  index=False)
+    # A worker interpreter without spatial_carbon (a bare venv of QGIS's Python).
+    paths["bare_python"] = str(d / "bare" / "bin" / "python")
+    subprocess.run([QGIS_PY, "-m", "venv", "--without-pip", str(d / "bare")], check=True,
+                   timeout=120)
     paths["out"] = str(d / "out")
     os.makedirs(paths["out"])
     return paths
@@ -269,6 +273,14 @@ def _cases(p: dict[str, str]) -> list[dict]:
         {"id": "io_unbalanced", "alg": "spatial_carbon:io_trade_carbon",
          "params": {"TABLES": p["io_unbalanced"], "EMISSIONS": p["io_emissions"],
                     "OUTPUT": f"{o}/io_bad.csv"}},
+        {"id": "no_spatial_carbon", "alg": "spatial_carbon:lisa",
+         "env": {"SPATIAL_CARBON_PYTHON": p["bare_python"]},
+         "params": {"INPUT": p["provinces"], "FIELD": "ice_2019", "ID_FIELD": "region_code",
+                    "OUTPUT": f"{o}/x.gpkg"}},
+        {"id": "no_interpreter", "alg": "spatial_carbon:lisa",
+         "env": {"SPATIAL_CARBON_PYTHON": f"{o}/no/such/python"},
+         "params": {"INPUT": p["provinces"], "FIELD": "ice_2019", "ID_FIELD": "region_code",
+                    "OUTPUT": f"{o}/y.gpkg"}},
         {"id": "lisa_text_field", "alg": "spatial_carbon:lisa",
          "params": {"INPUT": p["provinces"], "FIELD": "ice_text", "ID_FIELD": "region_code",
                     **MORAN, "OUTPUT": f"{o}/lisa_text.gpkg"}},
@@ -294,30 +306,6 @@ def _drive(spec: dict, d: Path, **env) -> dict:
     )
     assert r.returncode == 0, f"QGIS driver failed ({r.returncode}):\n{r.stderr[-4000:]}"
     return json.loads((d / "report.json").read_text(encoding="utf-8"))
-
-
-def test_without_spatial_carbon_the_tools_say_what_to_install(tmp_path, inputs):
-    """Worker interpreter without spatial_carbon (Debian's own python3):
-    canExecute() is False with the commands to run, and running a tool
-    fails with the same message instead of a traceback."""
-    bare = tmp_path / "bare"
-    subprocess.run([QGIS_PY, "-m", "venv", "--without-pip", str(bare)], check=True,
-                   timeout=120)
-    spec = {"plugin_dir": str(PLUGIN_DIR), "cases": [
-        {"id": "lisa", "alg": "spatial_carbon:lisa",
-         "params": {"INPUT": inputs["provinces"], "FIELD": "ice_2019",
-                    "ID_FIELD": "region_code", "OUTPUT": str(tmp_path / "x.gpkg")}}]}
-    rep = _drive(spec, tmp_path, SPATIAL_CARBON_PYTHON=str(bare / "bin" / "python"))
-    ok, msg = rep["provider"]["help"]["spatial_carbon:lisa"]["can_execute"]
-    assert ok is False
-    assert "not importable" in msg and "-m pip install" in msg and "spatial_carbon[all]" in msg
-    err = _error(rep, "lisa")
-    assert "-m pip install" in err
-    (tmp_path / "second").mkdir()
-    rep2 = _drive({"plugin_dir": str(PLUGIN_DIR), "cases": []}, tmp_path / "second",
-                  SPATIAL_CARBON_PYTHON=str(tmp_path / "no" / "python"))
-    ok, msg = rep2["provider"]["help"]["spatial_carbon:lisa"]["can_execute"]
-    assert ok is False and "no Python interpreter at" in msg and "python3 -m venv" in msg
 
 
 @pytest.fixture(scope="module")
@@ -407,6 +395,20 @@ def test_model_is_up_to_date(tmp_path):
         return ET.canonicalize(text, strip_text=True)
 
     assert canon(target) == canon(shipped), "run: /usr/bin/python3 qgis_plugin/make_model.py"
+
+
+def test_without_spatial_carbon_the_tools_say_what_to_install(report):
+    """canExecute() is False with the commands to run when the worker
+    interpreter lacks spatial_carbon or does not exist, and running a tool
+    fails with the same message instead of a traceback."""
+    rec = report["cases"]["no_spatial_carbon"]
+    ok, msg = rec["can_execute"]
+    assert ok is False
+    assert "not importable" in msg and "-m pip install" in msg and "spatial_carbon[all]" in msg
+    assert "-m pip install" in _error(report, "no_spatial_carbon")
+    ok, msg = report["cases"]["no_interpreter"]["can_execute"]
+    assert ok is False and "no Python interpreter at" in msg and "python3 -m venv" in msg
+    assert "no Python interpreter at" in _error(report, "no_interpreter")
 
 
 def test_every_algorithm_ran(report):

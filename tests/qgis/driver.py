@@ -103,6 +103,10 @@ def main(spec_path, results_path):
         fb = Feedback()
         t = time.time()
         rec = {"ok": False, "alg": case["alg"]}
+        saved_env = {k: os.environ.get(k) for k in case.get("env", {})}
+        os.environ.update(case.get("env", {}))
+        alg = reg.algorithmById(case["alg"])
+        rec["can_execute"] = list(alg.canExecute()) if alg is not None else None
         if case.get("cancel"):
             fb.cancel()
         try:
@@ -116,6 +120,11 @@ def main(spec_path, results_path):
         except BaseException as exc:  # noqa: BLE001 - recorded for the test
             rec["error_type"] = type(exc).__name__
             rec["error"] = str(exc)
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
         rec["log"] = fb.log
         rec["max_progress"] = max(fb.progress_values) if fb.progress_values else None
         rec["seconds"] = time.time() - t
