@@ -170,7 +170,7 @@ df = pd.DataFrame({"id": np.arange(len(v)), "v": v})
 T2 = time.perf_counter()
 w, rep = weights.build(gdf, "id")
 T3 = time.perf_counter()
-gm = autocorr.global_moran(df, w, "v", id_col="id", permutations=PERM, seed=1)
+gm = autocorr.global_moran(df, w, "v", id_col="id", permutations=PERM, seed=1, n_jobs=JOBS)
 T4 = time.perf_counter()
 out = {"import": T1 - T0, "data": T2 - T1, "weights": T3 - T2, "moran": T4 - T3, "compute": T4 - T2}
 """
@@ -218,6 +218,7 @@ def main():
     ap.add_argument("--esda-cells", type=int, default=100_000)
     ap.add_argument("--esda-years", type=int, default=2)
     ap.add_argument("--years", type=int, default=20)
+    ap.add_argument("--jobs", type=int, default=1, help="n_jobs for our global Moran permutations")
     args = ap.parse_args()
     only = args.only or ["provinces", "counties", "grid", "global"]
     print(f"machine: {os.cpu_count()} cores; load average at start {os.getloadavg()} "
@@ -258,11 +259,12 @@ def main():
               f"weights {e['weights'] / o2['weights']:.1f}x, LISA {e['lisa'] / o2['lisa']:.1f}x")
         results["grid"] = (o, o2, e)
     if "global" in only:
-        o = run("global", "ours", {"CELLS": args.cells, "PERM": 999})
-        print(f"\n[global] {args.cells:,} cells, global Moran with 999 permutations (weights included)")
+        o = run("global", "ours", {"CELLS": args.cells, "PERM": 999, "JOBS": args.jobs})
+        print(f"\n[global] {args.cells:,} cells, global Moran with 999 permutations (weights included; "
+              f"our n_jobs={args.jobs})")
         print(f"  spatial_carbon: {fmt(o)}")
         if args.esda_cells != args.cells:
-            o2 = run("global", "ours", {"CELLS": args.esda_cells, "PERM": 999})
+            o2 = run("global", "ours", {"CELLS": args.esda_cells, "PERM": 999, "JOBS": args.jobs})
             print(f"  spatial_carbon at {args.esda_cells:,}: {fmt(o2)}")
         else:
             o2 = o

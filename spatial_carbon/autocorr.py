@@ -144,9 +144,8 @@ def fdr_bh(p: np.ndarray, alpha: float) -> np.ndarray:
 # array-level statistics
 # --------------------------------------------------------------------------- #
 def moran_global_arrays(
-    y: np.ndarray, w: Weights, *, permutations: int = 999, rng: np.random.Generator | None = None,
-    alternative: str = "two-sided", batch_bytes: int = 1 << 26,
-    quad_sims: np.ndarray | None = None,
+    y: np.ndarray, w: Weights, *, permutations: int = 999, seed: int = 0,
+    alternative: str = "two-sided", quad_sims: np.ndarray | None = None, n_jobs: int = 1,
 ) -> dict:
     """Global Moran's I of ``y`` (aligned with ``w.ids``).
 
@@ -162,7 +161,7 @@ def moran_global_arrays(
     / ((n-1)(n-2)(n-3) S0^2) - E[I]^2`` with kurtosis ``b2 = n sum z^4 / (sum z^2)^2``
     (Cliff & Ord 1981, eqs. 1.35-1.36; as in esda.Moran and GeoDa).
     The permutation test reshuffles ``y`` over all units with a private
-    generator, in batches of at most ``batch_bytes`` memory
+    generator per batch of permutations, optionally in ``n_jobs`` processes
     (:func:`_global_quadratic_sims`; ``quad_sims`` passes precomputed
     ``z_pi' W z_pi`` values).
     """
@@ -193,8 +192,8 @@ def moran_global_arrays(
     }
     if permutations:
         if quad_sims is None:
-            rng = rng if rng is not None else np.random.default_rng(0)
-            quad_sims = _global_quadratic_sims(z[None, :], W, permutations, rng, batch_bytes)[0]
+            quad_sims = _global_quadratic_sims(z[None, :], W, permutations, (int(seed), n, 1),
+                                               n_jobs=n_jobs)[0]
         sims = (n / S0 / zz) * quad_sims
         tol = 1e-12 * max(1.0, abs(I))
         ge = int((sims >= I - tol).sum())
@@ -210,44 +209,69 @@ def moran_global_arrays(
     return out
 
 
-def _global_quadratic_sims(Zc: np.ndarray, W, permutations: int, rng: np.random.Generator,
-                           batch_bytes: int = 1 << 26) -> np.ndarray:
+_SHARED: dict = {}
+
+
+def _sims_init(Zc: np.ndarray, U) -> None:
+    _SHARED["Zc"], _SHARED["U"] = Zc, U
+
+
+def _sims_batch(entropy: tuple, j: int, b: int, Zc=None, U=None) -> np.ndarray:
+    """Quadratic forms for batch ``j`` of ``b`` permutations, from its own stream."""
+    if Zc is None:
+        Zc, U = _SHARED["Zc"], _SHARED["U"]
+    T, n = Zc.shape
+    rng = np.random.default_rng(np.random.SeedSequence(list(entropy) + [j]))
+    out = np.empty((T, b))
+    # row-wise shuffles of contiguous rows are ~2x faster than
+    # Generator.permuted(axis=1); a shuffle of the values and a permutation of
+    # the indices consume the same draws, so both branches agree
+    if T == 1:
+        Z = np.tile(Zc[0], (b, 1))
+        for row in Z:
+            rng.shuffle(row)
+        Zs = [Z]
+    else:
+        idx = np.empty((b, n), dtype=np.int64)
+        for r in range(b):
+            idx[r] = rng.permutation(n)
+        Zs = (Zc[t][idx] for t in range(T))
+    for t, Z in enumerate(Zs):
+        Zt = np.ascontiguousarray(Z.T)  # (n, b): CSR x dense with contiguous rows
+        out[t] = np.einsum("ij,ij->j", Zt, U @ Zt)
+    return out
+
+
+def _global_quadratic_sims(Zc: np.ndarray, W, permutations: int, entropy: tuple,
+                           n_jobs: int = 1, batch_bytes: int = 1 << 26) -> np.ndarray:
     """``z_pi' W z_pi`` for ``permutations`` random permutations ``pi`` of the units,
     for every row ``z`` of ``Zc`` (T x n, centred values), shape (T, P).
 
     The same permutations serve every row: generating a permutation costs
-    ~30 ns per unit, gathering values with it ~1 ns, so a panel of T years
+    ~15-30 ns per unit, gathering values with it ~1 ns, so a panel of T years
     costs little more than one year.  Each year's test is still exact; only
-    the Monte Carlo errors of different years are correlated.
+    the Monte Carlo errors of different years are correlated.  Permutations
+    come in batches whose size depends only on ``n``; batch ``j`` draws from
+    ``SeedSequence(entropy + (j,))``, so ``n_jobs`` worker processes give
+    exactly the same result as one.
     """
     import scipy.sparse as sp
 
     T, n = Zc.shape
-    out = np.empty((T, permutations))
     # z' W z = z' U z with U = upper triangle of W + W' (half the products)
     U = sp.triu(W + W.T, k=1).tocsr()
     bsz = int(max(1, min(permutations, batch_bytes // (8 * 3 * max(n, 1)))))
-    done = 0
-    while done < permutations:
-        b = min(bsz, permutations - done)
-        # row-wise shuffles of contiguous rows are ~2x faster than
-        # Generator.permuted(axis=1); a shuffle of the values and a permutation
-        # of the indices consume the same draws, so both branches agree
-        if T == 1:
-            Z = np.tile(Zc[0], (b, 1))
-            for row in Z:
-                rng.shuffle(row)
-            Zs = [Z]
-        else:
-            idx = np.empty((b, n), dtype=np.int64)
-            for r in range(b):
-                idx[r] = rng.permutation(n)
-            Zs = (Zc[t][idx] for t in range(T))
-        for t, Z in enumerate(Zs):
-            Zt = np.ascontiguousarray(Z.T)  # (n, b): CSR x dense with contiguous rows
-            out[t, done:done + b] = np.einsum("ij,ij->j", Zt, U @ Zt)
-        done += b
-    return out
+    sizes = [min(bsz, permutations - s0) for s0 in range(0, permutations, bsz)]
+    entropy = tuple(int(e) for e in entropy)
+    if n_jobs > 1 and len(sizes) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=n_jobs, initializer=_sims_init,
+                                 initargs=(Zc, U)) as ex:
+            parts = list(ex.map(_sims_batch, [entropy] * len(sizes), range(len(sizes)), sizes))
+    else:
+        parts = [_sims_batch(entropy, j, b, Zc, U) for j, b in enumerate(sizes)]
+    return np.concatenate(parts, axis=1)
 
 
 def _draws(n: int, width: int, permutations: int, rng: np.random.Generator) -> np.ndarray:
@@ -528,6 +552,7 @@ def global_moran(
     permutations: int = 999,
     seed: int = 0,
     alternative: str = "two-sided",
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Global Moran's I of ``column`` per year.
 
@@ -548,6 +573,9 @@ def global_moran(
     alternative : {"two-sided", "greater", "less", "folded"}
         For ``p_norm``, ``p_rand`` and ``p_sim``.  ``"folded"`` is GeoDa's and
         esda's pseudo p (the tail on the observed side, not doubled).
+    n_jobs : int
+        Worker processes for the permutations (worth it from ~10^5 units);
+        the result is identical for any ``n_jobs``.
 
     Returns
     -------
@@ -572,13 +600,15 @@ def global_moran(
     """
     _check_alt(alternative)
     permutations = _check_perm(permutations)
+    _rng(seed, 0, 0)  # validates the seed
     years, has_year, Y, _ = _panel(df, w, column, id_col, year_col)
     quad = None
     if permutations:
         # one permutation stream per (seed, n), shared by all years (see
         # _global_quadratic_sims): a year's result does not depend on the others
         Zc = Y - Y.mean(axis=1, keepdims=True)
-        quad = _global_quadratic_sims(Zc, w.sparse, permutations, _rng(seed, w.n, 1))
+        quad = _global_quadratic_sims(Zc, w.sparse, permutations, (int(seed), w.n, 1),
+                                      n_jobs=int(n_jobs))
     rows = []
     for pos, (yy, y) in enumerate(zip(years, Y)):
         r = moran_global_arrays(y, w, permutations=permutations, alternative=alternative,

@@ -342,3 +342,19 @@ def test_ids_text_vs_number(columbus):
     with pytest.raises(WeightsError, match="only in table"):
         autocorr.global_moran(g.assign(POLYID=g["POLYID"].map("{:03d}".format)), w, "CRIME",
                               id_col="POLYID", permutations=0)
+
+
+def test_global_same_result_with_two_processes():
+    # 3,000 units -> several permutation batches; batch j has its own stream
+    import shapely
+
+    side = 60
+    cells = [shapely.box(i % side, i // side, i % side + 1, i // side + 1) for i in range(side * 50)]
+    g = gpd.GeoDataFrame({"id": range(len(cells))}, geometry=cells)
+    w, _ = weights.build(g, "id", "rook")
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"id": range(len(cells)), "v": rng.normal(size=len(cells)) + np.arange(len(cells)) % side / 20})
+    kw = dict(id_col="id", permutations=20_000, seed=4)
+    one = autocorr.global_moran(df, w, "v", **kw)
+    two = autocorr.global_moran(df, w, "v", n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(one, two)

@@ -141,15 +141,18 @@ def _sidecar(output: str, rep, extra: dict | None = None) -> Path:
 
 @click.command("moran")
 @_common
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1),
+              help="Worker processes for the permutations (same result for any number).")
 @out_csv
 def moran_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
-              tolerance, permutations, seed, alternative, output):
+              tolerance, permutations, seed, alternative, jobs, output):
     """Global Moran's I per year: I, E[I], z and p (normality, randomisation), pseudo p."""
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
     w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
     with _warnings_to_stderr():
         out = autocorr.global_moran(df, w, column, id_col=tid, year_col=year_col,
-                                    permutations=permutations, seed=seed, alternative=alternative)
+                                    permutations=permutations, seed=seed, alternative=alternative,
+                                    n_jobs=jobs)
     _io.write_csv(out, output)
     side = _sidecar(output, rep)
     click.echo(f"{len(out)} year(s) written to {output}; connectivity report in {side}")
