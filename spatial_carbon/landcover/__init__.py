@@ -165,8 +165,11 @@ def class_areas(
     nominal ``|det(transform)|`` in an equal-area CRS, the exact ellipsoidal
     area of the lat/lon cell per row in a geographic CRS
     (:func:`spatial_carbon.landcover.areas.cell_area`).  We did not use
-    exactextract or rasterstats: both hold a zone's whole bounding box in
-    memory and are 3-10x slower on national rasters (``benchmarks/landcover.py``).
+    exactextract (exact coverage fractions, but 16-22x slower here and its
+    memory grows with the raster: 0.8 GiB at 400 Mpx, 1.4 GiB at 1.6 Gpx),
+    rasterstats (reads each zone's bounding box whole) or QGIS's zonal
+    histogram (80-110x slower); see ``benchmarks/landcover.py`` and
+    ``docs/landcover.md``.
     """
     return class_areas_with_summary(
         rasters, zones, zone_field, legend=legend, years=years, sink_mapping=sink_mapping,
