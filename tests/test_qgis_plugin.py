@@ -536,8 +536,6 @@ def test_footprint_matches_core(report, core_footprint):
 
 
 def test_zones_match_core_and_load_styled(report, core_footprint):
-    import geopandas as gpd
-
     from spatial_carbon import zones
 
     rec = _ok(report, "zones")
@@ -639,8 +637,6 @@ def test_lisa_matches_core_and_loads_with_geoda_colours(report, inputs):
 
 
 def test_lisa_on_a_layer_in_another_crs_gives_the_same_clusters(report):
-    import geopandas as gpd
-
     a = _gpkg(_ok(report, "lisa")["outputs"]["OUTPUT"]).sort_values("region_code")
     b = _gpkg(_ok(report, "lisa_3857")["outputs"]["OUTPUT"]).sort_values("region_code")
     assert b.crs.to_epsg() == 3857
@@ -649,8 +645,6 @@ def test_lisa_on_a_layer_in_another_crs_gives_the_same_clusters(report):
 
 
 def test_lisa_on_a_long_layer_runs_per_year(report, core_footprint):
-    import geopandas as gpd
-
     got = _gpkg(_ok(report, "lisa_long_layer")["outputs"]["OUTPUT"])
     assert set(got["year"]) == {2019} and len(got) == len(core_footprint)
 
@@ -854,7 +848,7 @@ def test_seed001_model_chains_the_tools_like_the_core(report, inputs):
     from spatial_carbon import (autocorr, ceads, classify, datasets, footprint, landcover,
                                 population, sinks, zones)
 
-    rec = _ok(report, "model")
+    _ok(report, "model")
     o = Path(inputs["out"])
     ice = ceads.industrial_emissions(ceads.read_provinces(datasets.ceads_dir(), years=[2019]))
     prov = gpd.read_file(inputs["provinces"])

@@ -9,7 +9,6 @@ spatial_carbon function per tool.
 import os
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
@@ -21,7 +20,8 @@ from qgis.PyQt.QtGui import QIcon
 from . import runner
 
 _HERE = os.path.dirname(__file__)
-HOMEPAGE = "https://github.com/spatial-carbon/spatial_carbon/blob/main/docs/qgis.md"
+#: Public URL of docs/qgis.md once the project has one ("" = no Help button).
+HOMEPAGE = ""
 
 #: Post-processors must outlive processAlgorithm (the context keeps a raw
 #: pointer); each removes itself once it has styled its layer.
@@ -77,7 +77,7 @@ class SpatialCarbonAlgorithm(QgsProcessingAlgorithm):
         return os.path.join(_HERE, "icons", self.ICON)
 
     def helpUrl(self):  # noqa: N802
-        return HOMEPAGE + "#" + self.NAME.replace("_", "-")
+        return HOMEPAGE + "#tools" if HOMEPAGE else ""
 
     def shortHelpString(self):  # noqa: N802
         rows = []
@@ -87,11 +87,18 @@ class SpatialCarbonAlgorithm(QgsProcessingAlgorithm):
         params = "<h3>Parameters</h3><ul>%s</ul>" % "".join(rows) if rows else ""
         return (self.HELP + params + "<p>Runs spatial_carbon out of process "
                 "(Processing &gt; Options &gt; Providers &gt; spatial_carbon sets the Python "
-                "interpreter). Manual: <a href='%s'>docs/qgis.md</a>.</p>" % HOMEPAGE)
+                "interpreter). Manual: docs/qgis.md in the spatial_carbon sources.</p>")
 
     def canExecute(self):  # noqa: N802
-        ok, msg = runner.check_worker()
-        return (True, "") if ok else (False, msg)
+        ok, report = runner.check_worker()
+        if not ok:
+            return False, report
+        if self.STEP and self.STEP not in report.get("steps", []):
+            return False, ("spatial_carbon %s in %s has no '%s' step; upgrade it to match the "
+                           "plugin:\n  \"%s\" -m pip install --upgrade \"spatial_carbon[all]\""
+                           % (report.get("spatial_carbon"), report.get("executable"), self.STEP,
+                              report.get("executable")))
+        return True, ""
 
     # --- parameter helpers ------------------------------------------------
     def add(self, param, help_text, advanced=False):
@@ -162,5 +169,3 @@ class SpatialCarbonAlgorithm(QgsProcessingAlgorithm):
             _POST_PROCESSORS[key] = pp
             context.layerToLoadOnCompletionDetails(path).setPostProcessor(pp)
 
-
-TYPE_POLYGON = [QgsProcessing.TypeVectorPolygon]

@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 
 from qgis.core import QgsProcessingException, QgsProcessingUtils
@@ -38,9 +39,11 @@ _SCRUB_ENV = (
     "GDAL_DRIVER_PATH", "GDAL_PLUGINS_PATH", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH",
     "DYLD_FALLBACK_LIBRARY_PATH", "QGIS_PREFIX_PATH", "SSL_CERT_FILE",
 )
-_CHECK_TIMEOUT_S = 180
+_CHECK_TIMEOUT_S = 90
 _CANCEL_GRACE_S = 10
-_OK_CACHE = {}  # python path -> (mtime, report); only successful checks are cached
+_OK_CACHE = {}  # python path -> (mtime, report): a working interpreter is checked once
+_FAIL_CACHE = {}  # python path -> (time, message): failures are re-checked after 15 s
+_FAIL_TTL_S = 15
 
 
 # ---------------------------------------------------------------- settings
@@ -192,6 +195,19 @@ def check_worker(force=False):
     cached = _OK_CACHE.get(python)
     if cached and cached[0] == mtime and not force:
         return True, cached[1]
+    failed = _FAIL_CACHE.get(python)
+    if failed and time.monotonic() - failed[0] < _FAIL_TTL_S and not force:
+        return False, failed[1]
+    ok, result = _check(python, how)
+    if ok:
+        _OK_CACHE[python] = (mtime, result)
+        _FAIL_CACHE.pop(python, None)
+    else:
+        _FAIL_CACHE[python] = (time.monotonic(), result)
+    return ok, result
+
+
+def _check(python, how):
     try:
         proc = subprocess.run(
             [python, "-m", "spatial_carbon.qgis_worker", "check"], stdin=subprocess.DEVNULL,
@@ -216,7 +232,6 @@ def check_worker(force=False):
             "spatial_carbon %s in %s lacks: %s. Run:\n  \"%s\" -m pip install %s"
             % (report.get("spatial_carbon"), python, ", ".join(report["missing"]), python,
                " ".join(report["missing"])))
-    _OK_CACHE[python] = (mtime, report)
     return True, report
 
 
