@@ -626,3 +626,19 @@ def test_uint16_raster_with_custom_legend(tmp_path):
     got = res.areas.set_index("class")["pixels"]
     assert got[1000] == 10 * 25 and got[2000] == 20 * 25
     assert res.summary["nodata_pixels"].item() == 30 * 5
+
+
+def test_huge_strips_read_in_bounded_windows(tmp_path):
+    # one strip for the whole image: windows must not be the whole strip
+    data = make_classes((300, 300), seed=9)
+    t = Affine(30.0, 0, X0, 0, -30.0, Y0)
+    p = write_raster(tmp_path / "strip_2010.tif", data, t, block=None, blockysize=300)
+    with rasterio.open(p) as ds:
+        assert ds.block_shapes[0] == (300, 300)
+    zones = make_zones()
+    with pytest.warns(DataQualityWarning, match="retile"):
+        r = landcover.class_areas(p, zones, "name", workers=1)
+    want = brute_force(data, t, zones, "name")
+    got = as_dict(r)
+    for key, n in want.items():
+        assert got[key] == n, key

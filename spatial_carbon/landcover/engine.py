@@ -111,6 +111,21 @@ def windows_for(grid: GridPlan, block: tuple[int, int], target: int | None = Non
         side = math.sqrt(target)
         win_w = max(bw, int(round(side / bw)) * bw)
         win_h = max(bh, int(round(target / win_w / bh)) * bh)
+    if win_w * win_h > 64 * target:
+        # blocks so big (e.g. one strip for the whole image) that a block-aligned
+        # window would break the memory bound: read sub-block windows instead
+        import warnings
+
+        from ..errors import DataQualityWarning
+
+        warnings.warn(
+            f"raster stored in blocks of {bh} x {bw} pixels: reading it in bounded memory "
+            "is slow; retile it (gdal_translate -co TILED=YES -co COMPRESS=DEFLATE)",
+            DataQualityWarning, stacklevel=4,
+        )
+        win_w = min(win_w, 4096)
+        win_h = max(1, target // win_w)
+        bh, bw = 1, 1
     # restrict to the zones' bounding box, snapped outwards to the block grid
     valid = grid.geoms[~shapely.is_empty(grid.geoms)]
     if len(valid) == 0:
