@@ -628,6 +628,7 @@ def test_uint16_raster_with_custom_legend(tmp_path):
     assert res.summary["nodata_pixels"].item() == 30 * 5
 
 
+@pytest.mark.filterwarnings("ignore:1 zone:spatial_carbon.errors.DataQualityWarning")
 def test_huge_strips_read_in_bounded_windows(tmp_path):
     # one strip for the whole image: windows must not be the whole strip
     data = make_classes((300, 300), seed=9)
