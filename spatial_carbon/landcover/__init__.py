@@ -35,7 +35,7 @@ from ..errors import DataQualityWarning, InputError
 from ..units import factor
 from .areas import ProjectionAreaError, crs_kind, row_areas
 from .engine import GridPlan, OperationCancelled, Plan, _Reducer, execute, windows_for
-from .inputs import RasterInfo, read_zones, resolve_rasters, zone_labels
+from .inputs import read_zones, resolve_rasters, zone_labels
 from .legends import SINK_CLASSES, Legend, get_legend
 from .legends import available as available_legends
 

@@ -36,7 +36,7 @@ from rasterio.windows import Window
 
 from ..errors import RasterError, SpatialCarbonError
 from . import _kernels
-from .areas import crs_kind, row_areas
+from .areas import row_areas
 
 #: Target pixels per window (about 4 MB of uint8 and 8 MB of zone ids).
 WINDOW_PIXELS = 4 * 1024 * 1024

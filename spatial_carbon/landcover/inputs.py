@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -27,10 +27,6 @@ from ..errors import CRSError, InputError, MissingDataError, RasterError
 
 _RASTER_EXT = (".tif", ".tiff", ".vrt", ".img", ".gtiff")
 _YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d|21\d\d)(?!\d)")
-
-RasterInput = (
-    "str | os.PathLike | Sequence[str | os.PathLike] | Mapping[int, str | os.PathLike | Sequence]"
-)
 
 
 @dataclass(frozen=True)
