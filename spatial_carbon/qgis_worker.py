@@ -547,6 +547,66 @@ def _io_trade_carbon(inputs: dict, params: dict, outputs: dict) -> dict:
     return out
 
 
+@step("io_decompose")
+def _io_decompose(inputs: dict, params: dict, outputs: dict) -> dict:
+    from ._io import write_csv
+    from .io.lmdi import lmdi_decompose
+    from .io.readers import read_long_table
+
+    energy_mix = bool(params.get("energy_mix"))
+    need = ["region", "sector", "year", "output", "emissions"] + \
+        (["fuel", "energy"] if energy_mix else [])
+    df = read_long_table(inputs["table"], need)
+    out = lmdi_decompose(df, int(params["year0"]), int(params["year1"]),
+                         by=None if params.get("national") else "region", energy_mix=energy_mix)
+    write_csv(out, outputs["OUTPUT"])
+    info(f"decomposition of {len(out)} region(s) {params['year0']}-{params['year1']}")
+    return {"OUTPUT": outputs["OUTPUT"]}
+
+
+@step("io_transfer_shift")
+def _io_transfer_shift(inputs: dict, params: dict, outputs: dict) -> dict:
+    from ._io import read_csv, write_csv, write_gpkg
+    from .io.readers import read_wide_table, split_wide
+    from .io.transfer import transfer_flows, transfer_from_tables
+
+    parts = [split_wide(read_wide_table(t), where=Path(t).name)
+             for t in (inputs["table0"], inputs["table1"])]
+    co = read_csv(inputs["coefficients"])
+    require_fields(co, {"COEFFICIENTS (region)": "region", "COEFFICIENTS (sector)": "sector",
+                        "COEFFICIENTS (coefficient)": "coefficient"},
+                   where=f"coefficients table {Path(inputs['coefficients']).name}",
+                   numeric=("coefficient",))
+    S = co.set_index([co["region"].astype(str), co["sector"].astype(str)])["coefficient"]
+    progress(0.3)
+    res = transfer_from_tables(parts[0], parts[1], S.astype(float),
+                               exports=bool(params.get("exports", True)))
+    write_csv(res.pairs, outputs["OUTPUT"])
+    out = {"OUTPUT": outputs["OUTPUT"]}
+    if outputs.get("OUTPUT_REGIONS"):
+        write_csv(res.regions, outputs["OUTPUT_REGIONS"])
+        out["OUTPUT_REGIONS"] = outputs["OUTPUT_REGIONS"]
+    flows = transfer_flows(res.pairs)
+    if inputs.get("boundaries") and outputs.get("OUTPUT_FLOWS"):
+        from . import maps, styles
+
+        _check_gpkg(outputs["OUTPUT_FLOWS"], "OUTPUT_FLOWS")
+        b = read_layer(inputs["boundaries"]["path"], layer=inputs["boundaries"].get("layer"),
+                       where="boundaries layer")
+        idf = params.get("boundary_id") or "region"
+        require_fields(b, {"BOUNDARY_ID": idf}, where="boundaries layer")
+        lines = maps.flow_lines(flows, b, value="value", origin="origin",
+                                destination="destination", id_field=idf)
+        write_gpkg(lines, outputs["OUTPUT_FLOWS"], layer="carbon_flows")
+        out["OUTPUT_FLOWS"] = outputs["OUTPUT_FLOWS"]
+        if len(lines) and lines["value"].nunique() > 1:
+            out["styles"] = {"OUTPUT_FLOWS": write_style(
+                styles.flows_qml("value", values=lines["value"].to_numpy()),
+                outputs["OUTPUT_FLOWS"])}
+    info(f"{len(res.pairs)} region pairs; {len(flows)} net carbon flows")
+    return out
+
+
 # ----------------------------------------------------------------------- driver
 def check() -> dict:
     """Versions of spatial_carbon and its dependencies; missing ones listed."""

@@ -166,6 +166,26 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     paths["bare_python"] = str(d / "bare" / "bin" / "python")
     subprocess.run([QGIS_PY, "-m", "venv", "--without-pip", str(d / "bare")], check=True,
                    timeout=120)
+    pd.DataFrame([("Beijing", "s1", 2000, 100, 50), ("Beijing", "s2", 2000, 100, 10),
+                  ("Beijing", "s1", 2010, 150, 60), ("Beijing", "s2", 2010, 250, 20),
+                  ("Hebei", "s1", 2000, 80, 70), ("Hebei", "s1", 2010, 90, 60)],
+                 columns=["region", "sector", "year", "output", "emissions"]).to_csv(
+        d / "lmdi.csv", index=False)
+    paths["lmdi"] = str(d / "lmdi.csv")
+
+    def wide(Y, E):  # 2 regions x 1 sector, layout of tests/test_io_cli.py::test_io_shift
+        Z = np.array([[0.1, 0.2], [0.3, 0.1]])
+        x = np.linalg.inv(np.eye(2) - Z) @ (Y.sum(axis=1) + E)
+        cols = pd.MultiIndex.from_tuples([("Beijing", "ind"), ("Hebei", "ind"), ("Beijing", "FD"),
+                                          ("Hebei", "FD"), ("", "Export"), ("", "Total output")])
+        idx = pd.MultiIndex.from_tuples([("Beijing", "ind"), ("Hebei", "ind")])
+        return pd.DataFrame(np.column_stack([Z * x[None, :], Y, E, x]), index=idx, columns=cols)
+
+    wide(np.array([[50.0, 10.0], [5.0, 40.0]]), np.zeros(2)).to_csv(d / "t0.csv")
+    wide(np.array([[60.0, 20.0], [15.0, 50.0]]), np.array([10.0, 0.0])).to_csv(d / "t1.csv")
+    pd.DataFrame({"region": ["Beijing", "Hebei"], "sector": ["ind", "ind"],
+                  "coefficient": [0.5, 2.0]}).to_csv(d / "coef.csv", index=False)
+    paths.update(io_t0=str(d / "t0.csv"), io_t1=str(d / "t1.csv"), io_coef=str(d / "coef.csv"))
     paths["out"] = str(d / "out")
     os.makedirs(paths["out"])
     return paths
@@ -273,6 +293,17 @@ def _cases(p: dict[str, str]) -> list[dict]:
         {"id": "io_unbalanced", "alg": "spatial_carbon:io_trade_carbon",
          "params": {"TABLES": p["io_unbalanced"], "EMISSIONS": p["io_emissions"],
                     "OUTPUT": f"{o}/io_bad.csv"}},
+        {"id": "lmdi", "alg": "spatial_carbon:io_decompose",
+         "params": {"TABLE": p["lmdi"], "YEAR0": 2000, "YEAR1": 2010,
+                    "OUTPUT": f"{o}/lmdi.csv"}},
+        {"id": "lmdi_missing_year", "alg": "spatial_carbon:io_decompose",
+         "params": {"TABLE": p["lmdi"], "YEAR0": 2000, "YEAR1": 2020,
+                    "OUTPUT": f"{o}/lmdi_bad.csv"}},
+        {"id": "shift", "alg": "spatial_carbon:io_transfer_shift", "load": True,
+         "params": {"TABLE0": p["io_t0"], "TABLE1": p["io_t1"], "COEFFICIENTS": p["io_coef"],
+                    "BOUNDARIES": p["provinces"], "BOUNDARY_ID": "region",
+                    "OUTPUT": f"{o}/shift.csv", "OUTPUT_REGIONS": f"{o}/shift_regions.csv",
+                    "OUTPUT_FLOWS": f"{o}/shift_flows.gpkg"}},
         {"id": "no_spatial_carbon", "alg": "spatial_carbon:lisa",
          "env": {"SPATIAL_CARBON_PYTHON": p["bare_python"]},
          "params": {"INPUT": p["provinces"], "FIELD": "ice_2019", "ID_FIELD": "region_code",
@@ -909,3 +940,34 @@ def test_io_trade_carbon_matches_core(report, inputs):
 def test_io_unbalanced_table_is_a_readable_message(report):
     msg = _error(report, "io_unbalanced")
     assert msg.split(":")[0].endswith("Error") and "Beijing" in msg
+
+
+def test_lmdi_decomposition_matches_core(report, inputs):
+    from spatial_carbon.io.lmdi import lmdi_decompose
+
+    rec = _ok(report, "lmdi")
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    exp = lmdi_decompose(pd.read_csv(inputs["lmdi"]), 2000, 2010)
+    for col in ("scale", "structure", "technique", "total"):
+        np.testing.assert_allclose(got[col], exp[col], rtol=1e-12, err_msg=col)
+    np.testing.assert_allclose(got[["scale", "structure", "technique"]].sum(axis=1),
+                               got["total"], atol=1e-9)
+    assert "2020" in _error(report, "lmdi_missing_year")
+
+
+def test_two_period_transfer_matches_core_and_maps_flows(report, inputs):
+    from spatial_carbon.io.readers import read_wide_table, split_wide
+    from spatial_carbon.io.transfer import transfer_from_tables
+
+    rec = _ok(report, "shift")
+    parts = [split_wide(read_wide_table(inputs[k])) for k in ("io_t0", "io_t1")]
+    co = pd.read_csv(inputs["io_coef"])
+    S = co.set_index(["region", "sector"])["coefficient"].astype(float)
+    exp = transfer_from_tables(parts[0], parts[1], S).pairs
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    np.testing.assert_allclose(got["carbon_transfer"], exp["carbon_transfer"], rtol=1e-12)
+    # hand value of tests/test_io_cli.py::test_io_shift: carbon transfer N -> S = 40
+    g = got.set_index(["origin", "destination"])
+    np.testing.assert_allclose(g.loc[("Beijing", "Hebei"), "carbon_transfer"], 40.0)
+    lay = rec["layers"]["OUTPUT_FLOWS"]
+    assert lay["valid"] and lay["features"] == 1

@@ -6,7 +6,9 @@ from .class_areas import ClassAreas
 from .footprint import Footprint
 from .fuel_emissions import FuelEmissions
 from .global_moran import GlobalMoran
+from .io_decompose import IoDecompose
 from .io_trade_carbon import IoTradeCarbon
+from .io_transfer_shift import IoTransferShift
 from .lisa import Lisa
 from .lisa_transitions import LisaTransitions
 from .natural_breaks import NaturalBreaks
@@ -25,5 +27,7 @@ ALGORITHMS = [
     Lisa,
     LisaTransitions,
     IoTradeCarbon,
+    IoTransferShift,
+    IoDecompose,
     RunStudy,
 ]

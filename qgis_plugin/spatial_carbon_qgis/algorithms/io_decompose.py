@@ -1,0 +1,76 @@
+"""LMDI-I decomposition of emission change into scale, structure and technique."""
+
+from qgis.core import (
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+)
+
+from ..base import SpatialCarbonAlgorithm
+from ._common import GROUP_IO, load_table
+
+
+class IoDecompose(SpatialCarbonAlgorithm):
+    TABLE = "TABLE"
+    YEAR0 = "YEAR0"
+    YEAR1 = "YEAR1"
+    ENERGY_MIX = "ENERGY_MIX"
+    NATIONAL = "NATIONAL"
+    OUTPUT = "OUTPUT"
+
+    NAME = "io_decompose"
+    DISPLAY = "LMDI decomposition of emission change"
+    GROUP, GROUP_ID = GROUP_IO
+    STEP = "io_decompose"
+    ICON = "io.svg"
+    HELP = (
+        "<p>Logarithmic mean Divisia index (LMDI-I; Ang 2004, Energy Policy 32:1131-1139; "
+        "Ang 2005) decomposition of the change of emissions C = &Sigma;<sub>i</sub> Q "
+        "&middot; (Q<sub>i</sub>/Q) &middot; (C<sub>i</sub>/Q<sub>i</sub>) between two "
+        "years into scale (total output Q), structure (sector shares) and technique "
+        "(emission intensity) effects: additive effects in emission units that sum exactly "
+        "to the total change, and multiplicative factors D whose product is "
+        "C<sub>1</sub>/C<sub>0</sub>. Optionally the technique effect is split into energy "
+        "intensity, energy mix and emission factor.</p>"
+        "<p>Core: <code>spatial_carbon.io.lmdi.lmdi_decompose</code> (docs/io.md).</p>"
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.add(QgsProcessingParameterFile(self.TABLE, "Output and emissions table",
+                                            extension="csv"),
+                 "Long CSV region, sector, year, output, emissions (with energy mix also "
+                 "fuel, energy).")
+        self.add(QgsProcessingParameterNumber(self.YEAR0, "Base year",
+                                              QgsProcessingParameterNumber.Integer,
+                                              defaultValue=2000),
+                 "Year 0 of the decomposition.")
+        self.add(QgsProcessingParameterNumber(self.YEAR1, "Final year",
+                                              QgsProcessingParameterNumber.Integer,
+                                              defaultValue=2010),
+                 "Year 1 of the decomposition.")
+        self.add(QgsProcessingParameterBoolean(self.ENERGY_MIX, "Split technique by energy",
+                                               defaultValue=False),
+                 "Split the technique effect into energy intensity, energy mix and emission "
+                 "factor (needs fuel and energy columns).", advanced=True)
+        self.add(QgsProcessingParameterBoolean(self.NATIONAL, "One pooled decomposition",
+                                               defaultValue=False),
+                 "One decomposition of all regions together instead of one per region.",
+                 advanced=True)
+        self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Decomposition",
+                                                       "CSV files (*.csv)"),
+                 "CSV per region: C0, C1, scale, structure, technique, total, D_* factors.")
+
+    def prepare(self, parameters, context, feedback):
+        inputs = {"table": self.parameterAsFile(parameters, self.TABLE, context)}
+        params = {"year0": self.parameterAsInt(parameters, self.YEAR0, context),
+                  "year1": self.parameterAsInt(parameters, self.YEAR1, context),
+                  "energy_mix": self.parameterAsBool(parameters, self.ENERGY_MIX, context),
+                  "national": self.parameterAsBool(parameters, self.NATIONAL, context)}
+        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
+        return inputs, params, outputs
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        result = super().processAlgorithm(parameters, context, feedback)
+        load_table(result[self.OUTPUT], "LMDI decomposition", context, self.OUTPUT)
+        return result
