@@ -214,7 +214,10 @@ def _write_layer_or_table(df, path: str, layer: str):
     """GeoPackage for frames with geometry, CSV otherwise."""
     from ._io import write_csv, write_gpkg
 
-    if hasattr(df, "geometry") and str(path).lower().endswith(".gpkg"):
+    if str(path).lower().endswith(".gpkg"):
+        if not hasattr(df, "geometry"):
+            raise InputError(f"the input has no geometry, so {Path(path).name} cannot be a "
+                             "GeoPackage layer; choose a .csv output or a layer with geometry")
         write_gpkg(df, path, layer=layer)
     else:
         write_csv(_frame(df), path)

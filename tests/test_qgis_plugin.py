@@ -285,6 +285,9 @@ def _cases(p: dict[str, str]) -> list[dict]:
                     "lisa:lisa": f"{o}/model_lisa.gpkg"}},
         {"id": "study", "alg": "spatial_carbon:run_study",
          "params": {"MAPS": False, "REPORT": False, "OUTPUT_FOLDER": f"{o}/study"}},
+        {"id": "breaks_temporary", "alg": "spatial_carbon:natural_breaks",
+         "params": {"INPUT": p["provinces"], "FIELD": "ice_2018", "K": 4,
+                    "OUTPUT": "TEMPORARY_OUTPUT"}},
         {"id": "io", "alg": "spatial_carbon:io_trade_carbon",
          "params": {"TABLES": p["io_tables"], "EMISSIONS": p["io_emissions"],
                     "BOUNDARIES": p["provinces"], "BOUNDARY_ID": "region_code",
@@ -905,6 +908,12 @@ def test_seed001_model_chains_the_tools_like_the_core(report, inputs):
     np.testing.assert_array_equal(got_l["cluster"].to_numpy(), lisa["cluster"].to_numpy())
     moran = pd.read_csv(o / "model_moran.csv", encoding="utf-8-sig")
     assert list(moran["variable"]) == ["ICF_size", "ICF_depth"]
+
+
+def test_temporary_outputs_are_geopackages(report):
+    rec = _ok(report, "breaks_temporary")
+    assert rec["outputs"]["OUTPUT"].endswith(".gpkg")
+    assert rec["layers"]["OUTPUT"]["type"] == "graduatedSymbol"
 
 
 def test_run_study_tool_runs_the_demo(report):

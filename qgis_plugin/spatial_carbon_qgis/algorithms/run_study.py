@@ -58,8 +58,8 @@ class RunStudy(SpatialCarbonAlgorithm):
         inputs = {"config": self.parameterAsFile(parameters, self.CONFIG, context) or None}
         params = {"maps": self.parameterAsBool(parameters, self.MAPS, context),
                   "report": self.parameterAsBool(parameters, self.REPORT, context)}
-        outputs = {self.OUTPUT_FOLDER: self.parameterAsString(parameters, self.OUTPUT_FOLDER,
-                                                              context)}
+        outputs = {self.OUTPUT_FOLDER: self.parameterAsFileOutput(parameters, self.OUTPUT_FOLDER,
+                                                                  context)}
         return inputs, params, outputs
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
