@@ -161,6 +161,20 @@ def write_style(qml_text: str | None, output: str) -> str | None:
     return qml
 
 
+def write_gpkg(gdf, path: str, layer: str) -> str:
+    """Write one GeoPackage layer atomically, as GeoPackage 1.2.
+
+    The wheels' GDAL (3.9+) writes GeoPackage 1.4 by default, which QGIS
+    builds on an older GDAL (Debian 12: 3.6) open with a warning
+    ("user_version ... may only be partially supported") on every output.
+    """
+    from ._io import atomic_path
+
+    with atomic_path(path, suffix=".gpkg") as tmp:
+        gdf.to_file(tmp, layer=layer, driver="GPKG", VERSION="1.2")
+    return path
+
+
 def _check_gpkg(path: str, label: str) -> None:
     if Path(path).suffix.lower() != ".gpkg":
         raise InputError(f"output {label} must be a GeoPackage (.gpkg), got {path}")
@@ -212,7 +226,7 @@ def _layer_or_table(spec: dict, where: str):
 
 def _write_layer_or_table(df, path: str, layer: str):
     """GeoPackage for frames with geometry, CSV otherwise."""
-    from ._io import write_csv, write_gpkg
+    from ._io import write_csv
 
     if str(path).lower().endswith(".gpkg"):
         if not hasattr(df, "geometry"):
@@ -299,7 +313,7 @@ def _carbon_sinks(inputs: dict, params: dict, outputs: dict) -> dict:
 @step("footprint")
 def _footprint(inputs: dict, params: dict, outputs: dict) -> dict:
     from . import footprint, population, regions
-    from ._io import read_csv, write_csv, write_gpkg
+    from ._io import read_csv, write_csv
 
     ice = read_table(inputs["ice"], where=f"emissions table {Path(inputs['ice']).name}")
     cs = read_csv(inputs["sinks"])
@@ -456,12 +470,18 @@ def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
         geo = regions.attach_codes(geo, idf, where="input layer")
     geo = geo[[key, geo.geometry.name]]
     out = geo.merge(res, on=key, how="right", validate="one_to_many")
-    from ._io import write_gpkg
-
     write_gpkg(out, outputs["OUTPUT"], layer="lisa")
+    lang = params.get("lang") or "en"
+    sig = str(Path(outputs["OUTPUT"]).with_suffix("")) + "_significance.qml"
+    from ._io import write_text
+
+    write_text(styles.significance_qml("p_sim", alpha=float(params.get("alpha", 0.05)),
+                                       lang=lang), sig)
     res_out = {"OUTPUT": outputs["OUTPUT"],
-               "styles": {"OUTPUT": write_style(
-                   styles.lisa_qml("cluster", lang=params.get("lang") or "en"), outputs["OUTPUT"])}}
+               "styles": {"OUTPUT": write_style(styles.lisa_qml("cluster", lang=lang),
+                                                outputs["OUTPUT"])},
+               # extra named styles stored in the GeoPackage (Layer Properties > Style)
+               "more_styles": {"OUTPUT": {"LISA significance (p_sim)": sig}}}
     counts = res["cluster_label"].value_counts()
     info("clusters: " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
     return res_out
@@ -518,7 +538,7 @@ def _study(inputs: dict, params: dict, outputs: dict) -> dict:
 
 @step("io_trade_carbon")
 def _io_trade_carbon(inputs: dict, params: dict, outputs: dict) -> dict:
-    from ._io import read_csv, write_csv, write_gpkg
+    from ._io import read_csv, write_csv
     from .io import province_intensities, trade_carbon
     from .io.readers import read_provincial_tables
 
@@ -569,7 +589,7 @@ def _io_decompose(inputs: dict, params: dict, outputs: dict) -> dict:
 
 @step("io_transfer_shift")
 def _io_transfer_shift(inputs: dict, params: dict, outputs: dict) -> dict:
-    from ._io import read_csv, write_csv, write_gpkg
+    from ._io import read_csv, write_csv
     from .io.readers import read_wide_table, split_wide
     from .io.transfer import transfer_flows, transfer_from_tables
 

@@ -665,6 +665,13 @@ def test_lisa_matches_core_and_loads_with_geoda_colours(report, inputs):
         assert colours[str(code)] == colour.lower(), (code, colours)
     # GeoDa's palette: High-High red, Low-Low blue.
     assert colours["1"] == "#ff0000" and colours["2"] == "#0000ff"
+    # GeoPackage 1.2, which QGIS's older GDAL opens without a version warning.
+    import sqlite3
+
+    with sqlite3.connect(rec["outputs"]["OUTPUT"]) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
+    # The significance map is stored in the GeoPackage as a second, named style.
+    assert set(lay["styles"]) == {"spatial_carbon", "LISA significance (p_sim)"}
     assert "categorizedSymbol" in {v["renderer"] for v in rec["project_layers"].values()}
     # The core's DataQualityWarning reaches the Processing log as a warning.
     assert any(kind == "warning" and "Bonferroni" in text for kind, text in rec["log"])

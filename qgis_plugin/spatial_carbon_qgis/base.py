@@ -143,21 +143,34 @@ class SpatialCarbonAlgorithm(QgsProcessingAlgorithm):
             path = result.get(key)
             if qml and path and str(path).lower().endswith(".gpkg"):
                 self.style_output(path, qml, context, feedback)
-        return {k: v for k, v in result.items() if k != "styles"}
+        # Extra named styles after the default one: QGIS 3.22's GeoPackage
+        # provider opens the first stored style rather than the default.
+        for key, named in (result.get("more_styles") or {}).items():
+            path = result.get(key)
+            if path and str(path).lower().endswith(".gpkg"):
+                for name, qml in named.items():
+                    self.store_style(path, qml, name, False, feedback)
+        return {k: v for k, v in result.items() if k not in ("styles", "more_styles")}
+
+    @staticmethod
+    def store_style(path, qml, name, default, feedback):
+        """Store a .qml in the GeoPackage's layer_styles table (``default``: the
+        style QGIS applies when it opens the layer)."""
+        layer = QgsVectorLayer(path, os.path.basename(path), "ogr")
+        if layer.isValid():
+            _, ok = layer.loadNamedStyle(qml)
+            if ok:
+                err = layer.saveStyleToDatabase(name, "style written by spatial_carbon",
+                                                default, "")
+                if err and feedback is not None:
+                    feedback.pushDebugInfo("could not store the style in %s: %s" % (path, err))
+        del layer
 
     @staticmethod
     def style_output(path, qml, context, feedback):
         """Store the core's style as the GeoPackage's default style, and apply it
         to the layer Processing loads on completion."""
-        layer = QgsVectorLayer(path, os.path.basename(path), "ogr")
-        if layer.isValid():
-            _, ok = layer.loadNamedStyle(qml)
-            if ok:
-                err = layer.saveStyleToDatabase("spatial_carbon", "style written by spatial_carbon",
-                                                True, "")
-                if err and feedback is not None:
-                    feedback.pushDebugInfo("could not store the style in %s: %s" % (path, err))
-        del layer
+        SpatialCarbonAlgorithm.store_style(path, qml, "spatial_carbon", True, feedback)
         SpatialCarbonAlgorithm.style_on_load(path, qml, context)
 
     @staticmethod

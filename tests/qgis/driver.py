@@ -52,7 +52,9 @@ def renderer_summary(path):
     if not layer.isValid():
         return {"valid": False}
     r = layer.renderer()
+    listed = layer.listStylesInDatabase()
     out = {"valid": True, "type": r.type(), "features": layer.featureCount(),
+           "styles": list(listed[2]) if listed and listed[0] > 0 else [],
            "crs": layer.crs().authid(),
            "fields": [f.name() for f in layer.fields()]}
     if r.type() == "categorizedSymbol":
