@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -665,6 +666,10 @@ def run_job(job: dict) -> dict:
     return STEPS[name](job.get("inputs", {}), job.get("params", {}), job.get("outputs", {}))
 
 
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised through QGIS cancel
+    raise SystemExit(3)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["check"]:
@@ -679,6 +684,10 @@ def main(argv: list[str] | None = None) -> int:
         emit("warning", f"{category.__name__}: {message}")
 
     warnings.showwarning = _showwarning
+    if hasattr(signal, "SIGTERM"):
+        # A cancel from QGIS ends in SIGTERM: unwind (SystemExit is not caught by
+        # ``except Exception``) so atomic writers remove their temporary files.
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         result = run_job(job)
     except SpatialCarbonError as exc:

@@ -285,6 +285,8 @@ def _cases(p: dict[str, str]) -> list[dict]:
                     "lisa:lisa": f"{o}/model_lisa.gpkg"}},
         {"id": "study", "alg": "spatial_carbon:run_study",
          "params": {"MAPS": False, "REPORT": False, "OUTPUT_FOLDER": f"{o}/study"}},
+        {"id": "study_cancel", "alg": "spatial_carbon:run_study", "cancel_on_progress": True,
+         "params": {"MAPS": True, "REPORT": True, "OUTPUT_FOLDER": f"{o}/study_cancel"}},
         {"id": "breaks_temporary", "alg": "spatial_carbon:natural_breaks",
          "params": {"INPUT": p["provinces"], "FIELD": "ice_2018", "K": 4,
                     "OUTPUT": "TEMPORARY_OUTPUT"}},
@@ -915,6 +917,18 @@ def test_seed001_model_chains_the_tools_like_the_core(report, inputs):
     np.testing.assert_array_equal(got_l["cluster"].to_numpy(), lisa["cluster"].to_numpy())
     moran = pd.read_csv(o / "model_moran.csv", encoding="utf-8-sig")
     assert list(moran["variable"]) == ["ICF_size", "ICF_depth"]
+
+
+def test_cancel_stops_a_running_worker_and_leaves_no_output(report, inputs):
+    """Cancel during the whole-study tool (which does not poll the cancel file):
+    after a 2 s grace the worker's process group is terminated; the worker
+    unwinds, so neither the output folder nor its temporary twin remains."""
+    rec = report["cases"]["study_cancel"]
+    assert not rec["ok"] and "canceled" in rec["error"]
+    assert rec["seconds"] < 15
+    out = Path(inputs["out"])
+    assert not (out / "study_cancel").exists()
+    assert not list(out.glob(".study_cancel*")), list(out.glob(".study_cancel*"))
 
 
 def test_temporary_outputs_are_geopackages(report):

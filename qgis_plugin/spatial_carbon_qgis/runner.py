@@ -40,7 +40,7 @@ _SCRUB_ENV = (
     "DYLD_FALLBACK_LIBRARY_PATH", "QGIS_PREFIX_PATH", "SSL_CERT_FILE",
 )
 _CHECK_TIMEOUT_S = 90
-_CANCEL_GRACE_S = 10
+_CANCEL_GRACE_S = 2
 _OK_CACHE = {}  # python path -> (mtime, report): a working interpreter is checked once
 _FAIL_CACHE = {}  # python path -> (time, message): failures are re-checked after 15 s
 _FAIL_TTL_S = 15
@@ -250,8 +250,9 @@ def run_step(step, inputs, params, outputs, feedback):
     python = worker_python()[0]
     tag = uuid.uuid4().hex
     job_path = os.path.join(QgsProcessingUtils.tempFolder(), "spatial_carbon_job_%s.json" % tag)
-    # Cancel: the worker polls this file between raster windows and stops cleanly
-    # (its worker processes too); a worker that does not react is terminated.
+    # Cancel: the land-cover step polls this file between raster windows and stops
+    # cleanly; after a short grace the worker's process group gets SIGTERM (the
+    # worker then unwinds, removing temporary files), and SIGKILL if that fails.
     cancel_file = os.path.join(QgsProcessingUtils.tempFolder(), "spatial_carbon_cancel_%s" % tag)
     params = dict(params, _cancel_file=cancel_file)
     job = {"step": step, "inputs": inputs, "params": params, "outputs": outputs}

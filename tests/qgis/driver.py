@@ -111,6 +111,8 @@ def main(spec_path, results_path):
         rec["can_execute"] = list(alg.canExecute()) if alg is not None else None
         if case.get("cancel"):
             fb.cancel()
+        if case.get("cancel_on_progress"):
+            fb.progressChanged.connect(lambda v, fb=fb: v > 0 and fb.cancel())
         try:
             if case.get("load"):
                 out = processing.runAndLoadResults(case["alg"], case["params"], feedback=fb)
