@@ -631,6 +631,31 @@ def _io_transfer_shift(inputs: dict, params: dict, outputs: dict) -> dict:
     return out
 
 
+@step("footprint_trends")
+def _footprint_trends(inputs: dict, params: dict, outputs: dict) -> dict:
+    from . import footprint
+    from ._io import read_csv, write_csv
+
+    fp = read_csv(inputs["footprint"])
+    if params.get("national"):
+        fp = footprint.national(fp)
+    text = str(params.get("periods") or "")
+    periods = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    if not periods:
+        raise InputError("give at least one period such as 2000-2011 (parameter PERIODS)")
+    out = {}
+    rates = footprint.growth_rates(fp, periods)
+    write_csv(rates, outputs["OUTPUT"])
+    out["OUTPUT"] = outputs["OUTPUT"]
+    if params.get("project_to") and outputs.get("OUTPUT_PROJECTION"):
+        proj = footprint.project_cec(fp, int(params["project_to"]),
+                                     column=params.get("project_column") or "CEC")
+        write_csv(proj, outputs["OUTPUT_PROJECTION"])
+        out["OUTPUT_PROJECTION"] = outputs["OUTPUT_PROJECTION"]
+    info(f"{len(rates)} growth rates over {len(periods)} period(s)")
+    return out
+
+
 # ----------------------------------------------------------------------- driver
 def check() -> dict:
     """Versions of spatial_carbon and its dependencies; missing ones listed."""

@@ -285,6 +285,14 @@ def _cases(p: dict[str, str]) -> list[dict]:
                     "lisa:lisa": f"{o}/model_lisa.gpkg"}},
         {"id": "study", "alg": "spatial_carbon:run_study",
          "params": {"MAPS": False, "REPORT": False, "OUTPUT_FOLDER": f"{o}/study"}},
+        {"id": "trends", "alg": "spatial_carbon:footprint_trends",
+         "params": {"INPUT": f"{o}/study/tables/footprint.csv",
+                    "PERIODS": "2000-2011,2011-2019", "NATIONAL": False, "PROJECT_TO": 2030,
+                    "PROJECT_COLUMN": "CEC", "OUTPUT": f"{o}/trends.csv",
+                    "OUTPUT_PROJECTION": f"{o}/trends_projection.csv"}},
+        {"id": "trends_bad_period", "alg": "spatial_carbon:footprint_trends",
+         "params": {"INPUT": f"{o}/study/tables/footprint.csv", "PERIODS": "1990-2000",
+                    "NATIONAL": True, "PROJECT_COLUMN": "CEC", "OUTPUT": f"{o}/trends_bad.csv"}},
         {"id": "study_cancel", "alg": "spatial_carbon:run_study", "cancel_on_progress": True,
          "params": {"MAPS": True, "REPORT": True, "OUTPUT_FOLDER": f"{o}/study_cancel"}},
         {"id": "breaks_temporary", "alg": "spatial_carbon:natural_breaks",
@@ -929,6 +937,21 @@ def test_cancel_stops_a_running_worker_and_leaves_no_output(report, inputs):
     out = Path(inputs["out"])
     assert not (out / "study_cancel").exists()
     assert not list(out.glob(".study_cancel*")), list(out.glob(".study_cancel*"))
+
+
+def test_footprint_trends_match_core(report, inputs):
+    from spatial_carbon import footprint
+    from spatial_carbon._io import read_csv
+
+    rec = _ok(report, "trends")
+    fp = read_csv(Path(inputs["out"]) / "study" / "tables" / "footprint.csv")
+    exp = footprint.growth_rates(fp, ["2000-2011", "2011-2019"])
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    np.testing.assert_allclose(got["rate"], exp["rate"], rtol=1e-12, equal_nan=True)
+    proj = pd.read_csv(rec["outputs"]["OUTPUT_PROJECTION"], encoding="utf-8-sig")
+    np.testing.assert_allclose(proj["projected"],
+                               footprint.project_cec(fp, 2030)["projected"], rtol=1e-12)
+    assert "1990" in _error(report, "trends_bad_period")
 
 
 def test_temporary_outputs_are_geopackages(report):

@@ -4,6 +4,7 @@ from .carbon_sinks import CarbonSinks
 from .ceads_import import CeadsImport
 from .class_areas import ClassAreas
 from .footprint import Footprint
+from .footprint_trends import FootprintTrends
 from .fuel_emissions import FuelEmissions
 from .global_moran import GlobalMoran
 from .io_decompose import IoDecompose
@@ -21,6 +22,7 @@ ALGORITHMS = [
     ClassAreas,
     CarbonSinks,
     Footprint,
+    FootprintTrends,
     QuadrantZones,
     NaturalBreaks,
     GlobalMoran,
