@@ -656,6 +656,28 @@ def _footprint_trends(inputs: dict, params: dict, outputs: dict) -> dict:
     return out
 
 
+@step("spatial_weights")
+def _spatial_weights(inputs: dict, params: dict, outputs: dict) -> dict:
+    from . import weights
+
+    _, _, w = _weights_input(inputs, params, {})
+    path = outputs["OUTPUT"]
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".gal", ".gwt"):
+        raise InputError(f"the weights file must end in .gal or .gwt, got {Path(path).name}")
+    writer = weights.write_gal if suffix == ".gal" else weights.write_gwt
+    writer(w, path, layer=Path(inputs["input"]["path"]).stem, id_field=params["id_field"])
+    out = {"OUTPUT": path, "N_ISLANDS": len(w.report.islands),
+           "N_COMPONENTS": int(w.report.n_components)}
+    if outputs.get("OUTPUT_REPORT"):
+        from ._io import write_text
+
+        write_text(json.dumps(w.report.as_dict(), indent=1, ensure_ascii=False) + "\n",
+                   outputs["OUTPUT_REPORT"])
+        out["OUTPUT_REPORT"] = outputs["OUTPUT_REPORT"]
+    return out
+
+
 # ----------------------------------------------------------------------- driver
 def check() -> dict:
     """Versions of spatial_carbon and its dependencies; missing ones listed."""

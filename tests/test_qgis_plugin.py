@@ -249,6 +249,10 @@ def _cases(p: dict[str, str]) -> list[dict]:
         {"id": "breaks_text_field", "alg": "spatial_carbon:natural_breaks",
          "params": {"INPUT": p["provinces"], "FIELD": "ice_text", "K": 5,
                     "OUTPUT": f"{o}/breaks_text.gpkg"}},
+        {"id": "weights", "alg": "spatial_carbon:spatial_weights",
+         "params": {"INPUT": p["provinces"], "ID_FIELD": "region_code", "WEIGHTS": 0,
+                    "ISLANDS": 0, "K": 4, "OUTPUT": f"{o}/queen.gal",
+                    "OUTPUT_REPORT": f"{o}/queen.json"}},
         {"id": "moran", "alg": "spatial_carbon:global_moran",
          "params": {"INPUT": p["provinces"], "FIELDS": ["ice_2019", "ice_2018"],
                     "ID_FIELD": "region_code", **MORAN, "OUTPUT": f"{o}/moran.csv"}},
@@ -631,6 +635,21 @@ def _core_weights(gdf, id_field="region_code"):
     from spatial_carbon import weights
 
     return weights.build(gdf, id_field, kind="queen", islands="knn")[0]
+
+
+def test_spatial_weights_file_matches_core(report, inputs):
+    import geopandas as gpd
+
+    from spatial_carbon import weights
+
+    rec = _ok(report, "weights")
+    ids, pairs, _ = weights.read_gal(rec["outputs"]["OUTPUT"])
+    w = _core_weights(gpd.read_file(inputs["provinces"]))
+    assert sorted(map(int, ids)) == sorted(map(int, w.ids))
+    assert len(pairs) == w.binary.nnz
+    rep = json.loads(Path(rec["outputs"]["OUTPUT_REPORT"]).read_text(encoding="utf-8"))
+    assert rep["islands"] == [460000]  # Hainan, linked to its nearest province
+    assert rec["outputs"]["N_ISLANDS"] == 1 and rec["outputs"]["N_COMPONENTS"] == 1
 
 
 def test_global_moran_matches_core(report, inputs):

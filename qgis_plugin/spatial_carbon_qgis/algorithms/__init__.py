@@ -15,6 +15,7 @@ from .lisa_transitions import LisaTransitions
 from .natural_breaks import NaturalBreaks
 from .quadrant_zones import QuadrantZones
 from .run_study import RunStudy
+from .spatial_weights import SpatialWeights
 
 ALGORITHMS = [
     CeadsImport,
@@ -25,6 +26,7 @@ ALGORITHMS = [
     FootprintTrends,
     QuadrantZones,
     NaturalBreaks,
+    SpatialWeights,
     GlobalMoran,
     Lisa,
     LisaTransitions,

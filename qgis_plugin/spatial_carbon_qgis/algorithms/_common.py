@@ -93,10 +93,12 @@ def weights_parameters(alg, parameters, context):
     params = {
         "weights": WEIGHT_KINDS[alg.parameterAsEnum(parameters, "WEIGHTS", context)],
         "islands": ISLAND_POLICIES[alg.parameterAsEnum(parameters, "ISLANDS", context)],
-        "permutations": alg.parameterAsInt(parameters, "PERMUTATIONS", context),
-        "seed": alg.parameterAsInt(parameters, "SEED", context),
         "k": alg.parameterAsInt(parameters, "K", context),
         "threshold": number_or_none(alg, parameters, "THRESHOLD", context),
-        "alternative": ALTERNATIVES[alg.parameterAsEnum(parameters, "ALTERNATIVE", context)],
     }
+    if alg.parameterDefinition("PERMUTATIONS") is not None:
+        params.update(
+            permutations=alg.parameterAsInt(parameters, "PERMUTATIONS", context),
+            seed=alg.parameterAsInt(parameters, "SEED", context),
+            alternative=ALTERNATIVES[alg.parameterAsEnum(parameters, "ALTERNATIVE", context)])
     return {"weights_file": file_or_none(alg, parameters, "WEIGHTS_FILE", context)}, params
