@@ -678,6 +678,41 @@ def _spatial_weights(inputs: dict, params: dict, outputs: dict) -> dict:
     return out
 
 
+@step("io_share_shift")
+def _io_share_shift(inputs: dict, params: dict, outputs: dict) -> dict:
+    from ._io import write_csv
+    from .io.lmdi import share_shift_transfer
+    from .io.readers import read_long_table
+
+    df = read_long_table(inputs["table"], ["region", "sector", "year", "output", "emissions"])
+    text = str(params.get("sectors") or "")
+    sel = [x.strip() for x in text.split(",") if x.strip()] or None
+    out = share_shift_transfer(df, int(params["year0"]), int(params["year1"]), sectors=sel)
+    write_csv(out, outputs["OUTPUT"])
+    info(f"share-shift transfer of {len(out)} region(s)")
+    return {"OUTPUT": outputs["OUTPUT"]}
+
+
+@step("io_mrio_accounts")
+def _io_mrio_accounts(inputs: dict, params: dict, outputs: dict) -> dict:
+    from ._io import write_csv
+    from .io import calc_accounts, embodied_flows, flows_long
+    from .io.readers import read_pymrio
+
+    mr = read_pymrio(inputs["directory"], params["extension"], params["stressor"])
+    solver = params.get("solver") or "auto"
+    acc = calc_accounts(mr, solver=solver)
+    write_csv(acc, outputs["OUTPUT"])
+    out = {"OUTPUT": outputs["OUTPUT"]}
+    progress(0.5)
+    if outputs.get("OUTPUT_FLOWS"):
+        phi = embodied_flows(mr, method=params.get("method") or "mrio", solver=solver)
+        write_csv(flows_long(phi), outputs["OUTPUT_FLOWS"])
+        out["OUTPUT_FLOWS"] = outputs["OUTPUT_FLOWS"]
+    info(f"production- and consumption-based accounts of {len(acc)} regions")
+    return out
+
+
 # ----------------------------------------------------------------------- driver
 def check() -> dict:
     """Versions of spatial_carbon and its dependencies; missing ones listed."""

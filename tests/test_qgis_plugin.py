@@ -186,6 +186,10 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     pd.DataFrame({"region": ["Beijing", "Hebei"], "sector": ["ind", "ind"],
                   "coefficient": [0.5, 2.0]}).to_csv(d / "coef.csv", index=False)
     paths.update(io_t0=str(d / "t0.csv"), io_t1=str(d / "t1.csv"), io_coef=str(d / "coef.csv"))
+    import pymrio
+
+    pymrio.load_test().save_all(d / "mrio")
+    paths["mrio"] = str(d / "mrio")
     paths["out"] = str(d / "out")
     os.makedirs(paths["out"])
     return paths
@@ -316,6 +320,16 @@ def _cases(p: dict[str, str]) -> list[dict]:
         {"id": "lmdi_missing_year", "alg": "spatial_carbon:io_decompose",
          "params": {"TABLE": p["lmdi"], "YEAR0": 2000, "YEAR1": 2020,
                     "OUTPUT": f"{o}/lmdi_bad.csv"}},
+        {"id": "share_shift", "alg": "spatial_carbon:io_share_shift",
+         "params": {"TABLE": p["lmdi"], "YEAR0": 2000, "YEAR1": 2010, "SECTORS": "s1",
+                    "OUTPUT": f"{o}/share_shift.csv"}},
+        {"id": "mrio", "alg": "spatial_carbon:io_mrio_accounts",
+         "params": {"DIRECTORY": p["mrio"], "EXTENSION": "emissions",
+                    "STRESSOR": "emission_type1", "OUTPUT": f"{o}/mrio.csv",
+                    "OUTPUT_FLOWS": f"{o}/mrio_flows.csv"}},
+        {"id": "mrio_bad_stressor", "alg": "spatial_carbon:io_mrio_accounts",
+         "params": {"DIRECTORY": p["mrio"], "EXTENSION": "emissions", "STRESSOR": "CO2",
+                    "OUTPUT": f"{o}/mrio_bad.csv"}},
         {"id": "shift", "alg": "spatial_carbon:io_transfer_shift", "load": True,
          "params": {"TABLE0": p["io_t0"], "TABLE1": p["io_t1"], "COEFFICIENTS": p["io_coef"],
                     "BOUNDARIES": p["provinces"], "BOUNDARY_ID": "region",
@@ -1043,3 +1057,27 @@ def test_two_period_transfer_matches_core_and_maps_flows(report, inputs):
     np.testing.assert_allclose(g.loc[("Beijing", "Hebei"), "carbon_transfer"], 40.0)
     lay = rec["layers"]["OUTPUT_FLOWS"]
     assert lay["valid"] and lay["features"] == 1
+
+
+def test_share_shift_matches_core(report, inputs):
+    from spatial_carbon.io.lmdi import share_shift_transfer
+
+    rec = _ok(report, "share_shift")
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    exp = share_shift_transfer(pd.read_csv(inputs["lmdi"]), 2000, 2010, sectors=["s1"])
+    np.testing.assert_allclose(got["carbon_transfer"], exp["carbon_transfer"], rtol=1e-12)
+    np.testing.assert_allclose(got["output_transfer"].sum(), 0.0, atol=1e-9)
+
+
+def test_mrio_accounts_match_core(report, inputs):
+    from spatial_carbon.io import calc_accounts
+    from spatial_carbon.io.readers import read_pymrio
+
+    rec = _ok(report, "mrio")
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    exp = calc_accounts(read_pymrio(inputs["mrio"], "emissions", "emission_type1"))
+    np.testing.assert_allclose(got["consumption_based"], exp["consumption_based"], rtol=1e-9)
+    np.testing.assert_allclose(got["production_based"], exp["production_based"], rtol=1e-9)
+    flows = pd.read_csv(rec["outputs"]["OUTPUT_FLOWS"], encoding="utf-8-sig")
+    assert list(flows.columns)[:3] == ["origin", "destination", "value"]
+    assert "CO2" in _error(report, "mrio_bad_stressor")

@@ -8,6 +8,8 @@ from .footprint_trends import FootprintTrends
 from .fuel_emissions import FuelEmissions
 from .global_moran import GlobalMoran
 from .io_decompose import IoDecompose
+from .io_mrio_accounts import IoMrioAccounts
+from .io_share_shift import IoShareShift
 from .io_trade_carbon import IoTradeCarbon
 from .io_transfer_shift import IoTransferShift
 from .lisa import Lisa
@@ -33,5 +35,7 @@ ALGORITHMS = [
     IoTradeCarbon,
     IoTransferShift,
     IoDecompose,
+    IoShareShift,
+    IoMrioAccounts,
     RunStudy,
 ]
