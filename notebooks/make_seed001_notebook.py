@@ -99,19 +99,22 @@ fig   # the legend shows the pooled breaks, in hm2"""),
 
 Queen contiguity leaves Hainan without a neighbour; the island policy links it
 to its nearest province (symmetrically) and the connectivity report says so.
-Permutation tests are seeded: same inputs, same p-values."""),
+Permutation tests are seeded: same inputs, same p-values; 9,999 permutations so
+that the smallest attainable pseudo p (2/10,000 two-sided) can pass a
+Bonferroni correction over 30 regions."""),
     ("code", """w, report = weights.build(study_regions, "region_code", "queen", islands="knn")
 print(report.summary())
-moran = pd.concat([autocorr.global_moran(fp, w, col, id_col="region_code", permutations=999,
+moran = pd.concat([autocorr.global_moran(fp, w, col, id_col="region_code", permutations=9999,
                                          seed=20191231).assign(column=col)
                    for col in ("ICF_size", "ICF_depth")], ignore_index=True)
 moran[["column", "year", "I", "EI", "z_norm", "p_sim"]].iloc[[0, 9, 19, 20, 39]]"""),
     ("code", """maps.moran_series(moran)"""),
-    ("code", """lisa = autocorr.local_moran(fp, w, "ICF_size", id_col="region_code", permutations=999,
+    ("code", """lisa = autocorr.local_moran(fp, w, "ICF_size", id_col="region_code", permutations=9999,
                             seed=20191231, alpha=0.05)
 tr = transitions.lisa_transitions(lisa)
-print(tr.counts)
 maps.lisa_figure(lisa, provinces, years=[2000, 2010, 2019])"""),
+    ("code", """maps.transition_heatmap(tr.probabilities.reset_index(), tr.counts.reset_index(),
+                        variable="ICF_size")"""),
     ("code", """last = lisa[lisa["year"] == 2019]
 fig = maps.moran_scatter(last["z"].to_numpy(), lag=last["lag"].to_numpy(), standardize=False,
                          label="ICF_size", title="ICF_size 2019: Moran's I = {I:.3f}")
