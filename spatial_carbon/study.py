@@ -402,6 +402,11 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Prog
             write_csv(df, tmp / "tables" / f"{name}.csv")
         progress("writing GeoPackage")
         write_gpkg(region_years_layer(result), tmp / "study.gpkg", layer="region_years")
+        from . import styles
+
+        # QGIS opens the layer styled: natural breaks, LISA clusters, zones
+        styles.save_to_gpkg(tmp / "study.gpkg", "region_years",
+                            styles.study_styles(result["tables"], lang=cfg["maps"]["lang"]))
         figures: list[str] = []
         if maps:
             progress("drawing maps")
