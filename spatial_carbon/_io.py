@@ -62,7 +62,9 @@ def write_text(text: str, path: str | os.PathLike) -> Path:
 def write_gpkg(gdf, path: str | os.PathLike, layer: str) -> Path:
     """Write one GeoPackage layer atomically (the whole file is replaced)."""
     with atomic_path(path, suffix=".gpkg") as tmp:
-        gdf.to_file(tmp, layer=layer, driver="GPKG")
+        # GeoPackage 1.2: QGIS 3.22's GDAL 3.6 reads the wheels' default 1.4 with a warning
+        gdf.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio",
+                    dataset_options={"VERSION": "1.2"})
     return Path(path)
 
 
