@@ -162,6 +162,16 @@ def write_style(qml_text: str | None, output: str) -> str | None:
     return qml
 
 
+def style_layer(output: str, layer: str, named: dict[str, str]) -> str:
+    """Store ``named`` styles (first = default) in the GeoPackage, where QGIS
+    finds them on opening, and the default one as a ``.qml`` beside it (which
+    the plugin applies when Processing loads the output)."""
+    from . import styles
+
+    styles.save_to_gpkg(output, layer, named)
+    return write_style(next(iter(named.values())), output)
+
+
 def write_gpkg(gdf, path: str, layer: str) -> str:
     """Write one GeoPackage layer atomically, as GeoPackage 1.2.
 
@@ -358,7 +368,8 @@ def _quadrant_zones(inputs: dict, params: dict, outputs: dict) -> dict:
     path = _write_layer_or_table(out, outputs["OUTPUT"], "zones")
     res = {"OUTPUT": path}
     if str(path).lower().endswith(".gpkg"):
-        res["styles"] = {"OUTPUT": write_style(styles.zones_qml("zone", lang=params.get("lang") or "en"), path)}
+        res["styles"] = {"OUTPUT": style_layer(path, "zones", {
+            "zone": styles.zones_qml("zone", lang=params.get("lang") or "en")})}
     counts = out["zone"].value_counts().sort_index()
     info("zones: " + ", ".join(f"{z}: {n}" for z, n in counts.items()))
     return res
@@ -391,7 +402,7 @@ def _natural_breaks(inputs: dict, params: dict, outputs: dict) -> dict:
         pooled = breaks[breaks["year"].astype(str) == "pooled"]
         qml = styles.graduated_qml(field, pooled, column=field, year="pooled",
                                    cmap=params.get("cmap") or "YlOrRd")
-        res["styles"] = {"OUTPUT": write_style(qml, path)}
+        res["styles"] = {"OUTPUT": style_layer(path, "natural_breaks", {field: qml})}
     info("breaks (pooled): " + ", ".join(
         f"{u:.6g}" for u in breaks[breaks["year"].astype(str) == "pooled"]["upper"]))
     return res
@@ -473,16 +484,12 @@ def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
     out = geo.merge(res, on=key, how="right", validate="one_to_many")
     write_gpkg(out, outputs["OUTPUT"], layer="lisa")
     lang = params.get("lang") or "en"
-    sig = str(Path(outputs["OUTPUT"]).with_suffix("")) + "_significance.qml"
-    from ._io import write_text
-
-    write_text(styles.significance_qml("p_sim", alpha=float(params.get("alpha", 0.05)),
-                                       lang=lang), sig)
-    res_out = {"OUTPUT": outputs["OUTPUT"],
-               "styles": {"OUTPUT": write_style(styles.lisa_qml("cluster", lang=lang),
-                                                outputs["OUTPUT"])},
-               # extra named styles stored in the GeoPackage (Layer Properties > Style)
-               "more_styles": {"OUTPUT": {"LISA significance (p_sim)": sig}}}
+    res_out = {"OUTPUT": outputs["OUTPUT"], "styles": {"OUTPUT": style_layer(
+        outputs["OUTPUT"], "lisa", {
+            "LISA clusters (cluster)": styles.lisa_qml("cluster", lang=lang),
+            # GeoDa's significance map, under Layer Properties > Style > From database
+            "LISA significance (p_sim)": styles.significance_qml(
+                "p_sim", alpha=float(params.get("alpha", 0.05)), lang=lang)})}}
     counts = res["cluster_label"].value_counts()
     info("clusters: " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
     return res_out
@@ -521,7 +528,7 @@ def _lisa_transitions(inputs: dict, params: dict, outputs: dict) -> dict:
 
 @step("study")
 def _study(inputs: dict, params: dict, outputs: dict) -> dict:
-    from . import study, styles
+    from . import study
 
     out_dir = outputs["OUTPUT_FOLDER"]
     steps = iter(range(1, 100))
@@ -532,9 +539,8 @@ def _study(inputs: dict, params: dict, outputs: dict) -> dict:
 
     study.run_file(inputs.get("config") or None, out_dir, progress=_progress,
                    maps=bool(params.get("maps", True)), report=bool(params.get("report", True)))
-    layer = str(Path(out_dir) / "study.gpkg")
-    return {"OUTPUT_FOLDER": out_dir, "STUDY_LAYER": layer,
-            "styles": {"STUDY_LAYER": write_style(styles.zones_qml("zone"), layer)}}
+    # study.gpkg carries the study's own styles (natural breaks, LISA, zones).
+    return {"OUTPUT_FOLDER": out_dir, "STUDY_LAYER": str(Path(out_dir) / "study.gpkg")}
 
 
 @step("io_trade_carbon")
@@ -624,9 +630,9 @@ def _io_transfer_shift(inputs: dict, params: dict, outputs: dict) -> dict:
         write_gpkg(lines, outputs["OUTPUT_FLOWS"], layer="carbon_flows")
         out["OUTPUT_FLOWS"] = outputs["OUTPUT_FLOWS"]
         if len(lines) and lines["value"].nunique() > 1:
-            out["styles"] = {"OUTPUT_FLOWS": write_style(
-                styles.flows_qml("value", values=lines["value"].to_numpy()),
-                outputs["OUTPUT_FLOWS"])}
+            out["styles"] = {"OUTPUT_FLOWS": style_layer(
+                outputs["OUTPUT_FLOWS"], "carbon_flows",
+                {"flows": styles.flows_qml("value", values=lines["value"].to_numpy())})}
     info(f"{len(res.pairs)} region pairs; {len(flows)} net carbon flows")
     return out
 

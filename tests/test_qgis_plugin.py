@@ -720,7 +720,7 @@ def test_lisa_matches_core_and_loads_with_geoda_colours(report, inputs):
     with sqlite3.connect(rec["outputs"]["OUTPUT"]) as con:
         assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
     # The significance map is stored in the GeoPackage as a second, named style.
-    assert set(lay["styles"]) == {"spatial_carbon", "LISA significance (p_sim)"}
+    assert lay["styles"] == ["LISA clusters (cluster)", "LISA significance (p_sim)"]
     assert "categorizedSymbol" in {v["renderer"] for v in rec["project_layers"].values()}
     # The core's DataQualityWarning reaches the Processing log as a warning.
     assert any(kind == "warning" and "Bonferroni" in text for kind, text in rec["log"])
@@ -1004,7 +1004,9 @@ def test_run_study_tool_runs_the_demo(report):
     out = Path(rec["outputs"]["OUTPUT_FOLDER"])
     assert (out / "manifest.json").is_file() and (out / "tables" / "footprint.csv").is_file()
     lay = rec["layers"]["STUDY_LAYER"]
-    assert lay["valid"] and lay["type"] == "categorizedSymbol" and lay["attribute"] == "zone"
+    # study.gpkg carries the study's own styles; QGIS opens it with the first one.
+    assert lay["valid"] and lay["styles"][0] == "ICF" and "zone" in lay["styles"]
+    assert lay["type"] == "graduatedSymbol" and lay["attribute"] == "ICF"
     assert lay["features"] > 30 * 10  # region-years of 1997-2019
 
 

@@ -13,7 +13,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterDefinition,
-    QgsVectorLayer,
 )
 from qgis.PyQt.QtGui import QIcon
 
@@ -37,8 +36,11 @@ class _StyleLayer(QgsProcessingLayerPostProcessorInterface):
         self.key = key
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS API
-        if layer is not None and os.path.isfile(self.qml):
-            layer.loadNamedStyle(self.qml)
+        if layer is not None:
+            if self.qml and os.path.isfile(self.qml):
+                layer.loadNamedStyle(self.qml)
+            else:  # the GeoPackage's own default style
+                layer.loadDefaultStyle()
             layer.triggerRepaint()
         _POST_PROCESSORS.pop(self.key, None)
 
@@ -139,43 +141,18 @@ class SpatialCarbonAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         inputs, params, outputs = self.prepare(parameters, context, feedback)
         result = runner.run_step(self.STEP, inputs, params, outputs, feedback)
+        # The worker stored the core's styles in each GeoPackage (layer_styles)
+        # and wrote the default one beside it; apply it when Processing loads it.
         for key, qml in (result.get("styles") or {}).items():
             path = result.get(key)
-            if qml and path and str(path).lower().endswith(".gpkg"):
-                self.style_output(path, qml, context, feedback)
-        # Extra named styles after the default one: QGIS 3.22's GeoPackage
-        # provider opens the first stored style rather than the default.
-        for key, named in (result.get("more_styles") or {}).items():
-            path = result.get(key)
-            if path and str(path).lower().endswith(".gpkg"):
-                for name, qml in named.items():
-                    self.store_style(path, qml, name, False, feedback)
-        return {k: v for k, v in result.items() if k not in ("styles", "more_styles")}
-
-    @staticmethod
-    def store_style(path, qml, name, default, feedback):
-        """Store a .qml in the GeoPackage's layer_styles table (``default``: the
-        style QGIS applies when it opens the layer)."""
-        layer = QgsVectorLayer(path, os.path.basename(path), "ogr")
-        if layer.isValid():
-            _, ok = layer.loadNamedStyle(qml)
-            if ok:
-                err = layer.saveStyleToDatabase(name, "style written by spatial_carbon",
-                                                default, "")
-                if err and feedback is not None:
-                    feedback.pushDebugInfo("could not store the style in %s: %s" % (path, err))
-        del layer
-
-    @staticmethod
-    def style_output(path, qml, context, feedback):
-        """Store the core's style as the GeoPackage's default style, and apply it
-        to the layer Processing loads on completion."""
-        SpatialCarbonAlgorithm.store_style(path, qml, "spatial_carbon", True, feedback)
-        SpatialCarbonAlgorithm.style_on_load(path, qml, context)
+            if qml and path:
+                self.style_on_load(path, qml, context)
+        return {k: v for k, v in result.items() if k != "styles"}
 
     @staticmethod
     def style_on_load(path, qml, context):
-        """Apply ``qml`` when Processing loads ``path`` at the end of the run."""
+        """Apply ``qml`` (None: the layer's stored default style) when Processing
+        loads ``path`` at the end of the run."""
         if context.willLoadLayerOnCompletion(path):
             key = (path, id(context))
             pp = _StyleLayer(qml, key)

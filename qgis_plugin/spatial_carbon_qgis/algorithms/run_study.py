@@ -1,7 +1,5 @@
 """A whole study from a configuration file (study.toml), e.g. the seed-001 demo."""
 
-import os
-
 from qgis.core import (
     QgsProcessingContext,
     QgsProcessingOutputVectorLayer,
@@ -68,5 +66,5 @@ class RunStudy(SpatialCarbonAlgorithm):
         if context.project() is not None:
             context.addLayerToLoadOnCompletion(layer, QgsProcessingContext.LayerDetails(
                 "Study (region-years)", context.project(), self.STUDY_LAYER))
-            self.style_on_load(layer, os.path.splitext(layer)[0] + ".qml", context)
+            self.style_on_load(layer, None, context)  # study.gpkg's own default style
         return result
