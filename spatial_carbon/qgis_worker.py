@@ -173,16 +173,10 @@ def style_layer(output: str, layer: str, named: dict[str, str]) -> str:
 
 
 def write_gpkg(gdf, path: str, layer: str) -> str:
-    """Write one GeoPackage layer atomically, as GeoPackage 1.2.
+    """Write one GeoPackage layer atomically (GeoPackage 1.2, see ``_io.write_gpkg``)."""
+    from ._io import write_gpkg as _write
 
-    The wheels' GDAL (3.9+) writes GeoPackage 1.4 by default, which QGIS
-    builds on an older GDAL (Debian 12: 3.6) open with a warning
-    ("user_version ... may only be partially supported") on every output.
-    """
-    from ._io import atomic_path
-
-    with atomic_path(path, suffix=".gpkg") as tmp:
-        gdf.to_file(tmp, layer=layer, driver="GPKG", VERSION="1.2")
+    _write(gdf, path, layer=layer)
     return path
 
 
