@@ -200,6 +200,11 @@ def lisa_transitions(
         if c not in lisa.columns:
             raise InputError(f"LISA table has no id column {c!r}")
     key = id_cols[0]
+    if not pd.api.types.is_numeric_dtype(lisa[year_col]):
+        raise InputError(
+            f"year column {year_col!r} of the LISA table is not numeric "
+            f"(e.g. {lisa[year_col].iloc[0]!r}); transitions run between consecutive years"
+        )
     years = sorted(pd.unique(lisa[year_col]).tolist())
     if len(years) < 2:
         raise InputError(f"transitions need at least two years; the LISA table has {years}")

@@ -124,3 +124,10 @@ def test_homogeneity_matches_giddy():
     np.testing.assert_allclose([mine["Q"], mine["LR"]], [h.Q, h.LR], rtol=1e-12)
     assert mine["dof"] == h.dof
     np.testing.assert_allclose([mine["Q_p"], mine["LR_p"]], [h.Q_p_value, h.LR_p_value], rtol=1e-9, atol=1e-15)
+
+
+def test_non_numeric_year_column_is_a_clear_error():
+    lisa = pd.DataFrame({"region_code": [1, 2, 1, 2], "year": ["a", "a", "b", "b"],
+                         "quadrant": [1, 3, 1, 3], "significant": [True] * 4})
+    with pytest.raises(InputError, match="year column 'year' of the LISA table is not numeric"):
+        transitions.lisa_transitions(lisa)

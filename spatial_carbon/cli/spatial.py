@@ -141,8 +141,9 @@ def _sidecar(output: str, rep, extra: dict | None = None) -> Path:
 
 @click.command("moran")
 @_common
-@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1),
-              help="Worker processes for the permutations (same result for any number).")
+@click.option("--jobs", default=None, type=click.IntRange(1),
+              help="Worker processes for the permutations (same result for any number); "
+                   "default: every core from 100,000 units on, else 1.")
 @out_csv
 def moran_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
               tolerance, permutations, seed, alternative, jobs, output):
