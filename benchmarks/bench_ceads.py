@@ -12,20 +12,12 @@ ours / peer.
 
 import argparse
 import os
-import time
 
 import pandas as pd
 
 from spatial_carbon import ceads, datasets
+from _common import best_of  # noqa: E402  (benchmarks/ is on sys.path)
 
-
-def best_of(f, repeat):
-    t = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        t.append(time.perf_counter() - t0)
-    return min(t)
 
 
 def main():

@@ -7,26 +7,18 @@ better; mapclassify's float32 accumulators can miss the optimum.
     python3 benchmarks/bench_classify.py
 """
 
-import time
 
 import mapclassify
 import numpy as np
 
 from spatial_carbon.classify import fisher_jenks_exact
+from _common import best_of  # noqa: E402  (benchmarks/ is on sys.path)
 
 
 def sse(x, uppers):
     c = np.searchsorted(uppers, x)
     return sum(((x[c == j] - x[c == j].mean()) ** 2).sum() for j in range(len(uppers)))
 
-
-def best_of(f, repeat=3):
-    t = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        t.append(time.perf_counter() - t0)
-    return min(t)
 
 
 def main():

@@ -15,22 +15,14 @@ with all of those, then ``maps.save_figure``.  Prints the best of
 import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from spatial_carbon import datasets, maps
+from _common import best_of  # noqa: E402  (benchmarks/ is on sys.path)
 
-
-def best_of(f, repeat):
-    t = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        t.append(time.perf_counter() - t0)
-    return min(t)
 
 
 def main():
