@@ -62,6 +62,16 @@ def _values(a) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
+def _like(template, values: np.ndarray):
+    """``values`` labelled like ``template`` (a Series or DataFrame of the same
+    shape); plain arrays stay arrays."""
+    if isinstance(template, pd.Series):
+        return pd.Series(values, index=template.index, name=template.name)
+    if isinstance(template, pd.DataFrame):
+        return pd.DataFrame(values, index=template.index, columns=template.columns)
+    return values
+
+
 def _vec(x, name: str = "x") -> np.ndarray:
     v = _values(x)
     if sp.issparse(v):
@@ -187,18 +197,14 @@ def calc_A(Z: ArrayLike, x: ArrayLike) -> ArrayLike:
                 "their coefficients are set to 0", DataQualityWarning, stacklevel=2,
             )
     A = z * inv[None, :]
-    if isinstance(Z, pd.DataFrame):
-        return pd.DataFrame(A, index=Z.index, columns=Z.columns)
-    return A
+    return _like(Z, A)
 
 
 def calc_Z(A: ArrayLike, x: ArrayLike) -> ArrayLike:
     """Flows from coefficients: ``Z = A x̂`` (Miller & Blair 2009, ch. 2)."""
     a = _values(A)
     z = a * _vec(x)[None, :]
-    if isinstance(A, pd.DataFrame):
-        return pd.DataFrame(z, index=A.index, columns=A.columns)
-    return z
+    return _like(A, z)
 
 
 def calc_S(F: ArrayLike, x: ArrayLike) -> ArrayLike:
@@ -239,11 +245,7 @@ def calc_S(F: ArrayLike, x: ArrayLike) -> ArrayLike:
     inv[~zero] = 1.0 / xv[~zero]
     s = f2 * inv[None, :]
     s = s.ravel() if one_d else s
-    if isinstance(F, pd.Series):
-        return pd.Series(s, index=F.index, name=F.name)
-    if isinstance(F, pd.DataFrame):
-        return pd.DataFrame(s, index=F.index, columns=F.columns)
-    return s
+    return _like(F, s)
 
 
 def calc_L(A: ArrayLike) -> ArrayLike:
@@ -266,9 +268,7 @@ def calc_L(A: ArrayLike) -> ArrayLike:
         a = a.toarray()
     _check_square(a)
     L = _solve(a, np.eye(a.shape[0]))
-    if isinstance(A, pd.DataFrame):
-        return pd.DataFrame(L, index=A.index, columns=A.columns)
-    return L
+    return _like(A, L)
 
 
 #: Relative residual below which an iterative (GMRES) solve is accepted.
@@ -485,21 +485,13 @@ def calc_M(S: ArrayLike, A: ArrayLike, *, factor: _Factor | None = None) -> Arra
         raise InputError(f"S has {s2.shape[1]} sectors but A is {f.n} x {f.n}")
     m = f.solve(s2.T, trans=True).T
     m = m.ravel() if one_d else m
-    if isinstance(S, pd.Series):
-        return pd.Series(m, index=S.index, name=S.name)
-    if isinstance(S, pd.DataFrame):
-        return pd.DataFrame(m, index=S.index, columns=S.columns)
-    return m
+    return _like(S, m)
 
 
 def calc_M_from_L(S: ArrayLike, L: ArrayLike) -> ArrayLike:
     """``M = S L`` with an explicit Leontief inverse (Miller & Blair 2009, ch. 10)."""
     m = _values(S) @ _values(L)
-    if isinstance(S, pd.Series):
-        return pd.Series(m, index=S.index, name=S.name)
-    if isinstance(S, pd.DataFrame):
-        return pd.DataFrame(m, index=S.index, columns=S.columns)
-    return m
+    return _like(S, m)
 
 
 def calc_embodied(M: ArrayLike, y: ArrayLike) -> ArrayLike:
@@ -527,11 +519,7 @@ def calc_embodied(M: ArrayLike, y: ArrayLike) -> ArrayLike:
     if yv.shape[0] != len(m):
         raise InputError(f"M has {len(m)} sectors but y has {yv.shape[0]}")
     c = yv * (m if yv.ndim == 1 else m[:, None])
-    if isinstance(y, pd.Series):
-        return pd.Series(c, index=y.index, name=y.name)
-    if isinstance(y, pd.DataFrame):
-        return pd.DataFrame(c, index=y.index, columns=y.columns)
-    return c
+    return _like(y, c)
 
 
 def calc_output_multipliers(A: ArrayLike) -> ArrayLike:
