@@ -85,7 +85,7 @@ def _ice(cfg, years) -> tuple[pd.DataFrame, dict]:
     return ice, {"source": "fuel table", "factors": str(inp["factors"])}
 
 
-def _areas(cfg, zones, years, progress) -> tuple[pd.DataFrame, dict]:
+def _areas(cfg, zones, years) -> tuple[pd.DataFrame, dict]:
     lc = cfg["inputs"]["landcover"]
     if lc["areas"] is not None:
         areas = read_csv(lc["areas"])
@@ -99,7 +99,7 @@ def _areas(cfg, zones, years, progress) -> tuple[pd.DataFrame, dict]:
         info = {"source": "rasters", "legend": lc["legend"], "rasters": [str(r) for r in lc["rasters"]]}
     areas = fill_years(areas, years, method=lc["fill_years"])
     info["fill_years"] = lc["fill_years"]
-    info["years_available"] = sorted(int(y) for y in areas.attrs.get("years_available", []))
+    info["years_available"] = areas.attrs["years_available"]
     return areas, info
 
 
@@ -138,9 +138,7 @@ def fill_years(areas: pd.DataFrame, years, *, method: str = "error") -> pd.DataF
         part["source_year"] = src
         part["year"] = y
         parts.append(part)
-    res = pd.concat(parts, ignore_index=True).sort_values(
-        [c for c in ("year",) if c in areas.columns], kind="stable"
-    ).reset_index(drop=True)
+    res = pd.concat(parts, ignore_index=True).sort_values("year", kind="stable").reset_index(drop=True)
     res.attrs["years_available"] = have
     return res
 
@@ -208,7 +206,7 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
 
     progress("land-cover class areas")
     zones_gdf = bounds[bounds["region_code"].isin(study_codes)].reset_index(drop=True)
-    areas, steps["landcover"] = _areas(cfg, zones_gdf, years, progress)
+    areas, steps["landcover"] = _areas(cfg, zones_gdf, years)
     if steps["landcover"]["fill_years"] == "nearest":
         src = sorted(set(int(y) for y in areas["source_year"].unique()))
         notes.append(
@@ -265,7 +263,7 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
         sub = fp.dropna(subset=[col])
         cls, brk = classify.natural_breaks(sub, col, k=cc["k"], scheme=cc["scheme"], pooled=True)
         class_tables.append(cls)
-        break_tables.append(brk.assign(column=col))
+        break_tables.append(brk)
     tables["classes"] = _merge_all(class_tables)
     tables["breaks"] = pd.concat(break_tables, ignore_index=True)
 
