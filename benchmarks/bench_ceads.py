@@ -2,7 +2,7 @@
 
 Peer, measured in the same run: ``pandas.read_excel(path, sheet_name=None)``
 on every workbook (what a user would write; no tidying, no checks).  Ours:
-``spatial_carbon.ceads.read_provinces`` with the openpyxl engine and, when
+``spatial_carbon.inventory.ceads.read_provinces`` with the openpyxl engine and, when
 installed, the python-calamine engine (tidy table, totals check on all 690
 sheets).  Prints the best of ``--repeat`` wall-clock times and the ratio
 ours / peer.
@@ -15,7 +15,8 @@ import os
 
 import pandas as pd
 
-from spatial_carbon import ceads, datasets
+from spatial_carbon.inventory import ceads
+from spatial_carbon import datasets
 from _common import best_of  # noqa: E402  (benchmarks/ is on sys.path)
 
 

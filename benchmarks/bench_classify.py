@@ -1,4 +1,4 @@
-"""Benchmark: exact float64 Fisher-Jenks (spatial_carbon.classify) vs mapclassify.FisherJenks.
+"""Benchmark: exact float64 Fisher-Jenks (spatial_carbon.spatial.classify) vs mapclassify.FisherJenks.
 
 Prints time per call and the ratio ours / mapclassify measured in the same run,
 and the within-class sum of squares (SSE, float64) of both results: lower is
@@ -11,7 +11,7 @@ better; mapclassify's float32 accumulators can miss the optimum.
 import mapclassify
 import numpy as np
 
-from spatial_carbon.classify import fisher_jenks_exact
+from spatial_carbon.spatial.classify import fisher_jenks_exact
 from _common import best_of  # noqa: E402  (benchmarks/ is on sys.path)
 
 

@@ -25,7 +25,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from spatial_carbon.io import MRIO, calc_accounts, province_intensities, tables_from_frame, trade_carbon
+from spatial_carbon.inputoutput import MRIO, calc_accounts, province_intensities, tables_from_frame, trade_carbon
 
 
 def _t(f, *a, **k):
@@ -99,7 +99,7 @@ def block_mrio(R=49, K=200, seed=1):
     Y = np.zeros((n, R))
     for r in range(R):
         Y[:, r] = rng.random(n) * np.where(np.repeat(np.arange(R), K) == r, 10.0, 0.5)
-    from spatial_carbon.io import leontief_factor
+    from spatial_carbon.inputoutput import leontief_factor
 
     x = leontief_factor(A, "iterative").solve(Y.sum(axis=1))  # balanced: x = (I - A)^-1 Y 1
     F = x * rng.uniform(0.1, 1.0, n)

@@ -66,7 +66,8 @@ PANEL = textwrap.dedent("""
 CASES = {}
 
 CASES["provinces", "ours"] = """
-from spatial_carbon import datasets, weights, autocorr, transitions
+from spatial_carbon import datasets
+from spatial_carbon.spatial import weights, autocorr, transitions
 T1 = time.perf_counter()
 gdf = datasets.boundaries("province"); gdf = gdf[gdf.region_code != 540000].reset_index(drop=True)
 """ + PANEL + """
@@ -98,7 +99,8 @@ out = {"import": T1 - T0, "data": T2 - T1, "compute": T3 - T2}
 """
 
 CASES["counties", "ours"] = """
-from spatial_carbon import datasets, weights, autocorr, transitions
+from spatial_carbon import datasets
+from spatial_carbon.spatial import weights, autocorr, transitions
 T1 = time.perf_counter()
 gdf = datasets.boundaries("county")
 """ + PANEL + """
@@ -137,7 +139,7 @@ out = {"import": T1 - T0, "data": T2 - T1, "weights": T3 - T2, "first_year_incl_
 """
 
 CASES["grid", "ours"] = """
-from spatial_carbon import weights, autocorr
+from spatial_carbon.spatial import weights, autocorr
 T1 = time.perf_counter()
 """ + GRID + """
 df = pd.DataFrame({"id": np.arange(len(v)), "v": v})
@@ -163,7 +165,7 @@ out = {"import": T1 - T0, "data": T2 - T1, "weights": T3 - T2, "lisa": T4 - T3, 
 """
 
 CASES["global", "ours"] = """
-from spatial_carbon import weights, autocorr
+from spatial_carbon.spatial import weights, autocorr
 T1 = time.perf_counter()
 """ + GRID + """
 df = pd.DataFrame({"id": np.arange(len(v)), "v": v})

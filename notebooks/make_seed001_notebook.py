@@ -36,8 +36,10 @@ and `year`."""),
 
 import pandas as pd
 
-from spatial_carbon import (autocorr, ceads, classify, datasets, footprint, landcover, maps,
-                            population, sinks, study, transitions, weights, zones)
+from spatial_carbon.spatial import autocorr, classify, transitions, weights
+from spatial_carbon.inventory import ceads, population
+from spatial_carbon import datasets, footprint, landcover, maps, study
+from spatial_carbon.footprint import sinks, zones
 from spatial_carbon.errors import DataQualityWarning
 
 YEARS = list(range(2000, 2020))      # the study period (the population table starts in 2000)

@@ -1,7 +1,7 @@
 """Validation helpers shared by the table-in, table-out computation modules.
 
-Private: used by :mod:`spatial_carbon.sinks`, :mod:`spatial_carbon.footprint`,
-:mod:`spatial_carbon.zones` and :mod:`spatial_carbon.classify`.  Every helper
+Private: used by :mod:`spatial_carbon.footprint.sinks`, :mod:`spatial_carbon.footprint`,
+:mod:`spatial_carbon.footprint.zones` and :mod:`spatial_carbon.spatial.classify`.  Every helper
 returns a new frame (inputs are never modified) or raises a typed error that
 names the input, the offending rows and how to fix them.
 """

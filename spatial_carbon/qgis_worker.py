@@ -188,7 +188,7 @@ def _check_gpkg(path: str, label: str) -> None:
 # ------------------------------------------------------------------------ steps
 @step("ceads_import")
 def _ceads_import(inputs: dict, params: dict, outputs: dict) -> dict:
-    from . import ceads
+    from .inventory import ceads
     from ._io import write_csv
 
     years = None
@@ -297,7 +297,7 @@ def _class_areas(inputs: dict, params: dict, outputs: dict) -> dict:
 
 @step("carbon_sinks")
 def _carbon_sinks(inputs: dict, params: dict, outputs: dict) -> dict:
-    from . import sinks
+    from .footprint import sinks
     from ._io import read_csv, write_csv
 
     areas = read_table(inputs["areas"], where=f"areas table {Path(inputs['areas']).name}")
@@ -317,7 +317,8 @@ def _carbon_sinks(inputs: dict, params: dict, outputs: dict) -> dict:
 
 @step("footprint")
 def _footprint(inputs: dict, params: dict, outputs: dict) -> dict:
-    from . import footprint, population, regions
+    from . import footprint, regions
+    from .inventory import population
     from ._io import read_csv, write_csv
 
     ice = read_table(inputs["ice"], where=f"emissions table {Path(inputs['ice']).name}")
@@ -356,7 +357,8 @@ def _quadrant_zones(inputs: dict, params: dict, outputs: dict) -> dict:
     require_fields(src, {"SIZE_FIELD": params["size"], "DEPTH_FIELD": params["depth"],
                          "YEAR_FIELD": yf}, where="input layer",
                    numeric=(params["size"], params["depth"]))
-    from . import styles, zones  # after the checks: mapclassify is slow to import
+    from . import styles  # after the checks: mapclassify is slow to import
+    from .footprint import zones
     out = zones.quadrants(src, size=params["size"], depth=params["depth"],
                           year_col=yf or "__no_year__")
     path = _write_layer_or_table(out, outputs["OUTPUT"], "zones")
@@ -378,7 +380,8 @@ def _natural_breaks(inputs: dict, params: dict, outputs: dict) -> dict:
     yf = _year_field(params)
     require_fields(src, {"FIELD": field, "YEAR_FIELD": yf}, where="input layer",
                    numeric=(field,))
-    from . import classify, styles  # after the checks: mapclassify is slow to import
+    from .spatial import classify  # after the checks: mapclassify is slow to import
+    from . import styles
     k = int(params.get("k") or 5)
     scheme = params.get("scheme") or "fisher_jenks"
     if yf:
@@ -413,7 +416,7 @@ def _weights_input(inputs: dict, params: dict, numeric: dict[str, str]):
     fields = {"ID_FIELD": idf, "YEAR_FIELD": yf}
     fields.update(numeric)
     require_fields(gdf, fields, where="input layer", numeric=tuple(numeric.values()))
-    from . import weights
+    from .spatial import weights
 
     geo = gdf[[idf, gdf.geometry.name]]
     if yf:  # a long layer (one feature per id and year): the geometry of each id once
@@ -434,7 +437,7 @@ def _weights_input(inputs: dict, params: dict, numeric: dict[str, str]):
 def _global_moran(inputs: dict, params: dict, outputs: dict) -> dict:
     import pandas as pd
 
-    from . import autocorr
+    from .spatial import autocorr
     from ._io import write_csv
 
     columns = list(params["fields"])
@@ -458,7 +461,8 @@ def _global_moran(inputs: dict, params: dict, outputs: dict) -> dict:
 
 @step("lisa")
 def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
-    from . import autocorr, regions, styles
+    from .spatial import autocorr
+    from . import regions, styles
 
     _check_gpkg(outputs["OUTPUT"], "OUTPUT")
     col, idf, yf = params["field"], params["id_field"], _year_field(params)
@@ -501,7 +505,7 @@ def _lisa_transitions(inputs: dict, params: dict, outputs: dict) -> dict:
             raise InputError(
                 f"the LISA layer has no field {col!r}; use the output of the "
                 "'Local Moran's I (LISA clusters)' tool run with a Year field")
-    from . import transitions
+    from .spatial import transitions
 
     res = transitions.lisa_transitions(
         lisa, significant_only=bool(params.get("significant_only")), year_col=yf,
@@ -540,8 +544,8 @@ def _study(inputs: dict, params: dict, outputs: dict) -> dict:
 @step("io_trade_carbon")
 def _io_trade_carbon(inputs: dict, params: dict, outputs: dict) -> dict:
     from ._io import read_csv, write_csv
-    from .io import province_intensities, trade_carbon
-    from .io.readers import read_provincial_tables
+    from .inputoutput import province_intensities, trade_carbon
+    from .inputoutput.readers import read_provincial_tables
 
     tables = read_provincial_tables(inputs["tables"])
     inten = province_intensities(tables, emissions=read_csv(inputs["emissions"]))
@@ -574,8 +578,8 @@ def _io_trade_carbon(inputs: dict, params: dict, outputs: dict) -> dict:
 @step("io_decompose")
 def _io_decompose(inputs: dict, params: dict, outputs: dict) -> dict:
     from ._io import write_csv
-    from .io.lmdi import lmdi_decompose
-    from .io.readers import read_long_table
+    from .inputoutput.lmdi import lmdi_decompose
+    from .inputoutput.readers import read_long_table
 
     energy_mix = bool(params.get("energy_mix"))
     need = ["region", "sector", "year", "output", "emissions"] + \
@@ -591,8 +595,8 @@ def _io_decompose(inputs: dict, params: dict, outputs: dict) -> dict:
 @step("io_transfer_shift")
 def _io_transfer_shift(inputs: dict, params: dict, outputs: dict) -> dict:
     from ._io import read_csv, write_csv
-    from .io.readers import read_wide_table, split_wide
-    from .io.transfer import transfer_flows, transfer_from_tables
+    from .inputoutput.readers import read_wide_table, split_wide
+    from .inputoutput.transfer import transfer_flows, transfer_from_tables
 
     parts = [split_wide(read_wide_table(t), where=Path(t).name)
              for t in (inputs["table0"], inputs["table1"])]
@@ -658,7 +662,7 @@ def _footprint_trends(inputs: dict, params: dict, outputs: dict) -> dict:
 
 @step("spatial_weights")
 def _spatial_weights(inputs: dict, params: dict, outputs: dict) -> dict:
-    from . import weights
+    from .spatial import weights
 
     _, _, w = _weights_input(inputs, params, {})
     path = outputs["OUTPUT"]
@@ -681,8 +685,8 @@ def _spatial_weights(inputs: dict, params: dict, outputs: dict) -> dict:
 @step("io_share_shift")
 def _io_share_shift(inputs: dict, params: dict, outputs: dict) -> dict:
     from ._io import write_csv
-    from .io.lmdi import share_shift_transfer
-    from .io.readers import read_long_table
+    from .inputoutput.lmdi import share_shift_transfer
+    from .inputoutput.readers import read_long_table
 
     df = read_long_table(inputs["table"], ["region", "sector", "year", "output", "emissions"])
     text = str(params.get("sectors") or "")
@@ -696,8 +700,8 @@ def _io_share_shift(inputs: dict, params: dict, outputs: dict) -> dict:
 @step("io_mrio_accounts")
 def _io_mrio_accounts(inputs: dict, params: dict, outputs: dict) -> dict:
     from ._io import write_csv
-    from .io import calc_accounts, embodied_flows, flows_long
-    from .io.readers import read_pymrio
+    from .inputoutput import calc_accounts, embodied_flows, flows_long
+    from .inputoutput.readers import read_pymrio
 
     mr = read_pymrio(inputs["directory"], params["extension"], params["stressor"])
     solver = params.get("solver") or "auto"

@@ -1,4 +1,4 @@
-"""Tests of spatial_carbon.autocorr.
+"""Tests of spatial_carbon.spatial.autocorr.
 
 References
 ----------
@@ -24,7 +24,8 @@ gpd = pytest.importorskip("geopandas")
 libpysal = pytest.importorskip("libpysal")
 esda = pytest.importorskip("esda")
 
-from spatial_carbon import autocorr, datasets, weights  # noqa: E402
+from spatial_carbon.spatial import autocorr, weights# noqa: E402
+from spatial_carbon import datasets
 from spatial_carbon.errors import (  # noqa: E402
     DataQualityWarning, DuplicateRowError, InputError, MissingDataError, WeightsError,
 )
@@ -211,7 +212,7 @@ def test_local_seed_and_year_independence(columbus, cw):
 def test_same_output_in_another_process(columbus, tmp_path):
     code = (
         "import geopandas as gpd, libpysal, sys\n"
-        "from spatial_carbon import weights, autocorr\n"
+        "from spatial_carbon.spatial import weights, autocorr\n"
         "g = gpd.read_file(libpysal.examples.get_path('columbus.shp'))\n"
         "w, _ = weights.build(g, 'POLYID')\n"
         "autocorr.local_moran(g, w, 'CRIME', id_col='POLYID', permutations=999, seed=9)"

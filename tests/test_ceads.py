@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from spatial_carbon import ceads, datasets
+from spatial_carbon.inventory import ceads
+from spatial_carbon import datasets
 from spatial_carbon.cli import main
 from spatial_carbon.errors import (
     DataQualityWarning, DuplicateRowError, InputError, MissingDataError, UnitError,

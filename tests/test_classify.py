@@ -1,4 +1,4 @@
-"""Tests of spatial_carbon.classify: exact natural breaks per year and pooled."""
+"""Tests of spatial_carbon.spatial.classify: exact natural breaks per year and pooled."""
 
 import itertools
 
@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from spatial_carbon import _io, classify
+from spatial_carbon import _io
+from spatial_carbon.spatial import classify
 from spatial_carbon.cli import main
 from spatial_carbon.errors import ClassificationError, InputError, MissingDataError
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from spatial_carbon import config
+from spatial_carbon.study import config
 from spatial_carbon.errors import ConfigError
 
 MINIMAL = """

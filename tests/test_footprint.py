@@ -279,7 +279,7 @@ def test_national_with_partial_population_years_and_nep_shortcuts():
 
 
 def test_sinks_and_footprint_rates_must_agree():
-    from spatial_carbon import sinks
+    from spatial_carbon.footprint import sinks
 
     areas = pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2011, 2011],
                           "class": ["forest", "grassland"], "area_hm2": [10.0, 10.0]})

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from spatial_carbon.cli import main
-from spatial_carbon.io import calc_accounts, mrio_from_pymrio
+from spatial_carbon.inputoutput import calc_accounts, mrio_from_pymrio
 
 from test_io_provincial import S, two_provinces
 

@@ -13,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 
 from spatial_carbon.errors import DataQualityWarning, InputError, ModelError, NegativeValueError
-from spatial_carbon.io import (
+from spatial_carbon.inputoutput import (
     calc_A, calc_embodied, calc_L, calc_M, calc_M_from_L, calc_output_multipliers,
     calc_S, calc_x, calc_x_from_A, calc_x_from_L, calc_Z, check_balance,
 )
@@ -145,7 +145,7 @@ def test_remaining_calc_functions_with_frames():
 
 @pytest.mark.parametrize("method", ["lu", "splu", "iterative"])
 def test_solvers_agree(method):
-    from spatial_carbon.io import leontief_factor
+    from spatial_carbon.inputoutput import leontief_factor
 
     f_ = leontief_factor(sp.csc_matrix(A_MB) if method != "lu" else A_MB, method)
     np.testing.assert_allclose(f_.solve(f), x)
@@ -153,7 +153,7 @@ def test_solvers_agree(method):
 
 
 def test_iterative_refuses_unproductive_matrix():
-    from spatial_carbon.io import leontief_factor
+    from spatial_carbon.inputoutput import leontief_factor
 
     with pytest.raises(ModelError, match="column sum"):
         leontief_factor(np.array([[0.5, 1.2], [0.1, 0.1]]), "iterative")
@@ -162,7 +162,7 @@ def test_iterative_refuses_unproductive_matrix():
 
 
 def test_auto_solver_choice(monkeypatch):
-    from spatial_carbon.io import iomath, leontief_factor
+    from spatial_carbon.inputoutput import iomath, leontief_factor
 
     assert leontief_factor(A_MB).method == "lu"
     assert leontief_factor(sp.csr_matrix(A_MB)).method == "iterative"

@@ -6,7 +6,7 @@ import pytest
 
 from spatial_carbon.errors import (DuplicateRowError, MissingDataError, ModelError,
                                    NegativeValueError, ZeroCapacityError)
-from spatial_carbon.io.lmdi import calc_lmdi, lmdi_decompose, logmean, share_shift_transfer
+from spatial_carbon.inputoutput.lmdi import calc_lmdi, lmdi_decompose, logmean, share_shift_transfer
 
 
 def long(rows):

@@ -7,8 +7,8 @@ import pytest
 pymrio = pytest.importorskip("pymrio")
 
 from spatial_carbon.errors import InputError, ModelError  # noqa: E402
-from spatial_carbon.io import calc_accounts, embodied_flows, flows_long, mrio_from_pymrio  # noqa: E402
-from spatial_carbon.io.readers import mrio_from_wide, read_pymrio  # noqa: E402
+from spatial_carbon.inputoutput import calc_accounts, embodied_flows, flows_long, mrio_from_pymrio  # noqa: E402
+from spatial_carbon.inputoutput.readers import mrio_from_wide, read_pymrio  # noqa: E402
 
 KEY = ("emission_type1", "air")
 
@@ -129,7 +129,7 @@ def test_accounts_carry_province_codes():
 
 
 def test_multipliers_and_L_equal_pymrio(ref):
-    from spatial_carbon.io import calc_L, calc_M
+    from spatial_carbon.inputoutput import calc_L, calc_M
 
     np.testing.assert_allclose(calc_L(ref.A).to_numpy(), ref.L.to_numpy(), rtol=1e-10, atol=1e-14)
     M = calc_M(ref.emissions.S, ref.A)
@@ -137,7 +137,7 @@ def test_multipliers_and_L_equal_pymrio(ref):
 
 
 def test_aggregate_mrio_preserves_accounts(mr):
-    from spatial_carbon.io import aggregate_mrio
+    from spatial_carbon.inputoutput import aggregate_mrio
 
     groups = {"reg1": "A", "reg2": "A", "reg3": "B", "reg4": "B", "reg5": "B", "reg6": "C"}
     agg = aggregate_mrio(mr, regions=groups)
@@ -158,7 +158,7 @@ def test_aggregate_mrio_preserves_accounts(mr):
 
 
 def test_aggregate_provinces_to_scheme():
-    from spatial_carbon.io import aggregate_mrio
+    from spatial_carbon.inputoutput import aggregate_mrio
 
     wide, em, x = _two_province_wide()
     agg = aggregate_mrio(mrio_from_wide(wide, em), regions="seed002_8")

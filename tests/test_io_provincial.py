@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 
 from spatial_carbon.errors import InputError, NegativeValueError, ZeroCapacityError
-from spatial_carbon.io import (
+from spatial_carbon.inputoutput import (
     ProvincialTable, aggregate_sectors, aggregate_trade_regions, calc_adjusted_intensity,
     calc_direct_intensity, classify_trade_type, concordance_matrix, domestic_share,
     sector_concordance, tables_from_frame, technical_coefficients, trade_carbon,
 )
-from spatial_carbon.io.concordance import concordance_names, sector_names_zh
+from spatial_carbon.inputoutput.concordance import concordance_names, sector_names_zh
 
 S = ["agri", "ind"]
 
@@ -215,7 +215,7 @@ def test_42_to_30_aggregation_preserves_totals():
 
 
 def test_province_intensities_methods():
-    from spatial_carbon.io import province_intensities
+    from spatial_carbon.inputoutput import province_intensities
 
     tables, inten = two_provinces()
     em = pd.DataFrame({"region": ["Beijing", "Beijing", "Hebei", "Hebei"], "sector": ["ind", "agri"] * 2,
@@ -235,7 +235,7 @@ def test_province_intensities_methods():
 
 
 def test_aggregate_regions_generic():
-    from spatial_carbon.io import aggregate_regions
+    from spatial_carbon.inputoutput import aggregate_regions
 
     df = pd.DataFrame({"region": ["Beijing", "Tianjin", "Shanghai"], "v": [1.0, 2.0, 4.0]})
     out = aggregate_regions(df, "seed003_8").set_index("seed003_8")
@@ -253,7 +253,7 @@ def test_non_numeric_cells_are_reported():
 
 
 def test_split_to_sectors_and_ceads_bridge():
-    from spatial_carbon.io import ceads_to_io_emissions, sector_bridge, split_to_sectors
+    from spatial_carbon.inputoutput import ceads_to_io_emissions, sector_bridge, split_to_sectors
 
     br = pd.DataFrame({"source": ["a", "b", "b"], "target": ["x", "x", "y"]})
     out = split_to_sectors(pd.Series({"a": 10.0, "b": 6.0}), br, pd.Series({"x": 1.0, "y": 2.0}))

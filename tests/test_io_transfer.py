@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from spatial_carbon.errors import InputError, ModelError
-from spatial_carbon.io.transfer import induced_output, transfer_flows, two_period_transfer
+from spatial_carbon.inputoutput.transfer import induced_output, transfer_flows, two_period_transfer
 
 IDX = pd.MultiIndex.from_tuples([("N", "ind"), ("S", "ind")], names=["region", "sector"])
 A = pd.DataFrame([[0.1, 0.2], [0.3, 0.1]], index=IDX, columns=IDX)

@@ -81,7 +81,7 @@ def _hex(rgba):
 
 
 def test_choropleth_legend_equals_breaks_table_and_colours_follow_classes(provinces, panel):
-    from spatial_carbon import classify
+    from spatial_carbon.spatial import classify
 
     classes, brk = classify.natural_breaks(panel, "ICF", k=5, pooled=True)
     fig = maps.choropleth(panel, provinces, "ICF", year=2019, breaks=brk.assign(column="ICF"))
@@ -346,7 +346,7 @@ def test_moran_scatter_slope_is_morans_i():
 
 
 def test_moran_scatter_with_project_weights(provinces, panel):
-    from spatial_carbon import weights
+    from spatial_carbon.spatial import weights
 
     sub = provinces[provinces["region_code"] != 540000].reset_index(drop=True)
     w, _ = weights.build(sub, "region_code", "queen", islands="knn")
@@ -380,7 +380,7 @@ def test_moran_series_marks_significance():
 
 
 def test_zones_map_and_size_depth_chart(provinces, panel):
-    from spatial_carbon import zones
+    from spatial_carbon.footprint import zones
 
     zt = zones.quadrants(panel)
     fig = maps.zones_map(zt, provinces, years=[2019])
@@ -445,7 +445,8 @@ def test_flow_lines_layer(provinces):
 
 
 def test_study_figures_writes_the_standard_set(tmp_path, provinces, panel, lisa_table):
-    from spatial_carbon import classify, zones
+    from spatial_carbon.spatial import classify
+    from spatial_carbon.footprint import zones
 
     _, brk = classify.natural_breaks(panel, "ICF", k=5)
     moran = pd.DataFrame({"year": [2010, 2019], "I": [0.2, 0.4], "p_sim": [0.2, 0.001],

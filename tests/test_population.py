@@ -5,7 +5,8 @@ import warnings
 import pandas as pd
 import pytest
 
-from spatial_carbon import datasets, population
+from spatial_carbon import datasets
+from spatial_carbon.inventory import population
 from spatial_carbon.errors import (
     DataQualityWarning, DuplicateRowError, InputError, MissingDataError, NegativeValueError,
     UnitError, UnknownRegionError,

@@ -104,7 +104,7 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     prov = datasets.boundaries("province")  # 31 mainland provinces, EPSG:4326
     prov = prov[["region_code", "region", "geometry"]].copy()
     # A real variable to map: CEADs 2019 industrial CO2 (Mt) per province.
-    from spatial_carbon import ceads
+    from spatial_carbon.inventory import ceads
 
     tidy = ceads.read_provinces(datasets.ceads_dir(), years=[2018, 2019])
     ice = ceads.industrial_emissions(tidy, unit="Mt")
@@ -487,7 +487,8 @@ def test_every_algorithm_ran(report):
 
 # ------------------------------------------------------------ inventory
 def test_ceads_import_matches_core(report):
-    from spatial_carbon import ceads, datasets
+    from spatial_carbon.inventory import ceads
+    from spatial_carbon import datasets
 
     rec = _ok(report, "ceads")
     got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
@@ -574,7 +575,7 @@ def test_cancel_stops_the_tool(report):
 
 
 def test_sinks_match_core(report, core_areas):
-    from spatial_carbon import sinks
+    from spatial_carbon.footprint import sinks
 
     rec = _ok(report, "sinks")
     got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
@@ -586,7 +587,9 @@ def test_sinks_match_core(report, core_areas):
 # ---------------------------------------------------------- footprint, zones
 @pytest.fixture(scope="module")
 def core_footprint(inputs, core_areas):
-    from spatial_carbon import datasets, footprint, population, sinks
+    from spatial_carbon import datasets, footprint
+    from spatial_carbon.inventory import population
+    from spatial_carbon.footprint import sinks
 
     ice = pd.read_csv(inputs["ice_2019"])
     return footprint.compute(ice, sinks.carbon_sink(core_areas),
@@ -604,7 +607,7 @@ def test_footprint_matches_core(report, core_footprint):
 
 
 def test_zones_match_core_and_load_styled(report, core_footprint):
-    from spatial_carbon import zones
+    from spatial_carbon.footprint import zones
 
     rec = _ok(report, "zones")
     got = _gpkg(rec["outputs"]["OUTPUT"]).sort_values("region_code")
@@ -625,7 +628,7 @@ def test_zones_non_numeric_field_is_a_readable_message(report):
 def test_natural_breaks_match_core_and_load_styled(report, inputs):
     import geopandas as gpd
 
-    from spatial_carbon import classify
+    from spatial_carbon.spatial import classify
 
     rec = _ok(report, "breaks")
     got = _gpkg(rec["outputs"]["OUTPUT"])
@@ -652,7 +655,7 @@ def test_natural_breaks_bad_input_is_a_readable_message(report, case, pattern):
 
 # --------------------------------------------------------- Moran, LISA
 def _core_weights(gdf, id_field="region_code"):
-    from spatial_carbon import weights
+    from spatial_carbon.spatial import weights
 
     return weights.build(gdf, id_field, kind="queen", islands="knn")[0]
 
@@ -660,7 +663,7 @@ def _core_weights(gdf, id_field="region_code"):
 def test_spatial_weights_file_matches_core(report, inputs):
     import geopandas as gpd
 
-    from spatial_carbon import weights
+    from spatial_carbon.spatial import weights
 
     rec = _ok(report, "weights")
     ids, pairs, _ = weights.read_gal(rec["outputs"]["OUTPUT"])
@@ -675,7 +678,7 @@ def test_spatial_weights_file_matches_core(report, inputs):
 def test_global_moran_matches_core(report, inputs):
     import geopandas as gpd
 
-    from spatial_carbon import autocorr
+    from spatial_carbon.spatial import autocorr
 
     rec = _ok(report, "moran")
     got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
@@ -694,7 +697,7 @@ def test_global_moran_matches_core(report, inputs):
 def test_lisa_matches_core_and_loads_with_geoda_colours(report, inputs):
     import geopandas as gpd
 
-    from spatial_carbon import autocorr
+    from spatial_carbon.spatial import autocorr
     from spatial_carbon.maps.lisa import LISA_CLUSTERS
 
     rec = _ok(report, "lisa")
@@ -908,7 +911,7 @@ def test_pip_rasterio_inside_qgis_binds_to_qgis_gdal(tmp_path):
 def test_lisa_transitions_match_core(report, inputs):
     import geopandas as gpd
 
-    from spatial_carbon import autocorr, transitions
+    from spatial_carbon.spatial import autocorr, transitions
 
     rec = _ok(report, "transitions")
     long = gpd.read_file(inputs["long"])
@@ -935,8 +938,10 @@ def test_seed001_model_chains_the_tools_like_the_core(report, inputs):
     breaks, Moran, LISA) equals the core run step by step on the same inputs."""
     import geopandas as gpd
 
-    from spatial_carbon import (autocorr, ceads, classify, datasets, footprint, landcover,
-                                population, sinks, zones)
+    from spatial_carbon.spatial import autocorr, classify
+    from spatial_carbon.inventory import ceads, population
+    from spatial_carbon import datasets, footprint, landcover
+    from spatial_carbon.footprint import sinks, zones
 
     _ok(report, "model")
     o = Path(inputs["out"])
@@ -1013,8 +1018,8 @@ def test_run_study_tool_runs_the_demo(report):
 # ------------------------------------------------------------ input-output
 def test_io_trade_carbon_matches_core(report, inputs):
     from spatial_carbon._io import read_csv
-    from spatial_carbon.io import province_intensities, trade_carbon
-    from spatial_carbon.io.readers import read_provincial_tables
+    from spatial_carbon.inputoutput import province_intensities, trade_carbon
+    from spatial_carbon.inputoutput.readers import read_provincial_tables
 
     rec = _ok(report, "io")
     tables = read_provincial_tables(inputs["io_tables"])
@@ -1037,7 +1042,7 @@ def test_io_unbalanced_table_is_a_readable_message(report):
 
 
 def test_lmdi_decomposition_matches_core(report, inputs):
-    from spatial_carbon.io.lmdi import lmdi_decompose
+    from spatial_carbon.inputoutput.lmdi import lmdi_decompose
 
     rec = _ok(report, "lmdi")
     got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
@@ -1050,8 +1055,8 @@ def test_lmdi_decomposition_matches_core(report, inputs):
 
 
 def test_two_period_transfer_matches_core_and_maps_flows(report, inputs):
-    from spatial_carbon.io.readers import read_wide_table, split_wide
-    from spatial_carbon.io.transfer import transfer_from_tables
+    from spatial_carbon.inputoutput.readers import read_wide_table, split_wide
+    from spatial_carbon.inputoutput.transfer import transfer_from_tables
 
     rec = _ok(report, "shift")
     parts = [split_wide(read_wide_table(inputs[k])) for k in ("io_t0", "io_t1")]
@@ -1068,7 +1073,7 @@ def test_two_period_transfer_matches_core_and_maps_flows(report, inputs):
 
 
 def test_share_shift_matches_core(report, inputs):
-    from spatial_carbon.io.lmdi import share_shift_transfer
+    from spatial_carbon.inputoutput.lmdi import share_shift_transfer
 
     rec = _ok(report, "share_shift")
     got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
@@ -1080,8 +1085,8 @@ def test_share_shift_matches_core(report, inputs):
 def test_mrio_accounts_match_core(report, inputs):
     if inputs["mrio"] is None:
         pytest.skip("pymrio is not installed (extra 'io')")
-    from spatial_carbon.io import calc_accounts
-    from spatial_carbon.io.readers import read_pymrio
+    from spatial_carbon.inputoutput import calc_accounts
+    from spatial_carbon.inputoutput.readers import read_pymrio
 
     rec = _ok(report, "mrio")
     got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")

@@ -61,7 +61,7 @@ def test_natural_breaks_step_writes_classes_style_and_breaks(tmp_path, capsys):
     import geopandas as gpd
     from shapely.geometry import box
 
-    from spatial_carbon import classify
+    from spatial_carbon.spatial import classify
 
     vals = [1.0, 2.0, 2.5, 8.0, 9.0, 20.0, 21.0, 40.0]
     gdf = gpd.GeoDataFrame({"region_code": range(8), "v": vals},

@@ -1,4 +1,4 @@
-"""Tests of spatial_carbon.sinks: CS = sum_i NEP_i * A_i * E_i.
+"""Tests of spatial_carbon.footprint.sinks: CS = sum_i NEP_i * A_i * E_i.
 
 Hand-worked values use the bundled defaults: NEP forest 3.8096, grassland
 0.9482 t C hm^-2 a^-1 (Xie et al. 2008); E forest 1.26, grassland 0.46
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatial_carbon import sinks
+from spatial_carbon.footprint import sinks
 from spatial_carbon.errors import (
     InputError,
     MissingDataError,

@@ -1,4 +1,4 @@
-"""Tests of spatial_carbon.transitions.
+"""Tests of spatial_carbon.spatial.transitions.
 
 Reference: giddy 2.3 ``LISA_Markov`` docstring example (US per-capita income
 1929-2009, 48 states, states48.gal, shipped with libpysal): transition counts
@@ -13,7 +13,7 @@ import pytest
 
 libpysal = pytest.importorskip("libpysal")
 
-from spatial_carbon import autocorr, transitions, weights  # noqa: E402
+from spatial_carbon.spatial import autocorr, transitions, weights# noqa: E402
 from spatial_carbon.errors import InputError  # noqa: E402
 
 GIDDY_COUNTS = np.array([[1087, 44, 4, 34], [41, 470, 36, 1], [5, 34, 1422, 39], [30, 1, 40, 552]])

@@ -1,4 +1,4 @@
-"""Tests of spatial_carbon.weights against libpysal and GeoDa files shipped offline
+"""Tests of spatial_carbon.spatial.weights against libpysal and GeoDa files shipped offline
 with libpysal (libpysal.examples 'columbus': columbus.shp and GeoDa's columbus.gal)."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import shapely
 gpd = pytest.importorskip("geopandas")
 libpysal = pytest.importorskip("libpysal")
 
-from spatial_carbon import datasets, weights  # noqa: E402
+from spatial_carbon import datasets  # noqa: E402
+from spatial_carbon.spatial import weights
 from spatial_carbon.errors import InputError, WeightsError  # noqa: E402
 
 

@@ -1,11 +1,12 @@
-"""Tests of spatial_carbon.zones: quadrant zones from z-scores (Chen Mingxing et al. 2009)."""
+"""Tests of spatial_carbon.footprint.zones: quadrant zones from z-scores (Chen Mingxing et al. 2009)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from spatial_carbon import _io, zones
+from spatial_carbon import _io
+from spatial_carbon.footprint import zones
 from spatial_carbon.cli import main
 from spatial_carbon.errors import ClassificationError, InputError, MissingDataError
 

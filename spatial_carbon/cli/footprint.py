@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from .. import _io, classify, footprint, sinks, zones
+from .. import _io, footprint
+from ..spatial import classify
+from ..footprint import sinks, zones
 from ._options import out_csv
 
 _csv_in = click.Path(exists=True, dir_okay=False)
@@ -101,7 +103,7 @@ def _read_population(path):
     df = _io.read_csv(path)
     if any(str(c).lower().startswith("population") for c in df.columns):
         return df
-    from .. import population as population_mod  # yearbook layout: regions x years, units in a comment
+    from ..inventory import population as population_mod  # yearbook layout: regions x years, units in a comment
 
     return population_mod.read_yearbook(path)
 

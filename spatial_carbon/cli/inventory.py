@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .. import ceads as _ceads
+from ..inventory import ceads as _ceads
 from .. import inventory as _inventory
 from .._io import write_csv
 from ._options import out_csv

@@ -1,7 +1,7 @@
 """Input–output commands: ``io-transfer``, ``io-shift``, ``decompose``, ``share-shift``, ``mrio``.
 
-Each command parses, reads through :mod:`spatial_carbon.io.readers`, calls
-the core in :mod:`spatial_carbon.io`, and writes CSVs atomically.  Methods
+Each command parses, reads through :mod:`spatial_carbon.inputoutput.readers`, calls
+the core in :mod:`spatial_carbon.inputoutput`, and writes CSVs atomically.  Methods
 and formulas: ``docs/io.md``.
 """
 
@@ -51,9 +51,9 @@ def io_transfer_cmd(table, emissions, national_intensity, province_totals, natio
     CEP, CMP, N, NP, T, CTT, CTTp, type); OUT_sectors.csv holds the sector
     detail (ECC, PECC).
     """
-    from spatial_carbon.io import province_intensities, trade_carbon
-    from spatial_carbon.io.provincial import aggregate_trade_regions
-    from spatial_carbon.io.readers import read_provincial_tables
+    from spatial_carbon.inputoutput import province_intensities, trade_carbon
+    from spatial_carbon.inputoutput.provincial import aggregate_trade_regions
+    from spatial_carbon.inputoutput.readers import read_provincial_tables
 
     tables = read_provincial_tables(table)
     if emissions:
@@ -96,8 +96,8 @@ def io_shift_cmd(table0, table1, coefficients, no_exports, output):
     pair; OUT_regions.csv per region; OUT_sectors.csv per pair and sector;
     OUT_flows.csv the net carbon flows (origin, destination, value) for maps.
     """
-    from spatial_carbon.io.readers import read_wide_table, split_wide
-    from spatial_carbon.io.transfer import transfer_flows, transfer_from_tables
+    from spatial_carbon.inputoutput.readers import read_wide_table, split_wide
+    from spatial_carbon.inputoutput.transfer import transfer_flows, transfer_from_tables
 
     parts = [split_wide(read_wide_table(t), where=str(t)) for t in (table0, table1)]
     co = read_csv(coefficients)
@@ -128,8 +128,8 @@ def decompose_cmd(table, year0, year1, energy_mix, national, output):
     per region: C0, C1, additive effects (emission units, summing exactly to
     total) and multiplicative factors D_* (product = C1/C0).
     """
-    from spatial_carbon.io.lmdi import lmdi_decompose
-    from spatial_carbon.io.readers import read_long_table
+    from spatial_carbon.inputoutput.lmdi import lmdi_decompose
+    from spatial_carbon.inputoutput.readers import read_long_table
 
     need = ["region", "sector", "year", "output", "emissions"] + (["fuel", "energy"] if energy_mix else [])
     df = read_long_table(table, need)
@@ -150,8 +150,8 @@ def share_shift_cmd(table, year0, year1, sectors, output):
 
     TABLE is long: region, sector, year, output, emissions (all provinces).
     """
-    from spatial_carbon.io.lmdi import share_shift_transfer
-    from spatial_carbon.io.readers import read_long_table
+    from spatial_carbon.inputoutput.lmdi import share_shift_transfer
+    from spatial_carbon.inputoutput.readers import read_long_table
 
     df = read_long_table(table, ["region", "sector", "year", "output", "emissions"])
     sel = [s.strip() for s in sectors.split(",")] if sectors else None
@@ -178,8 +178,8 @@ def mrio_cmd(directory, extension, stressor, method, solver, output):
     embodied emissions (rows producing, columns consuming); OUT_flows_long.csv:
     origin, destination, value for flow maps.
     """
-    from spatial_carbon.io import calc_accounts, embodied_flows, flows_long
-    from spatial_carbon.io.readers import read_pymrio
+    from spatial_carbon.inputoutput import calc_accounts, embodied_flows, flows_long
+    from spatial_carbon.inputoutput.readers import read_pymrio
 
     mr = read_pymrio(directory, extension, stressor)
     acc = calc_accounts(mr, solver=solver)

@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from .. import _io, autocorr, datasets, transitions, weights
+from .. import _io, datasets
+from ..spatial import autocorr, transitions, weights
 from ..errors import InputError
 from ._options import out_csv
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .. import config as config_mod
+from ..study import config as config_mod
 from .. import study
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import InputError
 
-#: Sink classes understood by :mod:`spatial_carbon.sinks` (plus ``nodata``).
+#: Sink classes understood by :mod:`spatial_carbon.footprint.sinks` (plus ``nodata``).
 SINK_CLASSES = (
     "forest", "grassland", "shrub", "cropland", "water", "wetland",
     "impervious", "barren", "snow_ice",

@@ -235,7 +235,7 @@ def moran_scatter(
     values : Series or array
         The variable (one year), length n, in the order of the weights' ids
         (a Series indexed by id is reordered to match).
-    w : spatial_carbon.weights.Weights or libpysal.weights.W, optional
+    w : spatial_carbon.spatial.weights.Weights or libpysal.weights.W, optional
         Row-standardised weights (ids in ``w.ids`` / ``w.id_order``); the lag
         is ``W z``.  Not needed when ``lag`` is given.
     lag : array, optional

@@ -69,7 +69,7 @@ def study_figures(
         the footprint table (first and last included).
     lang : {"en", "zh"}
     formats : sequence of {"png", "pdf", "svg"}
-    weights : spatial_carbon.weights.Weights, optional
+    weights : spatial_carbon.spatial.weights.Weights, optional
         Only used when the LISA table lacks ``z`` and ``lag`` (the
         ``autocorr.local_moran`` table has them, computed with the study's
         weights): weights for the Moran scatter plots; default queen
@@ -197,7 +197,7 @@ def _moran_scatters(fp, lisa, boundaries, out, years, lang, formats, weights, id
             if var not in fp.columns:
                 continue
             if weights is None:
-                from .. import weights as wmod
+                from ..spatial import weights as wmod
 
                 gdf = boundaries[boundaries[id_field].isin(fp[id_field].unique())]
                 built = wmod.build(gdf.reset_index(drop=True), id_field, "queen", islands="knn")

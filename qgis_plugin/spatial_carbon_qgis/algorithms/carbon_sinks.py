@@ -30,7 +30,7 @@ class CarbonSinks(SpatialCarbonAlgorithm):
         "(hm<sup>2</sup>), NEP the net ecosystem productivity (t hm<sup>-2</sup> a<sup>-1</sup>; "
         "default forest 3.8096, grassland 0.9482 t C, Xie et al. 2008) and E the "
         "equivalence factor (default Ewing et al. 2010, Global Footprint Network).</p>"
-        "<p>Core: <code>spatial_carbon.sinks.carbon_sink</code> (docs, "
+        "<p>Core: <code>spatial_carbon.footprint.sinks.carbon_sink</code> (docs, "
         "spatial_carbon/data/sink_parameters.md).</p>"
     )
 

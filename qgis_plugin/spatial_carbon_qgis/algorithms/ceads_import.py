@@ -37,7 +37,7 @@ class CeadsImport(SpatialCarbonAlgorithm):
         "plus industrial process emissions.</p>"
         "<p>Source: Shan et al. 2016 (Applied Energy 184:742-750), 2018 (Scientific Data "
         "5:170201), 2020 (Scientific Data 7:54); Guan et al. 2021 (Earth's Future "
-        "9:e2021EF002241). Core: <code>spatial_carbon.ceads.read_provinces</code> and "
+        "9:e2021EF002241). Core: <code>spatial_carbon.inventory.ceads.read_provinces</code> and "
         "<code>industrial_emissions</code>.</p>"
     )
 

@@ -34,8 +34,8 @@ class GlobalMoran(SpatialCarbonAlgorithm):
         "result). One row per field and year. Validated against GeoDa (Columbus CRIME, "
         "I = 0.485770, queen) and esda.Moran. Islands (e.g. Hainan under queen contiguity) "
         "are linked to their nearest unit or dropped, never left with an empty row.</p>"
-        "<p>Core: <code>spatial_carbon.autocorr.global_moran</code>, weights "
-        "<code>spatial_carbon.weights.build</code>.</p>"
+        "<p>Core: <code>spatial_carbon.spatial.autocorr.global_moran</code>, weights "
+        "<code>spatial_carbon.spatial.weights.build</code>.</p>"
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802

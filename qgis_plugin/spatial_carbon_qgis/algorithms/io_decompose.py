@@ -33,7 +33,7 @@ class IoDecompose(SpatialCarbonAlgorithm):
         "to the total change, and multiplicative factors D whose product is "
         "C<sub>1</sub>/C<sub>0</sub>. Optionally the technique effect is split into energy "
         "intensity, energy mix and emission factor.</p>"
-        "<p>Core: <code>spatial_carbon.io.lmdi.lmdi_decompose</code> (docs/io.md).</p>"
+        "<p>Core: <code>spatial_carbon.inputoutput.lmdi.lmdi_decompose</code> (docs/io.md).</p>"
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802

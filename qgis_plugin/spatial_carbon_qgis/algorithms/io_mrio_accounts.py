@@ -35,7 +35,7 @@ class IoMrioAccounts(SpatialCarbonAlgorithm):
         "MRIO attribution or bilateral trade, BEET). The system is a folder written by "
         "pymrio's <code>IOSystem.save_all</code> (EXIOBASE, WIOD, OECD, Eora, ... parsed with "
         "pymrio); results are checked against pymrio in spatial_carbon's tests.</p>"
-        "<p>Core: <code>spatial_carbon.io.calc_accounts</code>, <code>embodied_flows</code> "
+        "<p>Core: <code>spatial_carbon.inputoutput.calc_accounts</code>, <code>embodied_flows</code> "
         "(docs/io.md).</p>"
     )
 

@@ -31,7 +31,7 @@ class IoShareShift(SpatialCarbonAlgorithm):
         "and carbon transfer &Delta;C<sub>ri</sub> = &Delta;Q<sub>ri</sub> I<sub>ri</sub> with "
         "the region's final-year intensity; positive = received. The sum over regions is "
         "the national emission change caused by relocation alone.</p>"
-        "<p>Core: <code>spatial_carbon.io.lmdi.share_shift_transfer</code> (docs/io.md).</p>"
+        "<p>Core: <code>spatial_carbon.inputoutput.lmdi.share_shift_transfer</code> (docs/io.md).</p>"
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802

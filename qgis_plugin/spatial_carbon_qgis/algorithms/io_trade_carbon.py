@@ -40,7 +40,7 @@ class IoTradeCarbon(SpatialCarbonAlgorithm):
         "coefficients, and the province type I-IV (signs of N and NP). Imports valued with "
         "the province's own multipliers (technology homogeneity), inflows with national "
         "average multipliers.</p>"
-        "<p>Core: <code>spatial_carbon.io.province_intensities</code> and "
+        "<p>Core: <code>spatial_carbon.inputoutput.province_intensities</code> and "
         "<code>trade_carbon</code> (docs/io.md).</p>"
     )
 

@@ -40,7 +40,7 @@ class IoTransferShift(SpatialCarbonAlgorithm):
         "and carbon leakage &Sigma;<sub>i</sub> &Delta;X<sup>rs</sup><sub>i</sub> "
         "(S<sub>r,i</sub> - S<sub>s,i</sub>). With boundaries, the net carbon flows become a "
         "line layer graduated by width (natural breaks).</p>"
-        "<p>Core: <code>spatial_carbon.io.transfer.transfer_from_tables</code> (docs/io.md), "
+        "<p>Core: <code>spatial_carbon.inputoutput.transfer.transfer_from_tables</code> (docs/io.md), "
         "flow lines <code>spatial_carbon.maps.flow_lines</code>.</p>"
     )
 

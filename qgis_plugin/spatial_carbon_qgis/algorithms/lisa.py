@@ -38,8 +38,8 @@ class Lisa(SpatialCarbonAlgorithm):
         "6 isolated. Besides the raw p &le; alpha (GeoDa's map) the output flags "
         "Benjamini-Hochberg FDR and Bonferroni significance. The layer loads with GeoDa's "
         "LISA colours.</p>"
-        "<p>Core: <code>spatial_carbon.autocorr.local_moran</code>, weights "
-        "<code>spatial_carbon.weights.build</code>.</p>"
+        "<p>Core: <code>spatial_carbon.spatial.autocorr.local_moran</code>, weights "
+        "<code>spatial_carbon.spatial.weights.build</code>.</p>"
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802

@@ -39,7 +39,7 @@ class LisaTransitions(SpatialCarbonAlgorithm):
         "direction), space-time cohesion and flux, and the Bickenbach &amp; Bode (2003) test "
         "of time homogeneity. Counts equal giddy's LISA_Markov for the same LISAs.</p>"
         "<p>Input: the output of 'Local Moran's I (LISA clusters)' run with a Year field. "
-        "Core: <code>spatial_carbon.transitions.lisa_transitions</code>.</p>"
+        "Core: <code>spatial_carbon.spatial.transitions.lisa_transitions</code>.</p>"
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802

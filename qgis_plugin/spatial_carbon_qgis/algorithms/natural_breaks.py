@@ -39,7 +39,7 @@ class NaturalBreaks(SpatialCarbonAlgorithm):
         "all years (&lt;field&gt;_class_pooled, one legend for every year). The layer "
         "loads with a graduated style from the pooled breaks, colours as spatial_carbon's "
         "maps; class j holds lower &lt; value &le; upper.</p>"
-        "<p>Core: <code>spatial_carbon.classify.natural_breaks</code>.</p>"
+        "<p>Core: <code>spatial_carbon.spatial.classify.natural_breaks</code>.</p>"
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802

@@ -30,7 +30,7 @@ class QuadrantZones(SpatialCarbonAlgorithm):
         "zone (low size, low depth), IV buffer zone (high size, low depth); z = 0 counts as "
         "high. Zone definitions after Chen Mingxing et al. (2009) as used by "
         "the seed study. The output loads with the zone colours of spatial_carbon's maps.</p>"
-        "<p>Core: <code>spatial_carbon.zones.quadrants</code>.</p>"
+        "<p>Core: <code>spatial_carbon.footprint.zones.quadrants</code>.</p>"
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802

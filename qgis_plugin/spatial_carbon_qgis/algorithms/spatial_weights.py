@@ -32,7 +32,7 @@ class SpatialWeights(SpatialCarbonAlgorithm):
         "PySAL or R spdep. The connectivity report (units, links, neighbour counts, "
         "connected components, islands and what was done with them) goes to the log and, "
         "optionally, to a JSON file.</p>"
-        "<p>Core: <code>spatial_carbon.weights.build</code>, <code>write_gal</code>, "
+        "<p>Core: <code>spatial_carbon.spatial.weights.build</code>, <code>write_gal</code>, "
         "<code>write_gwt</code>.</p>"
     )
 

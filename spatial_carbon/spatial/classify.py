@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ClassificationError, InputError, MissingDataError
+from ..errors import ClassificationError, InputError, MissingDataError
 
 #: Scheme names accepted (normalised: lower case without ``_``, ``-``, spaces).
 SCHEMES = {

@@ -30,7 +30,7 @@ and foreign exports ``E_t`` (a vector over producing sectors):
 
 Both tables must be in the same (constant) prices; deflating is the
 caller's job.  No library implements this decomposition; it is a few
-solves on top of :mod:`spatial_carbon.io.iomath`.
+solves on top of :mod:`spatial_carbon.inputoutput.iomath`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from spatial_carbon.errors import InputError
-from spatial_carbon.io.iomath import _Factor, check_labels
+from spatial_carbon.inputoutput.iomath import _Factor, check_labels
 
 
 @dataclass
@@ -189,13 +189,13 @@ def two_period_transfer(
 
 
 def transfer_from_tables(parts0: dict, parts1: dict, S: pd.Series, *, exports: bool = True) -> Transfer:
-    """:func:`two_period_transfer` on two tables split by :func:`spatial_carbon.io.readers.split_wide`.
+    """:func:`two_period_transfer` on two tables split by :func:`spatial_carbon.inputoutput.readers.split_wide`.
 
     ``A = Z x̂^-1`` with ``x`` the table's total output (or ``Z1 + Y1 + E - M + other``
     when it has none); ``S`` is reindexed to the table's ``(region, sector)``
     labels and must cover all of them.
     """
-    from spatial_carbon.io.iomath import calc_A
+    from spatial_carbon.inputoutput.iomath import calc_A
 
     idx = parts0["Z"].index
     S = S.reindex(idx)

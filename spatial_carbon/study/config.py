@@ -20,8 +20,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from . import datasets
-from .errors import ConfigError
+from .. import datasets
+from ..errors import ConfigError
 
 #: Every section and key a study file may hold, with its default (``None``:
 #: optional without default; ``...``: required).

@@ -28,9 +28,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from . import regions as _regions
-from ._io import atomic_path, read_csv
-from .errors import InputError, UnknownRegionError, WeightsError
+from .. import regions as _regions
+from .._io import atomic_path, read_csv
+from ..errors import InputError, UnknownRegionError, WeightsError
 
 __all__ = [
     "ConnectivityReport",

@@ -24,8 +24,8 @@ from typing import Mapping
 
 import pandas as pd
 
-from . import _tables, regions, units
-from .errors import InputError, MissingFactorError, NegativeValueError, UnitError
+from .. import _tables, regions, units
+from ..errors import InputError, MissingFactorError, NegativeValueError, UnitError
 
 #: Output columns in order (for the default forest/grassland rates).
 OUTPUT_COLUMNS = (

@@ -37,8 +37,8 @@ from typing import Iterable, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from . import regions, units
-from .errors import (
+from .. import regions, units
+from ..errors import (
     DataQualityWarning, DependencyError, DuplicateRowError, InputError, MissingDataError, UnitError,
     UnknownRegionError,
 )
@@ -532,7 +532,7 @@ def group_totals(
     if unknown:
         raise InputError(
             f"sector(s) with no group: {unknown}; known CEADs sectors are listed by "
-            "spatial_carbon.ceads.sector_groups()"
+            "spatial_carbon.inventory.ceads.sector_groups()"
         )
     if groups is not None:
         wanted = [groups] if isinstance(groups, str) else list(groups)

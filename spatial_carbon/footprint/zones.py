@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ClassificationError, InputError, MissingDataError
+from ..errors import ClassificationError, InputError, MissingDataError
 
 #: Zone code -> English name.
 ZONE_NAMES = {

@@ -22,9 +22,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from . import regions, units
-from ._io import read_csv
-from .errors import (
+from .. import regions, units
+from .._io import read_csv
+from ..errors import (
     DataQualityWarning, DuplicateRowError, InputError, MissingDataError, NegativeValueError,
     UnitError,
 )

@@ -1,25 +1,25 @@
 """Input–output carbon analysis: IO maths, provincial tables, MRIO, transfer, LMDI.
 
-Public API (pure computation; file readers are in :mod:`spatial_carbon.io.readers`):
+Public API (pure computation; file readers are in :mod:`spatial_carbon.inputoutput.readers`):
 
-* :mod:`~spatial_carbon.io.iomath` — ``calc_x``, ``calc_A``, ``calc_Z``,
+* :mod:`~spatial_carbon.inputoutput.iomath` — ``calc_x``, ``calc_A``, ``calc_Z``,
   ``calc_S``, ``calc_L``, ``calc_x_from_A``, ``calc_x_from_L``, ``calc_M``,
   ``calc_M_from_L``, ``calc_embodied``, ``calc_output_multipliers``,
   ``check_balance``, ``leontief_factor``;
-* :mod:`~spatial_carbon.io.provincial` — seed 002: ``ProvincialTable``,
+* :mod:`~spatial_carbon.inputoutput.provincial` — seed 002: ``ProvincialTable``,
   ``tables_from_frame``, ``trade_carbon``, intensities, import treatments;
-* :mod:`~spatial_carbon.io.concordance` — sector/region aggregation;
-* :mod:`~spatial_carbon.io.mrio` — ``MRIO``, ``mrio_from_pymrio``,
+* :mod:`~spatial_carbon.inputoutput.concordance` — sector/region aggregation;
+* :mod:`~spatial_carbon.inputoutput.mrio` — ``MRIO``, ``mrio_from_pymrio``,
   ``mrio_from_frames``, ``calc_accounts``, ``embodied_flows``, ``flows_long``;
-* :mod:`~spatial_carbon.io.transfer` — seed 003 two-period transfer and leakage;
-* :mod:`~spatial_carbon.io.lmdi` — seed 000 LMDI decomposition and share-shift transfer.
+* :mod:`~spatial_carbon.inputoutput.transfer` — seed 003 two-period transfer and leakage;
+* :mod:`~spatial_carbon.inputoutput.lmdi` — seed 000 LMDI decomposition and share-shift transfer.
 
-Import with absolute names (``from spatial_carbon.io import trade_carbon``);
+Import with absolute names (``from spatial_carbon.inputoutput import trade_carbon``);
 the subpackage name does not shadow the standard library's ``io`` because
 spatial_carbon only uses absolute imports.
 """
 
-from spatial_carbon.io.concordance import (
+from spatial_carbon.inputoutput.concordance import (
     aggregate_regions,
     aggregate_sectors,
     ceads_to_io_emissions,
@@ -30,7 +30,7 @@ from spatial_carbon.io.concordance import (
     sector_names_zh,
     split_to_sectors,
 )
-from spatial_carbon.io.iomath import (
+from spatial_carbon.inputoutput.iomath import (
     calc_A,
     calc_embodied,
     calc_L,
@@ -45,7 +45,7 @@ from spatial_carbon.io.iomath import (
     check_balance,
     leontief_factor,
 )
-from spatial_carbon.io.mrio import (
+from spatial_carbon.inputoutput.mrio import (
     MRIO,
     aggregate_mrio,
     calc_accounts,
@@ -54,7 +54,7 @@ from spatial_carbon.io.mrio import (
     mrio_from_frames,
     mrio_from_pymrio,
 )
-from spatial_carbon.io.provincial import (
+from spatial_carbon.inputoutput.provincial import (
     TREATMENTS,
     ProvincialTable,
     TradeCarbon,

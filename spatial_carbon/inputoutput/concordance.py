@@ -123,7 +123,7 @@ def aggregate_sectors(obj, mapping: pd.Series | dict | str):
     -------
     Same type as ``obj``.
     """
-    from spatial_carbon.io.provincial import ProvincialTable
+    from spatial_carbon.inputoutput.provincial import ProvincialTable
 
     if isinstance(mapping, str):
         mapping = sector_concordance(mapping)
@@ -245,7 +245,7 @@ def ceads_to_io_emissions(
     Parameters
     ----------
     ceads : DataFrame
-        Tidy table of :func:`spatial_carbon.ceads.read_provinces`
+        Tidy table of :func:`spatial_carbon.inventory.ceads.read_provinces`
         (``region_code, year, sector, fuel, CO2_Mt``); households are ignored.
     tables : dict of ProvincialTable
         In the bridge's target sectors (30 sectors: aggregate 42-sector tables
@@ -258,7 +258,7 @@ def ceads_to_io_emissions(
     Returns
     -------
     DataFrame
-        ``region, sector, emissions`` for :func:`~spatial_carbon.io.provincial.province_intensities`.
+        ``region, sector, emissions`` for :func:`~spatial_carbon.inputoutput.provincial.province_intensities`.
     """
     from spatial_carbon import regions as _r
     from spatial_carbon.errors import MissingDataError

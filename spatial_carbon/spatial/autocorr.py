@@ -1,7 +1,7 @@
 """Global and local Moran's I with seeded permutation inference.
 
 Inputs are a long table (one row per id and, optionally, year) and a
-:class:`~spatial_carbon.weights.Weights`; outputs are tidy frames, one row
+:class:`~spatial_carbon.spatial.weights.Weights`; outputs are tidy frames, one row
 per year (global) or per id and year (local).  The connectivity report of
 the weights travels with every result in ``frame.attrs["weights_report"]``.
 
@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr  # normal CDF; scipy.stats costs ~1 s of import
 
-from . import regions as _regions
-from .errors import (
+from .. import regions as _regions
+from ..errors import (
     DataQualityWarning,
     DuplicateRowError,
     InputError,
@@ -563,7 +563,7 @@ def global_moran(
         Long table: ``id_col``, optional ``year_col``, ``column`` (numeric,
         any unit; Moran's I is unit-free).  Not modified.
     w : Weights
-        From :func:`spatial_carbon.weights.build`; its ids (including
+        From :func:`spatial_carbon.spatial.weights.build`; its ids (including
         dropped islands) must equal the table's ids.
     permutations : int
         Random permutations for the pseudo p-value (0: none).

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from spatial_carbon.errors import InputError, ModelError
-from spatial_carbon.io.iomath import _Factor, calc_A, calc_S, check_labels
+from spatial_carbon.inputoutput.iomath import _Factor, calc_A, calc_S, check_labels
 
 
 @dataclass
@@ -214,7 +214,7 @@ def calc_accounts(mrio: MRIO, *, rtol: float = 1e-6, solver: str = "auto") -> pd
 
     ``solver``: ``"auto"`` (dense LU), ``"iterative"`` (GMRES on the sparse
     pattern of ``A``; fastest for EXIOBASE-sized tables, see
-    :class:`spatial_carbon.io.iomath._Factor`), ``"lu"``, ``"splu"``.
+    :class:`spatial_carbon.inputoutput.iomath._Factor`), ``"lu"``, ``"splu"``.
 
     Raises
     ------
@@ -385,12 +385,12 @@ def aggregate_mrio(mrio: MRIO, *, regions: dict | pd.Series | str | None = None,
         emissions per group are **not** (aggregation bias: merging regions
         averages their technologies).  For footprints of groups without that
         bias, compute :func:`calc_accounts` on the full table and sum the
-        result with :func:`spatial_carbon.io.aggregate_regions`.  Use this
+        result with :func:`spatial_carbon.inputoutput.aggregate_regions`.  Use this
         function to reproduce a study done on an aggregated table (e.g. the
         seed-003 8-region tables).
     """
     from spatial_carbon import regions as _r
-    from spatial_carbon.io.concordance import sector_concordance
+    from spatial_carbon.inputoutput.concordance import sector_concordance
 
     regs = mrio.regions
     if regions is None:

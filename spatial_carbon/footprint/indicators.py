@@ -1,7 +1,7 @@
 """Three-dimensional industrial carbon footprint (seed 001): ICF, CEC, deficit/surplus, size, depth.
 
 From industrial carbon emissions (ICE) and carbon sinks (CS, see
-:mod:`spatial_carbon.sinks`) per region-year:
+:mod:`spatial_carbon.footprint.sinks`) per region-year:
 
     D      = sum_i NEP_i * P_i                       (t hm^-2 a^-1)
     ICF    = ICE / D                                 (hm2)
@@ -26,8 +26,8 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import _tables, units
-from .errors import InputError, MissingDataError, UnitError, ZeroCapacityError
+from .. import _tables, units
+from ..errors import InputError, MissingDataError, UnitError, ZeroCapacityError
 from .sinks import _rates_table
 
 #: Core output columns of :func:`compute`, in order.
@@ -117,7 +117,7 @@ def _prepare_sinks(sinks: pd.DataFrame, rates: dict[str, float], where: str) -> 
     if "CS" not in df.columns or not classes:
         raise InputError(
             f"{where} needs the columns CS and CS_<class> (e.g. CS_forest, CS_grassland) "
-            "as written by spatial_carbon.sinks.carbon_sink"
+            "as written by spatial_carbon.footprint.sinks.carbon_sink"
         )
     no_rate = [c for c in classes if c not in rates]
     if no_rate:
@@ -222,7 +222,7 @@ def compute(
         ``CO2_t``, ``CO2_Mt``, ``C_t``, ``C_10^4t``, ... (optionally
         prefixed ``ICE_``).
     sinks : pandas.DataFrame
-        Output of :func:`spatial_carbon.sinks.carbon_sink` (``CS`` and
+        Output of :func:`spatial_carbon.footprint.sinks.carbon_sink` (``CS`` and
         ``CS_<class>`` per region-year), or a CSV of it.
     shares : {"national", "regional"} or mapping, default "national"
         Shares P_i of the classes in carbon absorption: ``"national"`` =
@@ -240,7 +240,7 @@ def compute(
         default Xie et al. (2008).  Use the same rates as for the sinks.
     nep_forest, nep_grassland : float, optional
         Shortcuts replacing the forest / grassland rate (as in
-        :func:`spatial_carbon.sinks.carbon_sink`).
+        :func:`spatial_carbon.footprint.sinks.carbon_sink`).
     population : pandas.DataFrame, optional
         If given, per-capita columns are added with :func:`per_capita`
         (population must cover every year).

@@ -18,8 +18,8 @@ import pandas as pd
 
 from spatial_carbon._io import read_csv
 from spatial_carbon.errors import InputError
-from spatial_carbon.io.mrio import MRIO, mrio_from_frames, mrio_from_pymrio
-from spatial_carbon.io.provincial import ProvincialTable, tables_from_frame
+from spatial_carbon.inputoutput.mrio import MRIO, mrio_from_frames, mrio_from_pymrio
+from spatial_carbon.inputoutput.provincial import ProvincialTable, tables_from_frame
 
 
 def read_pymrio(path: str | os.PathLike, extension: str, stressor) -> MRIO:
@@ -185,7 +185,7 @@ def read_wide_table(path: str | os.PathLike, *, sheet: str | int = 0) -> pd.Data
 
 
 def read_provincial_tables(path: str | os.PathLike, *, unit: str = "10^4 yuan") -> dict[str, ProvincialTable]:
-    """Read the stacked provincial-table CSV (see :func:`~spatial_carbon.io.provincial.tables_from_frame`)."""
+    """Read the stacked provincial-table CSV (see :func:`~spatial_carbon.inputoutput.provincial.tables_from_frame`)."""
     df = read_csv(path)
     df["sector"] = df["sector"].astype(str)
     return tables_from_frame(df, unit=unit)

@@ -109,7 +109,7 @@ def check_labels(a, b, what: str = "sectors") -> None:
     raise InputError(
         f"mismatched {what}: " + "; ".join(detail)
         + f". Both tables must use the same {what} in the same order "
-        "(aggregate them with spatial_carbon.io.aggregate_sectors first)"
+        "(aggregate them with spatial_carbon.inputoutput.aggregate_sectors first)"
     )
 
 

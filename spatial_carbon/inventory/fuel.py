@@ -37,9 +37,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import regions, units
-from ._io import read_csv
-from .errors import (
+from .. import regions, units
+from .._io import read_csv
+from ..errors import (
     DuplicateRowError, InputError, MissingDataError, MissingFactorError, NegativeValueError,
     UnitError,
 )

@@ -1,6 +1,6 @@
 """LISA transitions: space-time dynamics of local Moran quadrants.
 
-Input is the table returned by :func:`spatial_carbon.autocorr.local_moran`
+Input is the table returned by :func:`spatial_carbon.spatial.autocorr.local_moran`
 for several years; outputs are the 4 x 4 transition count and probability
 matrices (rows from, columns to, order HH, LH, LL, HL), the per-region move
 table with Rey's (2001) typology, the per-year-pair summary (space-time
@@ -22,7 +22,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["ORDER", "MOVE_TYPES", "TransitionResult", "homogeneity", "lisa_transitions",
            "move_type"]
@@ -153,7 +153,7 @@ def lisa_transitions(
     Parameters
     ----------
     lisa : DataFrame
-        Output of :func:`spatial_carbon.autocorr.local_moran` (one row per id
+        Output of :func:`spatial_carbon.spatial.autocorr.local_moran` (one row per id
         and year, columns ``quadrant`` and ``significant``).  Not modified.
     significant_only : bool
         Count only transitions whose unit is significant in both years (the

@@ -37,7 +37,7 @@ import pandas as pd
 
 from spatial_carbon import regions
 from spatial_carbon.errors import InputError, NegativeValueError, ZeroCapacityError
-from spatial_carbon.io.iomath import (
+from spatial_carbon.inputoutput.iomath import (
     calc_A,
     calc_M,
     calc_S,

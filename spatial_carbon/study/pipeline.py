@@ -35,9 +35,10 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from . import __version__, config as config_mod, datasets, regions
-from ._io import read_csv, sha256, write_csv, write_gpkg, write_text
-from .errors import ConfigError, MissingDataError, SpatialCarbonWarning
+from .. import __version__, datasets, regions
+from . import config as config_mod
+from .._io import read_csv, sha256, write_csv, write_gpkg, write_text
+from ..errors import ConfigError, MissingDataError, SpatialCarbonWarning
 
 Progress = Callable[[str], None]
 
@@ -72,13 +73,13 @@ def _boundaries(cfg):
 def _ice(cfg, years) -> tuple[pd.DataFrame, dict]:
     inp = cfg["inputs"]
     if inp["ceads"] is not None:
-        from . import ceads
+        from ..inventory import ceads
 
         tidy = ceads.read_provinces(inp["ceads"], years=years)
         ice = ceads.industrial_emissions(tidy) if inp["ceads_group"] == "industry" else \
             ceads.group_totals(tidy, groups=[inp["ceads_group"]])
         return ice, {"source": "CEADs", "group": inp["ceads_group"]}
-    from . import inventory
+    from .. import inventory
 
     fuel = read_csv(inp["fuel"])
     ice = inventory.emissions(fuel, factors=str(inp["factors"]))
@@ -91,7 +92,7 @@ def _areas(cfg, zones, years) -> tuple[pd.DataFrame, dict]:
         areas = read_csv(lc["areas"])
         info = {"source": str(lc["areas"])}
     else:
-        from . import landcover
+        from .. import landcover
 
         areas = landcover.class_areas(
             lc["rasters"], zones, lc["zone_field"], legend=lc["legend"], years=lc["years"],
@@ -164,7 +165,7 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     Parameters
     ----------
     cfg : dict
-        A configuration from :func:`spatial_carbon.config.load`.
+        A configuration from :func:`spatial_carbon.study.config.load`.
     progress : callable, optional
         Receives one short message per step.
 
@@ -175,7 +176,9 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
         region of the boundary layer, drawn on maps), ``notes`` (list of str, recorded in the manifest) and
         ``steps`` (name -> dict of step metadata).
     """
-    from . import classify, footprint, sinks, zones
+    from ..spatial import classify
+    from .. import footprint
+    from ..footprint import sinks, zones
 
     st = cfg["study"]
     years = list(range(st["first_year"], st["last_year"] + 1))
@@ -228,7 +231,7 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
                            nep_forest=sk["nep_forest"], nep_grassland=sk["nep_grassland"])
     pop = None
     if cfg["inputs"]["population"] is not None:
-        from . import population
+        from ..inventory import population
 
         pop = population.read_yearbook(cfg["inputs"]["population"])
         pop_years = sorted(set(int(y) for y in pop["year"].unique()) & set(years))
@@ -284,7 +287,7 @@ def _merge_all(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _spatial(cfg, fp: pd.DataFrame, gdf) -> dict[str, pd.DataFrame]:
-    from . import autocorr, transitions, weights
+    from ..spatial import autocorr, transitions, weights
 
     sp = cfg["spatial"]
     w, report = weights.build(gdf, "region_code", kind=sp["weights"], islands=sp["islands"])
@@ -400,7 +403,7 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Prog
             write_csv(df, tmp / "tables" / f"{name}.csv")
         progress("writing GeoPackage")
         write_gpkg(region_years_layer(result), tmp / "study.gpkg", layer="region_years")
-        from . import styles
+        from .. import styles
 
         # QGIS opens the layer styled: natural breaks, LISA clusters, zones
         styles.save_to_gpkg(tmp / "study.gpkg", "region_years",
@@ -408,7 +411,7 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Prog
         figures: list[str] = []
         if maps:
             progress("drawing maps")
-            from . import maps as maps_mod
+            from .. import maps as maps_mod
 
             mc = cfg["maps"]
             figs = maps_mod.study_figures(
@@ -435,7 +438,7 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Prog
                    tmp / "manifest.json")
         if report:
             progress("writing report")
-            from . import report as report_mod
+            from .. import report as report_mod
 
             report_mod.write_report(tmp)
         if out_dir.exists():

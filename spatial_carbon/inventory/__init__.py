@@ -1,0 +1,22 @@
+"""Emissions and population per region and year: the study's first inputs.
+
+``fuel``
+    fuel use x emission factors (IPCC 2006 or the seed's coefficients) -> CO2.
+``ceads``
+    CEADs provincial inventories (sector x fuel, Mt CO2) -> tidy tables, ICE.
+``population``
+    yearbook population tables -> persons.
+
+The fuel-inventory functions are re-exported here, so
+``spatial_carbon.inventory.emissions`` keeps working.
+"""
+
+from __future__ import annotations
+
+from .fuel import (  # noqa: F401
+    PRESETS, emissions, factors_from_frame, fuel_table_from_wide, load_factors, normalize_fuel,
+    read_fuel_use,
+)
+
+__all__ = ["PRESETS", "emissions", "factors_from_frame", "fuel_table_from_wide", "load_factors",
+           "normalize_fuel", "read_fuel_use"]
