@@ -44,6 +44,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
+from . import defaults as _defaults
 from .errors import InputError, SpatialCarbonError
 
 #: Modules the worker needs (import name -> pip name), checked by ``check``.
@@ -448,7 +449,7 @@ def _global_moran(inputs: dict, params: dict, outputs: dict) -> dict:
         frames.append(autocorr.global_moran(
             _frame(gdf), w, col, id_col=params["id_field"], year_col=yf,
             permutations=int(params.get("permutations", 999)), seed=int(params.get("seed", 0)),
-            alternative=params.get("alternative") or "two-sided"))
+            alternative=params.get("alternative") or _defaults.ALTERNATIVE))
         progress((i + 1) / len(columns))
     out = pd.concat(frames, ignore_index=True)
     write_csv(out, outputs["OUTPUT"])
@@ -472,7 +473,7 @@ def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
         _frame(gdf), w, col, id_col=idf, year_col=yf,
         permutations=int(params.get("permutations", 999)), seed=int(params.get("seed", 0)),
         alpha=float(params.get("alpha", 0.05)),
-        alternative=params.get("alternative") or "two-sided",
+        alternative=params.get("alternative") or _defaults.ALTERNATIVE,
         cluster_on=params.get("cluster_on") or "p")
     progress(0.9)
     key = idf if idf in res.columns else "region_code"

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from .. import _io, datasets
+from .. import _io, datasets, defaults
 from ..spatial import autocorr, transitions, weights
 from ..errors import InputError
 from ._options import out_csv
@@ -108,10 +108,10 @@ def _common(f):
                      help="Neighbours given to each island under --islands knn."),
         click.option("--tolerance", default=0.0, show_default=True, type=click.FloatRange(0),
                      help="Fuzzy contiguity: polygons closer than this (CRS units) are neighbours."),
-        click.option("--permutations", default=999, show_default=True, type=click.IntRange(0),
+        click.option("--permutations", default=defaults.PERMUTATIONS, show_default=True, type=click.IntRange(0),
                      help="Random permutations for the pseudo p-value."),
-        click.option("--seed", default=0, show_default=True, type=click.IntRange(0), help="Random seed."),
-        click.option("--alternative", default="two-sided", show_default=True,
+        click.option("--seed", default=defaults.SEED, show_default=True, type=click.IntRange(0), help="Random seed."),
+        click.option("--alternative", default=defaults.ALTERNATIVE, show_default=True,
                      type=click.Choice(autocorr.ALTERNATIVES),
                      help="two-sided, greater, less, or folded (GeoDa/esda pseudo p)."),
     ]
@@ -162,7 +162,7 @@ def moran_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, isla
 
 @click.command("lisa")
 @_common
-@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
+@click.option("--alpha", default=defaults.ALPHA, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Significance level for the cluster map.")
 @click.option("--cluster-on", default="p", show_default=True, type=click.Choice(["p", "fdr", "bonferroni"]),
               help="Significance flag deciding the cluster code: raw pseudo p, BH-FDR or Bonferroni.")
@@ -193,7 +193,7 @@ def lisa_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islan
 
 @click.command("transitions")
 @_common
-@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
+@click.option("--alpha", default=defaults.ALPHA, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Significance level (for --significant-only).")
 @click.option("--significant-only", is_flag=True,
               help="Count only units significant in both years of a transition.")

@@ -30,6 +30,7 @@ import pandas as pd
 from scipy.special import ndtr  # normal CDF; scipy.stats costs ~1 s of import
 
 from .. import regions as _regions
+from ..defaults import ALPHA, ALTERNATIVE, PERMUTATIONS, SEED
 from ..errors import (
     DataQualityWarning,
     DuplicateRowError,
@@ -107,7 +108,7 @@ def _p_normal(z: np.ndarray, alternative: str) -> np.ndarray:
     return 2 * ndtr(-np.abs(z))
 
 
-def min_permutations(n_tests: int, alpha: float, alternative: str = "two-sided") -> int:
+def min_permutations(n_tests: int, alpha: float, alternative: str = ALTERNATIVE) -> int:
     """Smallest number of permutations whose smallest attainable pseudo p-value
     reaches the Bonferroni threshold ``alpha / n_tests``.
 
@@ -145,8 +146,8 @@ def fdr_bh(p: np.ndarray, alpha: float) -> np.ndarray:
 # array-level statistics
 # --------------------------------------------------------------------------- #
 def moran_global_arrays(
-    y: np.ndarray, w: Weights, *, permutations: int = 999, seed: int = 0,
-    alternative: str = "two-sided", quad_sims: np.ndarray | None = None, n_jobs: int = 1,
+    y: np.ndarray, w: Weights, *, permutations: int = PERMUTATIONS, seed: int = SEED,
+    alternative: str = ALTERNATIVE, quad_sims: np.ndarray | None = None, n_jobs: int = 1,
 ) -> dict:
     """Global Moran's I of ``y`` (aligned with ``w.ids``).
 
@@ -387,8 +388,8 @@ def _conditional_counts(
 
 
 def moran_local_arrays(
-    y: np.ndarray, w: Weights, *, permutations: int = 999, rng: np.random.Generator | None = None,
-    alternative: str = "two-sided",
+    y: np.ndarray, w: Weights, *, permutations: int = PERMUTATIONS, rng: np.random.Generator | None = None,
+    alternative: str = ALTERNATIVE,
 ) -> dict:
     """Local Moran's I (Anselin 1995) of ``y`` aligned with ``w.ids``.
 
@@ -550,9 +551,9 @@ def global_moran(
     *,
     id_col: str,
     year_col: str | None = "year",
-    permutations: int = 999,
-    seed: int = 0,
-    alternative: str = "two-sided",
+    permutations: int = PERMUTATIONS,
+    seed: int = SEED,
+    alternative: str = ALTERNATIVE,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Global Moran's I of ``column`` per year.
@@ -642,10 +643,10 @@ def local_moran(
     *,
     id_col: str,
     year_col: str | None = "year",
-    permutations: int = 999,
-    seed: int = 0,
-    alpha: float = 0.05,
-    alternative: str = "two-sided",
+    permutations: int = PERMUTATIONS,
+    seed: int = SEED,
+    alpha: float = ALPHA,
+    alternative: str = ALTERNATIVE,
     cluster_on: str = "p",
 ) -> pd.DataFrame:
     """Local Moran's I (LISA) of ``column`` per id and year, with GeoDa cluster codes.

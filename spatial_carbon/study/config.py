@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .. import datasets
+from .. import datasets, defaults
 from ..errors import ConfigError
 
 #: Every section and key a study file may hold, with its default (``None``:
@@ -38,7 +38,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "classify": {"scheme": "fisher_jenks", "k": 5, "columns": ["ICF", "ICF_size", "ICF_depth"]},
     "spatial": {
         "columns": ["ICF_size", "ICF_depth"], "weights": "queen", "islands": "knn",
-        "permutations": 999, "seed": 12345, "alpha": 0.05,
+        "permutations": defaults.PERMUTATIONS, "seed": defaults.SEED, "alpha": defaults.ALPHA,
     },
     "maps": {"years": [], "lang": "en", "formats": ["png"]},
 }

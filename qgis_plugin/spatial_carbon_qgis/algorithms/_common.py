@@ -43,6 +43,11 @@ def field_or_none(alg, parameters, name, context):
 WEIGHT_KINDS = ["queen", "rook", "knn", "distance"]
 ISLAND_POLICIES = ["knn", "drop"]
 ALTERNATIVES = ["two-sided", "greater", "less", "folded"]
+# Copies of spatial_carbon.defaults (the plugin cannot import spatial_carbon;
+# tests/test_defaults.py checks that they agree).
+DEFAULT_SEED = 12345
+DEFAULT_PERMUTATIONS = 999
+DEFAULT_ALTERNATIVE = "two-sided"
 
 
 def add_weights_parameters(alg):
@@ -63,11 +68,11 @@ def add_weights_parameters(alg):
             "out (reported as isolated, cluster 6).")
     alg.add(QgsProcessingParameterNumber("PERMUTATIONS", "Permutations",
                                          QgsProcessingParameterNumber.Integer,
-                                         defaultValue=999, minValue=0, maxValue=99999),
+                                         defaultValue=DEFAULT_PERMUTATIONS, minValue=0, maxValue=99999),
             "Random permutations for the pseudo p-value (999 as GeoDa).")
     alg.add(QgsProcessingParameterNumber("SEED", "Random seed",
                                          QgsProcessingParameterNumber.Integer,
-                                         defaultValue=12345, minValue=0),
+                                         defaultValue=DEFAULT_SEED, minValue=0),
             "Seed of the permutations: the same seed gives the same p-values, byte for byte.")
     alg.add(QgsProcessingParameterNumber("K", "Neighbours (knn)",
                                          QgsProcessingParameterNumber.Integer,
@@ -83,8 +88,10 @@ def add_weights_parameters(alg):
             "GeoDa .gal/.gwt file replacing the weights above; its ids must be the layer's.",
             advanced=True)
     alg.add(QgsProcessingParameterEnum("ALTERNATIVE", "Alternative hypothesis",
-                                       options=ALTERNATIVES, defaultValue=0),
-            "two-sided (default); greater; less; folded = GeoDa's and esda's pseudo p.",
+                                       options=ALTERNATIVES,
+                                       defaultValue=ALTERNATIVES.index(DEFAULT_ALTERNATIVE)),
+            "two-sided; greater; less; folded = GeoDa's and esda's pseudo p (one-sided in "
+            "the direction of the observed statistic).",
             advanced=True)
 
 
