@@ -79,6 +79,12 @@ def ceads_dir() -> Path:
     return path("ceads", "provinces")
 
 
+def ceads_cities() -> Path:
+    """The bundled CEADs city inventory workbook (290 cities, total CO2, 1997-2019)."""
+    return path("ceads", "cities",
+                "The_Emission_Inventories_for_290_Chinese_Cities_from_1997_to_2019.xlsx")
+
+
 def population_csv() -> Path:
     """The bundled yearbook population table (10^4 persons, 2000-2019)."""
     return path("population", "China_Statistics_Yearbook_population_by_province_2000_2019.csv")

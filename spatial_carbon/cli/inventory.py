@@ -1,4 +1,5 @@
-"""CLI steps ``emissions`` (fuel use x factors) and ``ceads`` (CEADs workbooks)."""
+"""CLI steps ``emissions`` (fuel use x factors), ``ceads`` (CEADs provincial
+workbooks) and ``ceads-cities`` (the CEADs city workbook)."""
 
 from __future__ import annotations
 
@@ -100,4 +101,34 @@ def ceads_cmd(sources, group, years, no_process, check, output):
     click.echo(f"wrote {len(out)} rows to {output}", err=True)
 
 
-COMMANDS = [emissions_cmd, ceads_cmd]
+@click.command("ceads-cities")
+@click.argument("workbook", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--years", default=None, metavar="YEARS",
+              help="Years to keep, e.g. 2010-2015 (default all).")
+@click.option("--raw", is_flag=True,
+              help="The workbook's cities as written (city_zh, year, CO2_Mt), not matched to "
+                   "the city layer.")
+@out_csv
+def ceads_cities_cmd(workbook, years, raw, output):
+    """Total CO2 of the CEADs city inventory (WORKBOOK, default the bundled
+    copy), matched to the bundled city layer: region_code (GB/T 2260 city
+    code), region, city_zh, province_code, year, CO2_t, scope (= total).
+    The match report (unmatched on both sides) goes to stderr."""
+    from .. import datasets
+    from ..inventory import ceads_cities as _cc
+
+    tidy = _cc.read_cities(workbook)
+    ys = _years(years)
+    if ys is not None:
+        tidy = tidy[tidy["year"].isin(ys)].reset_index(drop=True)
+    if raw:
+        out = tidy
+    else:
+        match = _cc.match_cities(tidy["city_zh"], datasets.boundaries("city"))
+        click.echo(match.summary(), err=True)
+        out = _cc.city_emissions(tidy, match)
+    write_csv(out, output)
+    click.echo(f"wrote {len(out)} rows to {output}", err=True)
+
+
+COMMANDS = [emissions_cmd, ceads_cmd, ceads_cities_cmd]

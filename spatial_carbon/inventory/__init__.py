@@ -4,6 +4,8 @@
     fuel use x emission factors (IPCC 2006 or the seed's coefficients) -> CO2.
 ``ceads``
     CEADs provincial inventories (sector x fuel, Mt CO2) -> tidy tables, ICE.
+``ceads_cities``
+    the CEADs city inventory (total CO2, Mt) -> tidy table, matched to city codes.
 ``population``
     yearbook population tables -> persons.
 

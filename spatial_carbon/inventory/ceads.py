@@ -39,9 +39,10 @@ import pandas as pd
 
 from .. import regions, units
 from ..errors import (
-    DataQualityWarning, DependencyError, DuplicateRowError, InputError, MissingDataError, UnitError,
+    DataQualityWarning, DuplicateRowError, InputError, MissingDataError, UnitError,
     UnknownRegionError,
 )
+from ._workbook import Book as _Book, choose_engine as _engine
 
 #: Combustion fuels of the CEADs inventories (canonical spelling), then the
 #: two non-fuel scope-1 columns.  The tidy frame's ``fuel`` column uses these.
@@ -261,51 +262,6 @@ def _check_sheet(sectors, names, body, totals, where, check, rtol, atol):
             "tidy table; they are counted (scope 1) in the power and heat sector",
             DataQualityWarning, stacklevel=4,
         )
-
-
-class _Book:
-    """One workbook opened by openpyxl (read-only) or python-calamine."""
-
-    def __init__(self, path: Path, engine: str):
-        self.engine = engine
-        try:
-            if engine == "calamine":
-                from python_calamine import CalamineWorkbook
-
-                self._wb = CalamineWorkbook.from_path(str(path))
-                self.sheetnames = list(self._wb.sheet_names)
-            else:
-                import openpyxl
-
-                self._wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-                self.sheetnames = list(self._wb.sheetnames)
-        except Exception as exc:  # zip/xml errors of a broken file
-            raise InputError(f"{path}: cannot open as an Excel workbook ({exc})") from None
-
-    def rows(self, name: str) -> list[tuple]:
-        if self.engine == "calamine":
-            return [tuple(r) for r in self._wb.get_sheet_by_name(name).to_python()]
-        return list(self._wb[name].iter_rows(values_only=True))
-
-    def close(self) -> None:
-        if self.engine == "openpyxl":
-            self._wb.close()
-
-
-def _engine(engine: str) -> str:
-    if engine not in ("auto", "openpyxl", "calamine"):
-        raise InputError(f"engine must be 'auto', 'openpyxl' or 'calamine', got {engine!r}")
-    if engine == "openpyxl":
-        return engine
-    try:
-        import python_calamine  # noqa: F401
-    except ImportError:
-        if engine == "calamine":
-            raise DependencyError(
-                "engine='calamine' needs the python-calamine package: pip install python-calamine"
-            ) from None
-        return "openpyxl"
-    return "calamine"
 
 
 def read_provinces(
