@@ -102,3 +102,96 @@ def sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
                 break
             h.update(b)
     return h.hexdigest()
+
+
+#: Fixed timestamp of metadata references, so the same inputs give the same file.
+_FIXED_TIMESTAMP = "1970-01-01T00:00:00.000Z"
+
+
+def write_gpkg_metadata(path: str | os.PathLike, layer: str, dataset: tuple[str, str, str],
+                        columns: dict[str, str]) -> Path:
+    """Store metadata of a layer and its columns in a GeoPackage (metadata extension).
+
+    Parameters
+    ----------
+    path : path
+        An existing GeoPackage holding ``layer``; rewritten through a
+        temporary copy (a failure leaves it unchanged).
+    layer : str
+        Table the metadata describes.
+    dataset : (mime_type, md_standard_uri, text)
+        Metadata of the layer (``md_scope`` dataset, reference scope
+        ``table``), e.g. a QGIS metadata document (``text/xml``,
+        ``http://mrcc.com/qgis.dtd``), which QGIS shows under Layer
+        Properties > Metadata.
+    columns : dict of str -> str
+        Column -> plain text (reference scope ``column``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.  Earlier metadata of ``layer`` written by this function is
+        replaced; timestamps are fixed.
+
+    Notes
+    -----
+    Tables ``gpkg_metadata`` and ``gpkg_metadata_reference`` as in the OGC
+    GeoPackage 1.2 specification (clause F.8, "Metadata"), registered in
+    ``gpkg_extensions`` as ``gpkg_metadata``.
+    """
+    import shutil
+    import sqlite3
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"GeoPackage not found: {path}")
+    with atomic_path(path, suffix=".gpkg") as tmp:
+        shutil.copyfile(path, tmp)
+        con = sqlite3.connect(tmp)
+        try:
+            cur = con.cursor()
+            if cur.execute("SELECT count(*) FROM gpkg_contents WHERE table_name = ?",
+                           (layer,)).fetchone()[0] == 0:
+                raise InputError(f"{path} has no layer {layer!r}")
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS gpkg_metadata (id INTEGER CONSTRAINT m_pk PRIMARY "
+                "KEY ASC NOT NULL, md_scope TEXT NOT NULL DEFAULT 'dataset', md_standard_uri TEXT "
+                "NOT NULL, mime_type TEXT NOT NULL DEFAULT 'text/xml', metadata TEXT NOT NULL "
+                "DEFAULT '')")
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS gpkg_metadata_reference (reference_scope TEXT NOT "
+                "NULL, table_name TEXT, column_name TEXT, row_id_value INTEGER, timestamp "
+                "DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), md_file_id "
+                "INTEGER NOT NULL, md_parent_id INTEGER, CONSTRAINT crmr_mfi_fk FOREIGN KEY "
+                "(md_file_id) REFERENCES gpkg_metadata(id), CONSTRAINT crmr_mpi_fk FOREIGN KEY "
+                "(md_parent_id) REFERENCES gpkg_metadata(id))")
+            for t in ("gpkg_metadata", "gpkg_metadata_reference"):
+                if cur.execute("SELECT count(*) FROM gpkg_extensions WHERE table_name = ? AND "
+                               "extension_name = 'gpkg_metadata'", (t,)).fetchone()[0] == 0:
+                    cur.execute("INSERT INTO gpkg_extensions (table_name, column_name, "
+                                "extension_name, definition, scope) VALUES (?, NULL, "
+                                "'gpkg_metadata', 'http://www.geopackage.org/spec121/"
+                                "#extension_metadata', 'read-write')", (t,))
+            old = [r[0] for r in cur.execute(
+                "SELECT md_file_id FROM gpkg_metadata_reference WHERE table_name = ?", (layer,))]
+            cur.execute("DELETE FROM gpkg_metadata_reference WHERE table_name = ?", (layer,))
+            cur.executemany("DELETE FROM gpkg_metadata WHERE id = ?", [(i,) for i in old])
+            mime, uri, text = dataset
+            cur.execute("INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, "
+                        "metadata) VALUES ('dataset', ?, ?, ?)", (uri, mime, text))
+            parent = cur.lastrowid
+            cur.execute("INSERT INTO gpkg_metadata_reference (reference_scope, table_name, "
+                        "column_name, row_id_value, timestamp, md_file_id, md_parent_id) VALUES "
+                        "('table', ?, NULL, NULL, ?, ?, NULL)", (layer, _FIXED_TIMESTAMP, parent))
+            for col, txt in columns.items():
+                cur.execute("INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, "
+                            "metadata) VALUES ('attributeType', 'http://www.isotc211.org/2005/gmd"
+                            "', 'text/plain', ?)", (txt,))
+                cur.execute("INSERT INTO gpkg_metadata_reference (reference_scope, table_name, "
+                            "column_name, row_id_value, timestamp, md_file_id, md_parent_id) "
+                            "VALUES ('column', ?, ?, NULL, ?, ?, ?)",
+                            (layer, col, _FIXED_TIMESTAMP, cur.lastrowid, parent))
+            con.commit()
+        finally:
+            con.close()
+    return path

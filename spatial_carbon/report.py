@@ -53,6 +53,8 @@ CITATIONS = {
                "Geographical Analysis 33:195-214; Rey S.J., Murray A.T., Anselin L. (2011). "
                "Visualizing regional income distribution dynamics. Letters in Spatial and "
                "Resource Sciences 4:81-90.",
+    "shan2018city": "Shan Y., Guan D., Hubacek K. et al. (2018). City-level climate change "
+                    "mitigation in China. Science Advances 4:eaaq0390.",
     "yang2021": "Yang J., Huang X. (2021). The 30 m annual land cover dataset and its dynamics "
                 "in China from 1990 to 2019. Earth System Science Data 13:3907-3925.",
     "rey_pysal": "Rey S.J., Anselin L. (2007). PySAL: a Python library of spatial analytical "
@@ -263,9 +265,16 @@ def build_report(out_dir: str | os.PathLike) -> str:
             if "sha256" in df.columns:
                 df["sha256"] = df["sha256"].astype(str).str[:16] + "…"
             body.append("<h3>Input files</h3>" + _table_html(df, max_rows=200))
+        if manifest.get("diagnostics"):
+            body.append("<h3>Diagnostics: read the results with these in mind</h3><ul>"
+                        + "".join(f"<li>{_esc(d.get('message', d))}</li>"
+                                  for d in manifest["diagnostics"]) + "</ul>")
         if manifest.get("notes"):
             body.append("<h3>Notes</h3><ul>" + "".join(f"<li>{_esc(n)}</li>" for n in manifest["notes"])
                         + "</ul>")
+        if (out / "columns.csv").is_file():
+            body.append("<p>Every column of every table and of <code>study.gpkg</code> is "
+                        "described (meaning, unit, step) in <code>columns.csv</code>.</p>")
         if manifest.get("parameters"):
             body.append("<h3>Parameters</h3>" + _params_html(manifest["parameters"]))
         if manifest.get("units"):
@@ -400,16 +409,29 @@ def build_report(out_dir: str | os.PathLike) -> str:
     if rest:
         sections.append(("other", "Other figures", "".join(_img(f, _caption(f.stem)) for f in rest)))
 
-    # -- methods and citations
+    # -- methods and citations (the formulas of docs/footprint.md and footprint.compute)
+    scope = ((manifest.get("steps") or {}).get("ice") or {}).get("scope", "industry")
+    if scope == "total":
+        ice_note = ("<li><b>Emissions (ICE column)</b>: <b>total</b> CO<sub>2</sub> of each region, "
+                    "all sectors (CEADs city inventory or the user's table; not industrial "
+                    "emissions alone) [shan2018city]. t CO<sub>2</sub>.</li>")
+    else:
+        ice_note = ("<li><b>Industrial CO<sub>2</sub> (ICE)</b>: fuel use x emission factors (IPCC "
+                    "2006 sectoral approach) or the CEADs provincial inventories, industry group "
+                    "[ipcc2006; shan2018; shan2020]. t CO<sub>2</sub>.</li>")
     methods = f"""
 <ul>
-<li><b>Industrial CO<sub>2</sub> (ICE)</b>: fuel use x emission factors (IPCC 2006 sectoral
-approach) or the CEADs provincial inventories [ipcc2006; shan2018; shan2020]. t CO<sub>2</sub>.</li>
-<li><b>Carbon sinks (CS)</b>: sink = absorption rate (NEP, t/hm<sup>2</sup>/a) x class area x
-equivalence factor, from 30 m land cover (CLCD) or the bundled sample [yang2021].</li>
-<li><b>Footprint</b>: ICF = ICE x share / NEP (hm<sup>2</sup>); CEC = carbon-absorbing area;
-ICD = max(ICF - CEC, 0); size = min(ICF, CEC); depth = 1 + ICD / CEC (dimensionless)
-[niccolucci2009; fang2015].</li>
+{ice_note}
+<li><b>Carbon sinks (CS)</b>: CS = &Sigma;<sub>i</sub> NEP<sub>i</sub> x A<sub>i</sub> x
+E<sub>i</sub> over the sink classes i (forest, grassland): absorption rate NEP<sub>i</sub>
+(t hm<sup>-2</sup> a<sup>-1</sup>) x class area A<sub>i</sub> (hm<sup>2</sup>) x equivalence
+factor E<sub>i</sub>, from 30 m land cover (CLCD) or the bundled sample [yang2021].</li>
+<li><b>Footprint</b>: D = &Sigma;<sub>i</sub> NEP<sub>i</sub> x P<sub>i</sub>, with
+P<sub>i</sub> the share of class i in carbon absorption (national shares of the year by
+default: P<sub>i</sub> = &Sigma;<sub>r</sub> CS<sub>i,r</sub> / &Sigma;<sub>r</sub>
+CS<sub>r</sub>); ICF = ICE / D (hm<sup>2</sup>); CEC = CS / D (hm<sup>2</sup>);
+ICD = max(ICF - CEC, 0); ICS = max(CEC - ICF, 0); size ICF_size = min(ICF, CEC);
+depth ICF_depth = 1 + ICD / CEC (dimensionless) [niccolucci2009; fang2015].</li>
 <li><b>Natural breaks</b>: Fisher-Jenks optimal classes, pooled over all years so that colours
 compare across maps [jenks1967].</li>
 <li><b>Quadrant zones</b>: yearly z-scores of footprint size and depth; zone I high/high

@@ -40,7 +40,7 @@ def test_map_command_bad_input_is_a_message(tmp_path):
     assert "no column 'XYZ'" in r.output
     r = CliRunner().invoke(main, ["map", str(t), "--column", "ICF", "--years", "20x9",
                                   "-o", str(tmp_path / "x.png")])
-    assert r.exit_code == 2 and "comma-separated" in r.output
+    assert r.exit_code == 2 and "'20x9' is not a year or a range like 2000-2011" in r.output
 
 
 def test_style_and_report_commands(tmp_path):

@@ -9,7 +9,7 @@ import click
 from .. import _io, footprint
 from ..spatial import classify
 from ..footprint import sinks, zones
-from ._options import out_csv
+from ._options import out_csv, parse_years
 
 _csv_in = click.Path(exists=True, dir_okay=False)
 
@@ -132,19 +132,55 @@ def zones_cmd(input_, size, depth, output):
               help="Also classify all years together (one legend for every year).")
 @click.option("--per-year/--no-per-year", default=True, show_default=True,
               help="Classify each year separately.")
+@click.option("--years", metavar="YEARS",
+              help="Years to classify, e.g. 2000-2019 or 2005,2010,2015 (default: every year "
+                   "in which the column has values).")
 @click.option("-b", "--breaks-output", type=click.Path(dir_okay=False),
               help="Breaks table CSV (default: OUTPUT with suffix _breaks.csv).")
 @out_csv
-def breaks_cmd(input_, column, k, scheme, pooled, per_year, breaks_output, output):
-    """Natural-breaks classes per year and pooled; writes classes and a breaks table."""
+def breaks_cmd(input_, column, k, scheme, pooled, per_year, years, breaks_output, output):
+    """Natural-breaks classes per year and pooled; writes classes and a breaks table.
+
+    Years in which the column is empty for every region (e.g. ICF_pc before
+    the population table starts) are left out, and said so; a year with some
+    values missing is an error."""
+    table = _io.read_csv(input_)
+    table = _select_years(table, column, parse_years(years), where=click.format_filename(input_))
     classes, brk = classify.natural_breaks(
-        _io.read_csv(input_), column, k, pooled=pooled, per_year=per_year, scheme=scheme)
+        table, column, k, pooled=pooled, per_year=per_year, scheme=scheme)
     if breaks_output is None:
         p = Path(output)
         breaks_output = p.with_name(p.stem + "_breaks.csv")
     _io.write_csv(brk, breaks_output)
     _io.write_csv(classes, output)
     click.echo(f"classes written to {output}, breaks to {breaks_output}")
+
+
+def _select_years(table, column: str, years, *, where: str):
+    """Rows of the requested years; without a request, drop the years in
+    which ``column`` has no value at all (said on stderr)."""
+    from ..errors import InputError, MissingDataError
+
+    if "year" not in table.columns or column not in table.columns:
+        return table  # natural_breaks names what is missing
+    have = sorted(int(y) for y in table["year"].dropna().unique())
+    if years is not None:
+        missing = sorted(set(years) - set(have))
+        if missing:
+            raise MissingDataError(f"{where}: no rows for year(s) {missing}; years present: "
+                                   f"{have[0]}-{have[-1]}" if have else f"{where}: no years")
+        return table[table["year"].isin(years)].reset_index(drop=True)
+    filled = table.groupby("year")[column].apply(lambda v: v.notna().any())
+    empty = sorted(int(y) for y, ok in filled.items() if not ok)
+    if empty and len(empty) == len(filled):
+        raise InputError(f"{where}: column {column!r} has no values")
+    if empty:
+        from ..study.diagnostics import _years_text
+
+        click.echo(f"{column} has no values in {_years_text(empty)}: those years are left out "
+                   "(choose years with --years)", err=True)
+        table = table[~table["year"].isin(empty)].reset_index(drop=True)
+    return table
 
 
 COMMANDS = [sinks_cmd, footprint_cmd, zones_cmd, breaks_cmd]

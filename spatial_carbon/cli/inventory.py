@@ -8,7 +8,7 @@ import click
 from ..inventory import ceads as _ceads
 from .. import inventory as _inventory
 from .._io import write_csv
-from ._options import out_csv
+from ._options import out_csv, parse_years as _years
 
 
 @click.command("emissions")
@@ -50,26 +50,6 @@ def emissions_cmd(fuel_table, factors, by_fuel, basis, wide, unit, year, blank_z
     )
     write_csv(out, output)
     click.echo(f"wrote {len(out)} rows to {output}", err=True)
-
-
-def _years(value: str | None) -> list[int] | None:
-    if not value:
-        return None
-    years: list[int] = []
-    for part in value.replace(" ", "").split(","):
-        if not part:
-            continue
-        try:
-            if "-" in part or ":" in part:
-                a, b = part.replace(":", "-").split("-", 1)
-                years.extend(range(int(a), int(b) + 1))
-            else:
-                years.append(int(part))
-        except ValueError:
-            raise click.BadParameter(
-                f"{part!r} is not a year or a range like 2000-2011", param_hint="--years"
-            ) from None
-    return years
 
 
 @click.command("ceads")

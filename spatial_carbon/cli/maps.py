@@ -9,6 +9,7 @@ import click
 
 from .._io import read_csv
 from ..errors import InputError
+from ._options import parse_years as _years
 
 _LEVELS = ("province", "city", "county")
 
@@ -30,16 +31,6 @@ def _boundaries(spec: str, id_field: str):
 
         gdf = regions.attach_codes(gdf, "region", where=str(p))
     return gdf
-
-
-def _years(value: str | None):
-    if not value:
-        return None
-    try:
-        return [int(v) for v in value.replace(";", ",").split(",") if v.strip()]
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a comma-separated list of years",
-                                 param_hint="--years") from None
 
 
 _boundaries_opt = click.option(
@@ -108,10 +99,23 @@ def map_cmd(table, kind, column, years, breaks_path, k, alpha, unit, no_inset, l
         click.echo(p)
 
 
+def _study_manifest(out_dir: Path) -> dict:
+    """The study's manifest.json ({} if there is none or it is unreadable)."""
+    import json
+
+    try:
+        return json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 @click.command("figures")
 @click.argument("out_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--years", help="Years of the map panels, comma-separated.")
-@_boundaries_opt
+@click.option("--years", help="Years of the map panels, e.g. 2000,2010,2019 (default: the "
+                              "study's own map years, from its manifest).")
+@click.option("--boundaries", default=None,
+              help="Polygons: 'province', 'city', 'county' (bundled) or a vector file "
+                   "(default: the study's own bundled level, from its manifest; else province).")
 @_id_opt
 @_lang_opt
 @_fmt_opt
@@ -120,12 +124,22 @@ def figures_cmd(out_dir, years, boundaries, id_field, lang, formats):
     OUT_DIR/maps), e.g. in Chinese or as PDF for a journal."""
     from .. import maps
 
-    tdir = Path(out_dir) / "tables"
+    out = Path(out_dir)
+    tdir = out / "tables"
     if not tdir.is_dir():
         raise InputError(f"{out_dir} has no tables/ folder; is it a study output folder?")
+    manifest = _study_manifest(out)
+    yrs = _years(years)
+    if yrs is None:
+        yrs = manifest.get("map_years") or \
+            (manifest.get("parameters", {}).get("maps", {}).get("years") or None)
+    if boundaries is None:
+        b = str(manifest.get("parameters", {}).get("inputs", {}).get("boundaries", ""))
+        boundaries = b.split(":", 1)[1] if b.startswith("bundled:") and \
+            b.split(":", 1)[1] in _LEVELS else "province"
     tables = {p.stem: read_csv(p) for p in sorted(tdir.glob("*.csv"))}
-    paths = maps.study_figures(tables, _boundaries(boundaries, id_field), Path(out_dir) / "maps",
-                               years=_years(years), lang=lang, formats=formats, id_field=id_field)
+    paths = maps.study_figures(tables, _boundaries(boundaries, id_field), out / "maps",
+                               years=yrs, lang=lang, formats=formats, id_field=id_field)
     for p in paths:
         click.echo(p)
 

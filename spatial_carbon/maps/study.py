@@ -108,11 +108,13 @@ def study_figures(
         brk = tables.get("breaks")
         cols = _variables(brk) if brk is not None else [None]
         cols = [c for c in cols if c is not None] or [c for c in DEFAULT_MAP_COLUMNS if c in fp]
-        ys = present(fp)
         for col in cols:
-            if col not in fp.columns or not ys:
+            if col not in fp.columns:
                 continue
             sub = fp.dropna(subset=[col])
+            ys = present(sub)  # e.g. ICF_pc only where population is given
+            if not ys:
+                continue
             if len(ys) > 1:
                 fig = choropleth_figure(sub, boundaries, col, years=ys, breaks=brk, lang=lang,
                                         id_field=id_field)

@@ -177,12 +177,50 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
     return cfg
 
 
-def to_jsonable(cfg: dict[str, Any]) -> dict[str, Any]:
-    """The resolved configuration with paths as strings (for the manifest)."""
+def portable(path: str | Path, base: Path | None) -> str:
+    """A path as the manifest and report write it: ``bundled:<path in the
+    sample data>`` for the bundled files, else relative to ``base`` (the
+    configuration file's folder, or the output folder), with ``/``.
+
+    Absolute paths would tie an output folder to one machine; these stay
+    valid when the project folder is moved or shared.
+    """
+    s = str(path)
+    if s.startswith("bundled:"):
+        return s
+    p = Path(s)
+    if not p.is_absolute():
+        return p.as_posix()
+    p = p.resolve()
+    roots = [(Path(str(resources.files("spatial_carbon").joinpath("data"))).resolve(), "")]
+    try:
+        roots.insert(0, (datasets.data_dir().resolve(), ""))
+    except Exception:  # no sample data installed: nothing is bundled
+        pass
+    for root, prefix in roots:
+        try:
+            return "bundled:" + prefix + p.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    if base is None:
+        return p.name
+    import os
+
+    return Path(os.path.relpath(p, Path(base).resolve())).as_posix()
+
+
+def to_jsonable(cfg: dict[str, Any], base: Path | None = None) -> dict[str, Any]:
+    """The resolved configuration with paths as strings (for the manifest).
+
+    With ``base`` (the configuration file's folder), paths are written by
+    :func:`portable`: ``bundled:...`` or relative to ``base``.
+    """
 
     def conv(v):
         if isinstance(v, Path):
-            return str(v)
+            return str(v) if base is None else portable(v, base)
+        if isinstance(v, str) and base is not None and Path(v).is_absolute():
+            return portable(v, base)
         if isinstance(v, dict):
             return {k: conv(x) for k, x in v.items()}
         if isinstance(v, (list, tuple)):

@@ -322,5 +322,44 @@ def data_dictionary(
     return pd.DataFrame(rows, columns=["table", "column", "meaning", "unit", "step"])
 
 
+
+
+def qgis_metadata_xml(title: str, abstract: str, dictionary: pd.DataFrame, layer: str) -> str:
+    """A QGIS layer-metadata document (``http://mrcc.com/qgis.dtd``) whose
+    abstract ends with the layer's data dictionary, one line per column.
+
+    Parameters
+    ----------
+    title, abstract : str
+    dictionary : DataFrame
+        From :func:`data_dictionary`.
+    layer : str
+        Layer name (rows ``table == "study.gpkg:<layer>"`` are listed).
+    """
+    import xml.etree.ElementTree as ET
+
+    rows = dictionary[dictionary["table"] == f"study.gpkg:{layer}"]
+    lines = [f"{r.column}: {r.meaning}" + (f" [{r.unit}]" if r.unit else "") + f" ({r.step})"
+             for r in rows.itertuples(index=False)]
+    root = ET.Element("qgis", {"version": "3.22", "styleCategories": "Metadata"})
+    ET.SubElement(root, "identifier").text = layer
+    ET.SubElement(root, "parentidentifier")
+    ET.SubElement(root, "language").text = "en"
+    ET.SubElement(root, "type").text = "dataset"
+    ET.SubElement(root, "title").text = title
+    ET.SubElement(root, "abstract").text = abstract + "\n\nColumns:\n" + "\n".join(lines)
+    kw = ET.SubElement(root, "keywords", {"vocabulary": "spatial_carbon"})
+    ET.SubElement(kw, "keyword").text = "carbon footprint"
+    ET.SubElement(root, "encoding")
+    return ET.tostring(root, encoding="unicode")
+
+
+def column_texts(dictionary: pd.DataFrame, layer: str) -> dict[str, str]:
+    """Column -> "meaning [unit] (step)" of a GeoPackage layer."""
+    rows = dictionary[dictionary["table"] == f"study.gpkg:{layer}"]
+    return {r.column: r.meaning + (f" [{r.unit}]" if r.unit else "") + f" (step: {r.step})"
+            for r in rows.itertuples(index=False)}
+
+
 __all__ = ["COLUMNS", "PATTERNS", "TABLE_SPECIFIC", "STEPS", "DictionaryError", "lookup",
-           "data_dictionary"]
+           "data_dictionary", "qgis_metadata_xml", "column_texts"]

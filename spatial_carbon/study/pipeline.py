@@ -273,9 +273,13 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     progress("spatial statistics (Moran, LISA, transitions)")
     tables.update(_spatial(cfg, fp, zones_gdf))
 
+    from . import diagnostics
+
+    cols = list(dict.fromkeys([*cc["columns"], *cfg["spatial"]["columns"]]))
+    found = diagnostics.diagnose(tables, columns=[c for c in cols if c in fp.columns])
     # maps draw every province (those without data as "no data"); the study layer keeps study regions
     return {"tables": tables, "boundaries": bounds, "notes": notes, "steps": steps,
-            "config": cfg}
+            "config": cfg, "diagnostics": found}
 
 
 def _merge_all(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -332,7 +336,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _input_files(cfg) -> list[dict]:
+def _input_files(cfg, base: Path | None = None) -> list[dict]:
     paths: list[Path] = []
     inp = cfg["inputs"]
     for key in ("ceads", "fuel", "population", "factors"):
@@ -351,7 +355,8 @@ def _input_files(cfg) -> list[dict]:
     for p in paths:
         for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
             if f.is_file():
-                files.append({"path": str(f), "bytes": f.stat().st_size, "sha256": sha256(f)})
+                files.append({"path": config_mod.portable(f, base), "bytes": f.stat().st_size,
+                              "sha256": sha256(f)})
     return files
 
 
@@ -380,6 +385,29 @@ def region_years_layer(result: dict[str, Any]):
     return gdf
 
 
+def _write_dictionary(result: dict[str, Any], layer, tmp: Path) -> pd.DataFrame:
+    """columns.csv and the GeoPackage metadata of ``region_years``."""
+    from .._io import write_gpkg_metadata
+    from . import dictionary
+
+    cfg = result["config"]
+    context = {"scope": result["steps"].get("ice", {}).get("scope", "industry"),
+               "basis": cfg["footprint"]["basis"]}
+    ddict = dictionary.data_dictionary(result["tables"], {"region_years": layer},
+                                       context=context)
+    write_csv(ddict, tmp / "columns.csv")
+    abstract = (f"{cfg['study']['title']}: one feature per region and year with every "
+                "indicator, natural-breaks class, quadrant zone and LISA cluster. Written by "
+                f"spatial_carbon {__version__}; the data dictionary of every table is "
+                "columns.csv beside this file.")
+    write_gpkg_metadata(
+        tmp / "study.gpkg", "region_years",
+        ("text/xml", "http://mrcc.com/qgis.dtd",
+         dictionary.qgis_metadata_xml(cfg["study"]["title"], abstract, ddict, "region_years")),
+        dictionary.column_texts(ddict, "region_years"))
+    return ddict
+
+
 def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Progress = _quiet,
                   maps: bool = True, report: bool = True) -> Path:
     """Write the tables, GeoPackage, figures, report and manifest of a study.
@@ -402,32 +430,48 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Prog
         for name, df in result["tables"].items():
             write_csv(df, tmp / "tables" / f"{name}.csv")
         progress("writing GeoPackage")
-        write_gpkg(region_years_layer(result), tmp / "study.gpkg", layer="region_years")
+        layer = region_years_layer(result)
+        write_gpkg(layer, tmp / "study.gpkg", layer="region_years")
         from .. import styles
 
         # QGIS opens the layer styled: natural breaks, LISA clusters, zones
         styles.save_to_gpkg(tmp / "study.gpkg", "region_years",
                             styles.study_styles(result["tables"], lang=cfg["maps"]["lang"]))
+        progress("writing the data dictionary")
+        _write_dictionary(result, layer, tmp)
         figures: list[str] = []
+        mc = cfg["maps"]
+        from ..maps.study import default_years
+
+        fp_years = result["tables"]["footprint"]["year"].unique()
+        map_years = [int(y) for y in (mc["years"] or default_years(fp_years))]
         if maps:
             progress("drawing maps")
             from .. import maps as maps_mod
 
-            mc = cfg["maps"]
             figs = maps_mod.study_figures(
                 result["tables"], result["boundaries"], tmp / "maps",
-                years=mc["years"] or None, lang=mc["lang"], formats=tuple(mc["formats"]),
+                years=map_years, lang=mc["lang"], formats=tuple(mc["formats"]),
             )
-            figures = [str(Path(f).relative_to(tmp)) for f in figs]
+            figures = [Path(f).relative_to(tmp).as_posix() for f in figs]
+        base = Path(cfg["_source"]).parent if cfg.get("_source") else None
         manifest = {
             "spatial_carbon": __version__,
             "title": cfg["study"]["title"],
-            "config_file": cfg.get("_source"),
-            "parameters": config_mod.to_jsonable({k: v for k, v in cfg.items() if not k.startswith("_")}),
-            "inputs": _input_files(cfg),
-            "boundaries": datasets.boundary_provenance(cfg["inputs"]["boundaries"]),
-            "steps": result["steps"],
+            # paths: the configuration relative to this folder, inputs relative to the
+            # configuration's folder or bundled:<file of the sample data>
+            "config_file": (config_mod.portable(cfg["_source"], out_dir)
+                            if cfg.get("_source") else None),
+            "parameters": config_mod.to_jsonable(
+                {k: v for k, v in cfg.items() if not k.startswith("_")}, base or out_dir),
+            "inputs": _input_files(cfg, base or out_dir),
+            "boundaries": config_mod.to_jsonable(
+                datasets.boundary_provenance(cfg["inputs"]["boundaries"]), base or out_dir),
+            "steps": config_mod.to_jsonable(result["steps"], base or out_dir),
             "notes": result["notes"],
+            "diagnostics": [f.as_dict() for f in result.get("diagnostics", [])],
+            "data_dictionary": "columns.csv",
+            "map_years": map_years,
             "units": UNITS,
             "outputs": sorted(
                 str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()
