@@ -101,9 +101,11 @@ fig   # the legend shows the pooled breaks, in hm2"""),
 
 Queen contiguity leaves Hainan without a neighbour; the island policy links it
 to its nearest province (symmetrically) and the connectivity report says so.
-Permutation tests are seeded: same inputs, same p-values; 9,999 permutations so
-that the smallest attainable pseudo p (2/10,000 two-sided) can pass a
-Bonferroni correction over 30 regions."""),
+Permutation tests are seeded: same inputs, same p-values. The pseudo p-value is
+GeoDa's folded one (the tail on the side of the observed statistic;
+`alternative="two-sided"` doubles it); 9,999 permutations so that the smallest
+attainable pseudo p (1/10,000) passes a Bonferroni correction over 30 regions
+even two-sided (2/10,000 < 0.05/30)."""),
     ("code", """w, report = weights.build(study_regions, "region_code", "queen", islands="knn")
 print(report.summary())
 moran = pd.concat([autocorr.global_moran(fp, w, col, id_col="region_code", permutations=9999,

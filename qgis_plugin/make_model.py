@@ -20,6 +20,7 @@ TARGET = os.path.join(HERE, "spatial_carbon_qgis", "models", "seed001_study.mode
 
 
 def build():
+    from spatial_carbon_qgis.algorithms._common import ALTERNATIVES, DEFAULT_ALTERNATIVE
     from qgis.core import (
         QgsProcessingModelAlgorithm,
         QgsProcessingModelChildAlgorithm,
@@ -133,7 +134,7 @@ def build():
     out(breaks, "OUTPUT", "icf_classes", "ICF natural breaks")
     spatial = {"WEIGHTS": Src.fromStaticValue(0), "ISLANDS": Src.fromStaticValue(0),
                "PERMUTATIONS": Src.fromStaticValue(999), "SEED": Src.fromStaticValue(20191231),
-               "K": Src.fromStaticValue(4), "ALTERNATIVE": Src.fromStaticValue(0),
+               "K": Src.fromStaticValue(4), "ALTERNATIVE": Src.fromStaticValue(ALTERNATIVES.index(DEFAULT_ALTERNATIVE)),
                "ID_FIELD": Src.fromStaticValue("region_code"),
                "YEAR_FIELD": Src.fromStaticValue("year")}
     moran = child("moran", "global_moran", 620, 580, {

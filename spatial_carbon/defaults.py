@@ -14,7 +14,10 @@ SEED: int = 12345
 PERMUTATIONS: int = 999
 #: Significance level for cluster maps.
 ALPHA: float = 0.05
-#: Pseudo p-value convention of permutation tests (see spatial.autocorr).
-ALTERNATIVE: str = "two-sided"
+#: Pseudo p-value convention of permutation tests (see spatial.autocorr and
+#: docs/spatial_stats.md): "folded" is GeoDa's, esda's and ArcGIS's -- the tail
+#: on the side of the observed statistic, ``(min(#sim >= obs, #sim <= obs) + 1)/(P + 1)``.
+#: "two-sided" (twice that, capped at 1) stays available as an option.
+ALTERNATIVE: str = "folded"
 
 __all__ = ["SEED", "PERMUTATIONS", "ALPHA", "ALTERNATIVE"]

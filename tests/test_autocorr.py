@@ -58,11 +58,19 @@ def test_global_moran_matches_spdep(columbus):
 def test_global_moran_matches_esda(columbus, cw):
     y = columbus["CRIME"].to_numpy()
     m = esda.Moran(y, cw.to_libpysal(), transformation="o", permutations=0)
-    r = autocorr.global_moran(columbus, cw, "CRIME", id_col="POLYID", permutations=0).iloc[0]
+    # esda's analytic p-values are two-tailed by default: compare with two-sided explicitly
+    r = autocorr.global_moran(columbus, cw, "CRIME", id_col="POLYID", permutations=0,
+                              alternative="two-sided").iloc[0]
     for mine, ref in [("I", "I"), ("EI", "EI"), ("VI_norm", "VI_norm"), ("VI_rand", "VI_rand"),
                       ("z_norm", "z_norm"), ("z_rand", "z_rand"), ("p_norm", "p_norm"),
                       ("p_rand", "p_rand")]:
         np.testing.assert_allclose(r[mine], getattr(m, ref), rtol=1e-10, err_msg=mine)
+    # the default (folded) is esda's one-tailed value (two_tailed=False): the tail on z's side
+    m1 = esda.Moran(y, cw.to_libpysal(), transformation="o", permutations=0, two_tailed=False)
+    r1 = autocorr.global_moran(columbus, cw, "CRIME", id_col="POLYID", permutations=0).iloc[0]
+    assert r1["alternative"] == "folded"
+    for k in ("p_norm", "p_rand"):
+        np.testing.assert_allclose(r1[k], getattr(m1, k), rtol=1e-10, err_msg=k)
 
 
 def test_global_permutations_seeded_and_consistent(columbus, cw):
@@ -270,10 +278,15 @@ def test_fdr_bh_against_scipy():
 
 def test_bonferroni_warning(columbus):
     w, _ = weights.build(columbus, "POLYID")
-    assert autocorr.min_permutations(31, 0.01) == 6199
+    # P >= c n / alpha - 1 with c = 2 two-sided, 1 folded (the default)
+    assert autocorr.min_permutations(31, 0.01, "two-sided") == 6199  # 2*31/0.01 - 1
+    assert autocorr.min_permutations(31, 0.01) == 3099               # 31/0.01 - 1
     assert autocorr.min_permutations(31, 0.05, "folded") == 619
-    with pytest.warns(DataQualityWarning, match="use at least 1959 permutations"):
-        autocorr.local_moran(columbus, w, "CRIME", id_col="POLYID", permutations=999)
+    with pytest.warns(DataQualityWarning, match="use at least 1959 permutations"):  # 2*49/0.05 - 1
+        autocorr.local_moran(columbus, w, "CRIME", id_col="POLYID", permutations=999,
+                             alternative="two-sided")
+    with pytest.warns(DataQualityWarning, match="use at least 979 permutations"):  # 49/0.05 - 1
+        autocorr.local_moran(columbus, w, "CRIME", id_col="POLYID", permutations=499)
     r = autocorr.local_moran(columbus, w, "CRIME", id_col="POLYID", permutations=1999,
                              cluster_on="bonferroni")
     np.testing.assert_array_equal(r["sig_bonferroni"], r["p_sim"] <= 0.05 / 49)

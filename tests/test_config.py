@@ -73,3 +73,12 @@ def test_exactly_one_emission_source(tmp_path):
 def test_invalid_toml(tmp_path):
     with pytest.raises(ConfigError, match="not valid TOML"):
         config.load(write(tmp_path, "[study\n"))
+
+
+def test_spatial_alternative_defaults_to_folded_and_is_checked(tmp_path):
+    cfg = config.load(write(tmp_path, MINIMAL))
+    assert cfg["spatial"]["alternative"] == "folded"
+    cfg = config.load(write(tmp_path, MINIMAL + '[spatial]\nalternative = "two-sided"\n'))
+    assert cfg["spatial"]["alternative"] == "two-sided"
+    with pytest.raises(ConfigError, match=r"\[spatial\] alternative must be one of"):
+        config.load(write(tmp_path, MINIMAL + '[spatial]\nalternative = "both"\n'))

@@ -34,8 +34,13 @@ def test_cli_defaults():
 
 def test_config_defaults():
     sp = config.SCHEMA["spatial"]
-    assert (sp["seed"], sp["permutations"], sp["alpha"]) == (
-        defaults.SEED, defaults.PERMUTATIONS, defaults.ALPHA)
+    assert (sp["seed"], sp["permutations"], sp["alpha"], sp["alternative"]) == (
+        defaults.SEED, defaults.PERMUTATIONS, defaults.ALPHA, defaults.ALTERNATIVE)
+
+
+def test_default_is_geoda_folded():
+    # GeoDa, esda and ArcGIS report the folded pseudo p-value (issue 12)
+    assert defaults.ALTERNATIVE == "folded"
 
 
 def test_qgis_plugin_copies_agree():

@@ -266,6 +266,9 @@ def _cases(p: dict[str, str]) -> list[dict]:
         {"id": "lisa", "alg": "spatial_carbon:lisa", "load": True,
          "params": {"INPUT": p["provinces"], "FIELD": "ice_2019", "ID_FIELD": "region_code",
                     **MORAN, "OUTPUT": f"{o}/lisa.gpkg"}},
+        {"id": "lisa_two_sided", "alg": "spatial_carbon:lisa",
+         "params": {"INPUT": p["provinces"], "FIELD": "ice_2019", "ID_FIELD": "region_code",
+                    **MORAN, "ALTERNATIVE": 0, "OUTPUT": f"{o}/lisa_two_sided.gpkg"}},
         {"id": "lisa_3857", "alg": "spatial_carbon:lisa",
          "params": {"INPUT": p["provinces_3857"], "FIELD": "ice_2019", "ID_FIELD": "region",
                     **MORAN, "OUTPUT": f"{o}/lisa_3857.gpkg"}},
@@ -725,7 +728,20 @@ def test_lisa_matches_core_and_loads_with_geoda_colours(report, inputs):
     # The significance map is stored in the GeoPackage as a second, named style.
     assert lay["styles"] == ["LISA clusters (cluster)", "LISA significance (p_sim)"]
     assert "categorizedSymbol" in {v["renderer"] for v in rec["project_layers"].values()}
-    # The core's DataQualityWarning reaches the Processing log as a warning.
+    # The default is GeoDa's folded p: 999 permutations reach Bonferroni's 0.05/30 (1/1000 < 0.00167).
+    assert not any("Bonferroni" in text for _kind, text in rec["log"])
+
+
+def test_lisa_two_sided_option_doubles_p_and_warns(report):
+    """ALTERNATIVE two-sided (index 0) stays available: p = min(1, 2 x folded p)."""
+    a = _gpkg(_ok(report, "lisa")["outputs"]["OUTPUT"]).sort_values("region_code")
+    rec = _ok(report, "lisa_two_sided")
+    b = _gpkg(rec["outputs"]["OUTPUT"]).sort_values("region_code")
+    assert set(a["alternative"]) == {"folded"} and set(b["alternative"]) == {"two-sided"}
+    np.testing.assert_allclose(b["p_sim"], np.minimum(1.0, 2 * a["p_sim"].to_numpy()), rtol=1e-12)
+    assert (b["cluster"] != 0).sum() <= (a["cluster"] != 0).sum()
+    # two-sided: the smallest p 2/1000 is above 0.05/30, and the core's DataQualityWarning
+    # reaches the Processing log as a warning
     assert any(kind == "warning" and "Bonferroni" in text for kind, text in rec["log"])
 
 

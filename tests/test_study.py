@@ -3,6 +3,7 @@
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -121,3 +122,14 @@ def test_fill_years_nearest_and_error():
     assert areas["year"].tolist() == [2000, 2010]  # input untouched
     with pytest.raises(MissingDataError, match=r"no land cover for year\(s\) \[2004, 2005, 2006\]"):
         study.fill_years(areas, [2004, 2005, 2006, 2010], method="error")
+
+
+def test_demo_lisa_uses_geoda_folded_p(demo_out):
+    # issue 12: the study follows the default (folded, as GeoDa); on the demo's
+    # 9,999 permutations ICF_size 2019 has 8 units with p <= 0.05 folded, 3 two-sided
+    lisa = read(demo_out, "lisa")
+    assert set(lisa["alternative"]) == {"folded"}
+    last = lisa[(lisa["column"] == "ICF_size") & (lisa["year"] == 2019)]
+    assert int((last["p_sim"] <= 0.05).sum()) == 8
+    assert int((np.minimum(1, 2 * last["p_sim"]) <= 0.05).sum()) == 3
+    assert set(read(demo_out, "moran")["alternative"]) == {"folded"}

@@ -113,7 +113,8 @@ def _common(f):
         click.option("--seed", default=defaults.SEED, show_default=True, type=click.IntRange(0), help="Random seed."),
         click.option("--alternative", default=defaults.ALTERNATIVE, show_default=True,
                      type=click.Choice(autocorr.ALTERNATIVES),
-                     help="two-sided, greater, less, or folded (GeoDa/esda pseudo p)."),
+                     help="folded (default: GeoDa/esda/ArcGIS pseudo p, the tail on the observed side), "
+                          "two-sided (twice folded), greater or less."),
     ]
     for o in reversed(opts):
         f = o(f)

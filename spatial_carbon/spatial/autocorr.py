@@ -572,9 +572,11 @@ def global_moran(
         Seed.  The permutations are drawn from a stream derived from
         ``(seed, n)`` and shared by all years, so a year's result does not
         depend on which other years are in the table.
-    alternative : {"two-sided", "greater", "less", "folded"}
-        For ``p_norm``, ``p_rand`` and ``p_sim``.  ``"folded"`` is GeoDa's and
-        esda's pseudo p (the tail on the observed side, not doubled).
+    alternative : {"folded", "two-sided", "greater", "less"}
+        For ``p_norm``, ``p_rand`` and ``p_sim``.  ``"folded"`` (default,
+        :data:`spatial_carbon.defaults.ALTERNATIVE`) is GeoDa's and esda's
+        pseudo p (the tail on the observed side, not doubled); ``"two-sided"``
+        doubles it.
     n_jobs : int, optional
         Worker processes for the permutations; default: every core from
         10^5 units on (where it pays for the process start-up), else one.

@@ -39,6 +39,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "spatial": {
         "columns": ["ICF_size", "ICF_depth"], "weights": "queen", "islands": "knn",
         "permutations": defaults.PERMUTATIONS, "seed": defaults.SEED, "alpha": defaults.ALPHA,
+        "alternative": defaults.ALTERNATIVE,
     },
     "maps": {"years": [], "lang": "en", "formats": ["png"]},
 }
@@ -173,6 +174,11 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
         raise ConfigError("[spatial] permutations must be a non-negative integer")
     if not isinstance(sp["seed"], int):
         raise ConfigError("[spatial] seed must be an integer (results must be reproducible)")
+    from ..spatial.autocorr import ALTERNATIVES
+
+    if sp["alternative"] not in ALTERNATIVES:
+        raise ConfigError(f"[spatial] alternative must be one of {', '.join(ALTERNATIVES)}, "
+                          f"got {sp['alternative']!r}")
     cfg["_source"] = str(source) if source is not None else None
     return cfg
 

@@ -300,7 +300,8 @@ def _spatial(cfg, fp: pd.DataFrame, gdf) -> dict[str, pd.DataFrame]:
         "moran", "lisa", "transition_counts", "transition_probs", "transition_moves",
         "transition_summary", "transition_homogeneity")}
     for col in sp["columns"]:
-        kw = dict(id_col="region_code", permutations=sp["permutations"], seed=sp["seed"])
+        kw = dict(id_col="region_code", permutations=sp["permutations"], seed=sp["seed"],
+                  alternative=sp["alternative"])
         parts["moran"].append(autocorr.global_moran(fp, w, col, **kw).assign(column=col))
         lisa = autocorr.local_moran(fp, w, col, alpha=sp["alpha"], **kw).assign(column=col)
         parts["lisa"].append(lisa)

@@ -47,7 +47,7 @@ ALTERNATIVES = ["two-sided", "greater", "less", "folded"]
 # tests/test_defaults.py checks that they agree).
 DEFAULT_SEED = 12345
 DEFAULT_PERMUTATIONS = 999
-DEFAULT_ALTERNATIVE = "two-sided"
+DEFAULT_ALTERNATIVE = "folded"
 
 
 def add_weights_parameters(alg):
@@ -90,8 +90,9 @@ def add_weights_parameters(alg):
     alg.add(QgsProcessingParameterEnum("ALTERNATIVE", "Alternative hypothesis",
                                        options=ALTERNATIVES,
                                        defaultValue=ALTERNATIVES.index(DEFAULT_ALTERNATIVE)),
-            "two-sided; greater; less; folded = GeoDa's and esda's pseudo p (one-sided in "
-            "the direction of the observed statistic).",
+            "folded (default) = GeoDa's, esda's and ArcGIS's pseudo p (one-sided in the "
+            "direction of the observed statistic); two-sided = twice the folded value; "
+            "greater; less.",
             advanced=True)
 
 
