@@ -2,11 +2,13 @@
 
 Generates a CLCD-like raster (30 m Albers, uint8 classes 1-9 in realistic
 patches, nodata 0 outside a national outline, DEFLATE, 512x512 tiles) of
-SIZE x SIZE pixels, with the 31 provinces of China scaled onto it as zones,
-then times in the same run:
+SIZE x SIZE pixels, with the 31 provinces (or the 367 mainland cities, or
+the 2,875 counties) of China scaled onto it as zones, then times in the same
+run:
 
 * read   : reading and decoding every block (1 process, and N processes)
-* engine : ``spatial_carbon.landcover.class_areas`` (all cores)
+* engine : ``spatial_carbon.landcover.class_areas`` (all cores), pixel rule
+  ``centre`` or ``fraction`` (exact coverage)
 * exactextract : ``exact_extract(..., ["unique", "frac", "count"])``
 * qgis   : ``qgis_process.bin run native:zonalhistogram`` (QGIS 3.22)
 
@@ -15,13 +17,16 @@ the parent samples the memory of the child's whole process tree every 50 ms
 (psutil, sum of PSS: pages shared by forked workers are not counted twice).  Counts
 are checked to agree: QGIS uses the same pixel-centre rule (equal counts
 expected, except zones smaller than a pixel); exactextract weights edge
-pixels by coverage, so per zone and class the difference must stay below the
-zone's number of boundary pixels (perimeter / pixel size, x 2).
+pixels by coverage, so with ``--rule centre`` the difference per zone and
+class must stay below the zone's number of boundary pixels (perimeter / pixel
+size, x 2), and with ``--rule fraction`` (the same exact coverage) it must be
+below 1e-6 relative.
 
 Usage::
 
-    python benchmarks/landcover.py 20000            # 400 Mpx
-    python benchmarks/landcover.py 40000 --no-qgis  # 1.6 Gpx
+    python benchmarks/landcover.py 20000                      # 400 Mpx, provinces
+    python benchmarks/landcover.py 20000 --rule fraction --level city --no-qgis
+    python benchmarks/landcover.py 40000 --no-qgis            # 1.6 Gpx
 """
 
 from __future__ import annotations
@@ -46,14 +51,20 @@ CLASS_P = np.array([0.19, 0.23, 0.01, 0.28, 0.02, 0.01, 0.22, 0.03, 0.01])
 
 # --------------------------------------------------------------------------- data
 
-def make_zones(size: int, px: float = 30.0):
-    """The 31 provinces, projected to Albers and scaled to fill the raster."""
+def make_zones(size: int, px: float = 30.0, level: str = "province"):
+    """Zones of China (31 provinces, 367 mainland cities or 2,875 counties), in
+    Albers, scaled to fill the raster; the id field is ``region_code``."""
     import geopandas as gpd
     from shapely import affinity
 
     from spatial_carbon import datasets
 
-    z = datasets.boundaries("province").to_crs(ALBERS)[["region_code", "geometry"]]
+    z = datasets.boundaries(level).to_crs(ALBERS)
+    if level != "province":
+        keep = z["province_adcode"].isin(datasets.boundaries("province")["region_code"])
+        z = z[keep] if level == "city" else z
+        z = z.rename(columns={"code": "region_code"})
+    z = z[["region_code", "geometry"]]
     x0, y0, x1, y1 = z.total_bounds
     extent = size * px
     s = 0.96 * extent / max(x1 - x0, y1 - y0)
@@ -146,23 +157,24 @@ def _read_blocks(raster, wins):
     return s
 
 
-def child_engine(raster: str, zones: str, workers: int | None) -> dict:
+def child_engine(raster: str, zones: str, workers: int | None, rule: str = "centre",
+                 executor: str = "thread") -> dict:
     import geopandas as gpd
 
     from spatial_carbon import landcover
 
     z = gpd.read_file(zones)
+    kw = dict(legend="clcd", workers=workers, pixel_rule=rule, executor=executor)
     t0 = time.perf_counter()
-    df = landcover.class_areas({2020: raster}, z, "region_code", legend="clcd", workers=workers)
+    df = landcover.class_areas({2020: raster}, z, "region_code", **kw)
     sec = time.perf_counter() - t0
-    # a second call in the same process: numba's start-up (~1 s, paid once per
-    # process even with its on-disk cache) is then already done
+    # a second call in the same process: numba's start-up (~0.3-0.5 s, paid once
+    # per process even with its on-disk cache) is then already done
     t0 = time.perf_counter()
-    df2 = landcover.class_areas({2020: raster}, z, "region_code", legend="clcd",
-                                workers=workers)
+    df2 = landcover.class_areas({2020: raster}, z, "region_code", **kw)
     sec2 = time.perf_counter() - t0
     assert df.equals(df2)
-    counts = {f"{r.zone}|{r['class']}": int(r.pixels) for _, r in df.iterrows()}
+    counts = {f"{r.zone}|{r['class']}": float(r.pixels) for _, r in df.iterrows()}
     return {"seconds": sec, "seconds_warm": sec2, "counts": counts}
 
 
@@ -212,7 +224,7 @@ def _child_main(argv):
     if kind == "read":
         res = child_read(argv[1], int(argv[2]))
     elif kind == "engine":
-        res = child_engine(argv[1], argv[2], int(argv[3]) or None)
+        res = child_engine(argv[1], argv[2], int(argv[3]) or None, argv[4], argv[5])
     elif kind == "exactextract":
         res = child_exactextract(argv[1], argv[2])
     elif kind == "qgis":
@@ -270,26 +282,33 @@ def run_child(args: list[str]) -> dict:
     return res
 
 
-def compare(ref: dict, other: dict, zones, px: float, exact: bool) -> str:
-    """Check per zone and class counts against the engine (ref)."""
+def compare(ref: dict, other: dict, zones, px: float, mode: str) -> str:
+    """Check per zone and class counts against the engine (ref).
+
+    ``mode``: ``"equal"`` (QGIS, same centre rule: within 1 pixel),
+    ``"edge"`` (centre rule vs coverage fractions: within 2 x the zone's
+    perimeter in pixels) or ``"relative"`` (both exact coverage: 1e-6
+    relative, 1e-6 pixel absolute for empty cells).
+    """
     perim = {str(c): g.length / px for c, g in zip(zones["region_code"], zones.geometry)}
-    worst, nbad, n = 0.0, 0, 0
+    worst, worst_rel, nbad, n = 0.0, 0.0, 0, 0
     for k, v in ref.items():
         z, c = k.split("|")
         if c == "0":
             continue
         o = other.get(k, 0.0)
         d = abs(o - v)
-        tol = (1.0 if exact else 2.0 * perim[z])
+        tol = {"equal": 1.0, "edge": 2.0 * perim[z], "relative": 1e-6 * max(abs(v), 1.0)}[mode]
         n += 1
         worst = max(worst, d / max(1.0, perim[z]))
+        worst_rel = max(worst_rel, d / max(abs(v), 1.0))
         if d > tol:
             nbad += 1
     tot_ref = sum(v for k, v in ref.items() if not k.endswith("|0"))
     tot_oth = sum(v for k, v in other.items() if not k.endswith("|0") and "NODATA" not in k)
     return (f"{n - nbad}/{n} zone-class counts within tolerance; worst |diff| = "
-            f"{worst:.3f} x perimeter pixels; totals {tot_ref:,.0f} vs {tot_oth:,.0f} "
-            f"({(tot_oth - tot_ref) / tot_ref:+.2e})"), nbad
+            f"{worst:.3g} x perimeter pixels, {worst_rel:.2e} relative; totals "
+            f"{tot_ref:,.3f} vs {tot_oth:,.3f} ({(tot_oth - tot_ref) / tot_ref:+.2e})"), nbad
 
 
 def main(argv=None):
@@ -303,6 +322,11 @@ def main(argv=None):
     ap.add_argument("--keep", action="store_true", help="keep the generated raster")
     ap.add_argument("--texture", choices=["smooth", "rough"], default="smooth")
     ap.add_argument("--qgis-repeat", type=int, default=1)
+    ap.add_argument("--rule", choices=["centre", "fraction"], default="centre",
+                    help="engine pixel rule (fraction = exact coverage, compared to "
+                         "exactextract at 1e-6 relative)")
+    ap.add_argument("--level", choices=["province", "city", "county"], default="province")
+    ap.add_argument("--executor", choices=["thread", "process"], default="thread")
     a = ap.parse_args(argv)
 
     import psutil
@@ -310,8 +334,8 @@ def main(argv=None):
     work = Path(a.workdir)
     work.mkdir(parents=True, exist_ok=True)
     raster = work / f"clcd_like_{a.size}_{a.texture}.tif"
-    zpath = work / f"zones_{a.size}.gpkg"
-    zones = make_zones(a.size)
+    zpath = work / f"zones_{a.size}_{a.level}.gpkg"
+    zones = make_zones(a.size, level=a.level)
     zones.to_file(zpath, driver="GPKG")
     if not raster.exists():
         t0 = time.perf_counter()
@@ -320,7 +344,8 @@ def main(argv=None):
     nbytes = raster.stat().st_size
     print(f"raster {raster.name}: {a.size}x{a.size} = {a.size ** 2 / 1e6:,.0f} Mpx, "
           f"{nbytes / 2**20:,.1f} MiB on disk ({8 * nbytes / a.size ** 2:.2f} bit/px), "
-          "uint8 DEFLATE 512x512 tiles, 30 m Albers; 31 zones")
+          f"uint8 DEFLATE 512x512 tiles, 30 m Albers; {len(zones)} zones ({a.level}), "
+          f"rule {a.rule}, executor {a.executor}")
     ncpu = os.cpu_count()
     print(f"machine: {ncpu} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
           f"load average before: {os.getloadavg()}")
@@ -344,7 +369,8 @@ def main(argv=None):
 
     timed("read(1 proc)", ["read", str(raster), "1"])
     timed(f"read({ncpu} proc)", ["read", str(raster), str(ncpu)])
-    eng = timed("engine", ["engine", str(raster), str(zpath), str(a.workers)])
+    eng = timed("engine", ["engine", str(raster), str(zpath), str(a.workers), a.rule,
+                           a.executor])
     ee = None if a.no_exactextract else timed("exactextract", ["exactextract", str(raster),
                                                                  str(zpath)])
     qg = None
@@ -364,11 +390,12 @@ def main(argv=None):
                     print(f"  {k:14s} / {ename:13s} = {v / e:6.2f}x")
     status = 0
     if eng and ee:
-        msg, bad = compare(eng["counts"], ee["counts"], zones, 30.0, exact=False)
+        msg, bad = compare(eng["counts"], ee["counts"], zones, 30.0,
+                           "relative" if a.rule == "fraction" else "edge")
         print("exactextract vs engine:", msg)
         status |= bool(bad)
-    if eng and qg:
-        msg, bad = compare(eng["counts"], qg["counts"], zones, 30.0, exact=True)
+    if eng and qg and a.rule == "centre":
+        msg, bad = compare(eng["counts"], qg["counts"], zones, 30.0, "equal")
         print("QGIS vs engine:", msg)
         status |= bool(bad)
     if not a.keep:

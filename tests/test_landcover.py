@@ -175,18 +175,122 @@ def test_all_touched_matches_brute_force(albers_case):
 
 
 @pytest.mark.parametrize("engine", ["numpy", "numba"])
-def test_fraction_close_to_exact_coverage(albers_case, engine):
+def test_fraction_is_exact_coverage(albers_case, engine):
     path, data, t, zones = albers_case
-    res = landcover.class_areas(path, zones, "name", pixel_rule="fraction", supersample=16,
-                                workers=1, engine=engine)
+    res = landcover.class_areas(path, zones, "name", pixel_rule="fraction", workers=1,
+                                engine=engine)
     got = as_dict(res)
+    # reference: shapely's exact intersection area of every pixel box with the zone
     want = brute_force(data, t, zones, "name", rule="fraction")
     for key, n in want.items():
-        # supersampling error: a fraction of the edge pixels of the class
-        assert abs(got[key] - n) <= max(0.6, 0.02 * n), (key, got[key], n)
+        assert got[key] == pytest.approx(n, rel=1e-9, abs=1e-9), key
+    # the tiny zone (inside one pixel) gets exactly its area, 0.0425 pixels
     tiny_total = sum(v for (z, _), v in got.items() if z == "tiny")
-    exact_tiny = zones.loc[zones.name == "tiny"].area.sum() / 900
-    assert tiny_total == pytest.approx(exact_tiny, abs=0.03)
+    assert tiny_total == pytest.approx(zones.loc[zones.name == "tiny"].area.sum() / 900,
+                                       rel=1e-9)
+    np.testing.assert_allclose(res["area_hm2"], res["pixels"] * 0.09, rtol=1e-12)
+
+
+def test_fraction_equals_exactextract(albers_case):
+    # exactextract (Baston, https://github.com/isciences/exactextract) computes the
+    # same exact coverage fractions; frac x count is the covered pixel count per value
+    exactextract = pytest.importorskip("exactextract")
+    path, data, t, zones = albers_case
+    with rasterio.open(path) as ds:
+        ee = exactextract.exact_extract(ds, zones, ["unique", "frac", "count"],
+                                        include_cols=["name"], output="pandas")
+    ref: dict = {}
+    for _, r in ee.iterrows():  # the two "split" features are one zone for us
+        for v, f in zip(r["unique"], r["frac"]):
+            ref[(r["name"], int(v))] = ref.get((r["name"], int(v)), 0.0) + f * r["count"]
+    got = as_dict(landcover.class_areas(path, zones, "name", pixel_rule="fraction", workers=1))
+    assert len(ref) > 30
+    for key, v in ref.items():
+        # exactextract stores fractions as float32: equal to ~1e-7
+        assert got[key] == pytest.approx(v, rel=1e-6), key
+    assert {k for k, v in got.items() if v > 0} == set(ref)
+
+
+def test_fraction_of_a_tiling_sums_to_the_pixels(tmp_path):
+    # zones tiling the raster, edges on and off the pixel grid, one with a hole
+    # filled by another zone: every pixel's fractions add up to 1
+    h, w = 40, 50
+    data = make_classes((h, w), seed=4)
+    data[data == 0] = 5
+    t = Affine(30.0, 0, X0, 0, -30.0, Y0)
+    path = write_raster(tmp_path / "tiling_2018.tif", data, t)
+
+    def xy(c, r):
+        return X0 + 30.0 * c, Y0 - 30.0 * r
+
+    outer = Polygon([xy(0, 0), xy(23.37, 0), xy(19.81, 40), xy(0, 40)])
+    right = Polygon([xy(23.37, 0), xy(50, 0), xy(50, 40), xy(19.81, 40)])
+    hole = Polygon([xy(5.5, 5.25), xy(12, 6.75), xy(9.125, 17.3)])
+    zones = gpd.GeoDataFrame({"z": ["left", "right", "island"]}, crs=ALBERS,
+                             geometry=[outer.difference(hole), right, hole])
+    r = landcover.class_areas(path, zones, "z", pixel_rule="fraction", workers=1)
+    per_class = r.groupby("class")["pixels"].sum()
+    vals, cnt = np.unique(data, return_counts=True)
+    np.testing.assert_allclose(per_class.loc[vals].to_numpy(), cnt, rtol=0, atol=1e-9)
+    # zone totals = polygon area / 900 m2 (exact arithmetic: 30 m pixels)
+    tot = r.groupby("zone")["pixels"].sum()
+    for name, geom in zip(zones["z"], zones.geometry):
+        assert tot[name] == pytest.approx(geom.area / 900.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_fraction_geographic_uses_ellipsoidal_cell_areas(tmp_path, engine):
+    h, w = 60, 40
+    t = Affine(0.25, 0, 100.0, 0, -0.25, 50.0)
+    data = make_classes((h, w), seed=6)
+    path = write_raster(tmp_path / "geo_2012.tif", data, t, crs="EPSG:4326")
+    zone = Polygon([(100.3, 49.9), (109.1, 48.7), (108.2, 36.4), (101.05, 38.2)])
+    z = gpd.GeoDataFrame({"z": ["a"]}, geometry=[zone], crs="EPSG:4326")
+    res = landcover.class_areas(path, z, "z", pixel_rule="fraction", workers=1, engine=engine)
+    rows, cols = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
+    x0, y0 = t @ (cols, rows)
+    x1, y1 = t @ (cols + 1, rows + 1)
+    boxes = shapely.box(x0, y1, x1, y0)
+    frac = shapely.area(shapely.intersection(boxes, zone)) / shapely.area(boxes)
+    ra = cell_area(50.0 - 0.25 * np.arange(h), 50.0 - 0.25 * (np.arange(h) + 1), 0.25)
+    for v in range(1, 10):
+        m = data == v
+        got = res.loc[res["class"] == v].iloc[0]
+        assert got["pixels"] == pytest.approx(frac[m].sum(), rel=1e-9)
+        # area = sum of fraction x the row's ellipsoidal cell area (m2 -> hm2)
+        assert got["area_hm2"] == pytest.approx((frac * ra[:, None])[m].sum() / 1e4, rel=1e-9)
+
+
+def test_coverage_kernels_numpy_and_numba_agree():
+    pytest.importorskip("numba")
+    from spatial_carbon.landcover import _coverage
+    from spatial_carbon.landcover._kernels import polygon_edges
+
+    rng = np.random.default_rng(11)
+    # star-shaped polygons with many vertices, some with holes, on a 300 x 200 grid
+    geoms = []
+    for i in range(12):
+        cx, cy = rng.uniform(20, 280), rng.uniform(20, 180)
+        ang = np.sort(rng.uniform(0, 2 * np.pi, 60))
+        rad = rng.uniform(3, 40, 60)
+        p = Polygon(np.c_[cx + rad * np.cos(ang), cy + rad * np.sin(ang)])
+        if i % 3 == 0:
+            p = p.difference(shapely.Point(cx, cy).buffer(2.5))
+        geoms.append(shapely.make_valid(p))
+    e, zid, wt = polygon_edges(np.array(geoms, dtype=object), np.arange(1, 13), Affine.identity())
+    for r0, h in ((0, 200), (37, 50), (150, 64)):
+        a = _coverage.coverage_numpy(e, wt, zid, r0, h, 300)
+        b = _coverage.coverage_numba(e, wt, zid, r0, h, 300)
+        for x, y in zip(a[0], b[0]):
+            np.testing.assert_array_equal(x, y)
+        for x, y in zip(a[1][:3], b[1][:3]):
+            np.testing.assert_array_equal(x, y)
+        np.testing.assert_allclose(a[1][3], b[1][3], rtol=0, atol=1e-12)
+    # total covered area of the grid = the polygons' areas inside it
+    (rr, cs, ce, rz), (pr, pc, pz, pf) = _coverage.coverage_numba(e, wt, zid, 0, 200, 300)
+    for i, g in enumerate(geoms, start=1):
+        got = (ce - cs)[rz == i].sum() + pf[pz == i].sum()
+        assert got == pytest.approx(shapely.clip_by_rect(g, 0, 0, 300, 200).area, rel=1e-12)
 
 
 def test_process_pool_thread_pool_and_serial_identical(albers_case, monkeypatch):

@@ -75,11 +75,11 @@ def class_areas(
     years: Iterable[int] | None = None,
     sink_mapping: Mapping[int | str, str] | None = None,
     pixel_rule: str = "centre",
-    supersample: int = 10,
+    supersample: int | None = None,
     unknown: str = "error",
     projected_area: str = "refuse",
     workers: int | None = None,
-    executor: str = "process",
+    executor: str = "thread",
     scheduler=None,
     engine: str = "auto",
     progress: Callable[[int, int], None] | None = None,
@@ -110,13 +110,16 @@ def class_areas(
         ``centre`` (default, as QGIS and rasterio): a pixel belongs to the
         zone containing its centre.  ``all_touched``: every pixel the zone
         touches counts fully (neighbouring zones share edge pixels, totals
-        exceed the zone area).  ``fraction``: a pixel counts by the share of
-        it inside the zone, estimated on a ``supersample x supersample``
-        sub-grid of pixel centres (error per edge pixel <= about
-        1/supersample); ``pixels`` is then fractional.  Use ``fraction`` for
-        zones of a few pixels.
-    supersample : int
-        Sub-grid factor of ``pixel_rule="fraction"`` (default 10).
+        exceed the zone area).  ``fraction``: exact coverage, a pixel counts
+        by the exact area of its intersection with the zone (interior pixels
+        1, boundary pixels their fraction; the quantity exactextract calls
+        coverage fraction, tested equal to its ``frac x count``);
+        ``pixels`` is then fractional.  Use ``fraction`` for small zones
+        (counties, towns, reserves) where the centre rule's edge error
+        matters.
+    supersample : int, optional
+        Deprecated and ignored: the fraction rule is exact now (it used to
+        be estimated on a sub-grid).
     unknown : {"error", "nodata"}
         Raster values missing from the legend: raise (default; the message
         lists the values and pixel counts) or count them as nodata with a
@@ -125,9 +128,13 @@ def class_areas(
         Projected CRSs that are not equal-area: refuse (default) or accept
         the nominal pixel area.
     workers : int, optional
-        Processes (or Dask workers for ``scheduler="local"``); default all cores.
-    executor : {"process", "thread"}
-        Local executor; ``"thread"`` where forking is unsafe (inside QGIS).
+        Threads or processes (or Dask workers for ``scheduler="local"``);
+        default all cores.
+    executor : {"thread", "process"}
+        Local executor.  ``"thread"`` (default): GDAL's decoding and the
+        numba kernels release the GIL, so threads scale like processes and
+        start faster (no fork, and reading starts while numba loads).
+        ``"process"``: a forked process pool.
     scheduler : str or distributed.Client, optional
         Run on ``dask.distributed``: a Client, a scheduler address
         (``"tcp://host:8786"``) or ``"local"`` (a LocalCluster for this call).
@@ -189,11 +196,11 @@ def class_areas_with_summary(
     years=None,
     sink_mapping=None,
     pixel_rule: str = "centre",
-    supersample: int = 10,
+    supersample: int | None = None,
     unknown: str = "error",
     projected_area: str = "refuse",
     workers: int | None = None,
-    executor: str = "process",
+    executor: str = "thread",
     scheduler=None,
     engine: str = "auto",
     progress=None,
@@ -221,9 +228,9 @@ def class_areas_with_summary(
         raise InputError(f"engine must be 'auto', 'numba' or 'numpy', got {engine!r}")
     if executor not in ("process", "thread"):
         raise InputError(f"executor must be 'process' or 'thread', got {executor!r}")
-    k = int(supersample) if pixel_rule == "fraction" else 1
-    if k < 1 or k > 64:
-        raise InputError(f"supersample must be between 1 and 64, got {supersample}")
+    if supersample is not None:
+        warnings.warn("supersample is deprecated and ignored: pixel_rule='fraction' computes "
+                      "exact coverage fractions", DeprecationWarning, stacklevel=3)
 
     t0 = time.perf_counter()
     leg = get_legend(legend, sink_mapping)
@@ -236,7 +243,8 @@ def class_areas_with_summary(
 
         if _kernels.HAVE_NUMBA:  # overlap numba's start-up with the planning below
             warm = threading.Thread(target=_kernels.warm, daemon=True, args=(
-                sorted({i.dtype for i in infos}), pixel_rule == "all_touched"))
+                sorted({i.dtype for i in infos}), pixel_rule == "all_touched",
+                pixel_rule == "fraction"))
             warm.start()
     zones = read_zones(zones, zone_field)
     labels, ids = zone_labels(zones, zone_field)
@@ -271,7 +279,8 @@ def class_areas_with_summary(
 
     keys = list(grids)
     plan = Plan(grids=[grids[kk] for kk in keys], nzones=nzones, nslots=nslots,
-                pixel_rule=pixel_rule, supersample=k, engine=engine)
+                pixel_rule=pixel_rule, engine=engine,
+                dtypes=tuple(sorted({i.dtype for i in infos})))
     overlapping_years = set()
     for gi, kk in enumerate(keys):
         wins = windows_for(grids[kk], blocks[kk])
@@ -296,8 +305,10 @@ def class_areas_with_summary(
 
         plan.engine = "numba" if _kernels.HAVE_NUMBA and plan.work_pixels >= NUMBA_MIN_PIXELS \
             else "numpy"
-    if warm is not None:
+    if warm is not None and executor == "process" and scheduler is None:
         warm.join()  # never fork while a thread is compiling
+    # (threads, serial and Dask runs start reading while numba loads: the
+    # first kernel call waits on numba's compiler lock until it is ready)
     reducer = _Reducer(plan, len(year_list), [year_index[kk] for kk in keys])
     t1 = time.perf_counter()
     _log.debug("planned %d tasks, %.0f Mpx to read, engine %s in %.2f s", len(plan.tasks),
@@ -319,7 +330,7 @@ def class_areas_with_summary(
         warnings.warn(msg + "; counted as nodata", DataQualityWarning, stacklevel=2)
 
     t2 = time.perf_counter()
-    out = _frames(reducer, plan, labels, ids, zones if _zone_areas else None, year_list, leg, k)
+    out = _frames(reducer, plan, labels, ids, zones if _zone_areas else None, year_list, leg)
     _log.debug("counted in %.2f s, tables in %.2f s", t2 - t1, time.perf_counter() - t2)
     return out
 
@@ -360,26 +371,24 @@ def _zone_areas_m2(zones: gpd.GeoDataFrame, nzones: int, ids: np.ndarray) -> np.
     return a[1:]
 
 
-def _frames(reducer, plan, labels, ids, zones, year_list, leg, k) -> ClassAreas:
+def _frames(reducer, plan, labels, ids, zones, year_list, leg) -> ClassAreas:
     classes = leg.classes
     ncls = len(classes)
     nz, ns, ny = plan.nzones, plan.nslots, len(year_list)
     counts = reducer.counts.reshape(ny, nz, ns)
     areas = reducer.areas.reshape(ny, nz, ns) * _M2_TO_HM2
-    scale = float(k * k)
     pix = counts[:, :, :ncls].transpose(1, 0, 2)  # zone, year, class
     ar = areas[:, :, :ncls].transpose(1, 0, 2)
     zi, yi, ci = np.meshgrid(np.arange(nz), np.arange(ny), np.arange(ncls), indexing="ij")
     zi, yi, ci = zi.ravel(), yi.ravel(), ci.ravel()
-    px = pix.ravel()
     df = pd.DataFrame({
         "zone": labels.take(zi).to_numpy(),
         "year": np.asarray(year_list, dtype=np.int64)[yi],
         "class": classes["value"].to_numpy()[ci],
         "class_name": classes["class_name"].to_numpy()[ci],
         "sink_class": classes["sink_class"].to_numpy()[ci],
-        "pixels": px if k == 1 else px / scale,
-        "area_hm2": ar.ravel() / (1 if k == 1 else scale),
+        "pixels": pix.ravel(),
+        "area_hm2": ar.ravel(),
     })
     # the geodesic zone areas cost ~0.1 s per 100 zones: only for the summary
     zone_area = (_zone_areas_m2(zones, nz, ids) * _M2_TO_HM2 if zones is not None
@@ -391,17 +400,16 @@ def _frames(reducer, plan, labels, ids, zones, year_list, leg, k) -> ClassAreas:
     nod_ar = (areas[:, :, ncls] + areas[:, :, ncls + 1]).T
     zz, yy = np.meshgrid(np.arange(nz), np.arange(ny), indexing="ij")
     zz, yy = zz.ravel(), yy.ravel()
-    div = 1 if k == 1 else scale
     with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(zone_area[zz] > 0, cls_ar.ravel() / div / zone_area[zz], np.nan)
+        frac = np.where(zone_area[zz] > 0, cls_ar.ravel() / zone_area[zz], np.nan)
     summary = pd.DataFrame({
         "zone": labels.take(zz).to_numpy(),
         "year": np.asarray(year_list, dtype=np.int64)[yy],
-        "class_pixels": cls_px.ravel() if k == 1 else cls_px.ravel() / scale,
-        "nodata_pixels": nod_px.ravel() if k == 1 else nod_px.ravel() / scale,
-        "unknown_pixels": unk_px.ravel() if k == 1 else unk_px.ravel() / scale,
-        "area_hm2": cls_ar.ravel() / div,
-        "nodata_area_hm2": nod_ar.ravel() / div,
+        "class_pixels": cls_px.ravel(),
+        "nodata_pixels": nod_px.ravel(),
+        "unknown_pixels": unk_px.ravel(),
+        "area_hm2": cls_ar.ravel(),
+        "nodata_area_hm2": nod_ar.ravel(),
         "zone_area_hm2": zone_area[zz],
         "covered_fraction": frac,
     })

@@ -1,6 +1,6 @@
 """Counting kernels: (zone id, class slot) histograms of one window.
 
-Two implementations with identical results: a numba loop (one pass, no
+Two implementations with identical counts: a numba loop (one pass, no
 temporaries; compiled once and cached on disk with ``cache=True``) and a
 numpy ``bincount`` fallback used for small windows, when numba is missing,
 or on request.  numba is an optional dependency (extra ``fast``).
@@ -19,12 +19,16 @@ except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
 
 
-def count_numpy(data, zones, lut, offset, roww, k, nslots, nzones, per_row):
-    """Histogram with numpy.  ``zones`` is ``k`` times finer than ``data``."""
+def _need_numba():
+    if not HAVE_NUMBA:
+        from ..errors import InputError
+
+        raise InputError("engine='numba' but numba is not installed (pip install numba)")
+
+
+def count_numpy(data, zones, lut, offset, roww, nslots, nzones, per_row):
+    """Histogram of ``data`` by zone raster ``zones`` (0 = no zone) with numpy."""
     n = nzones * nslots
-    if k > 1:
-        data = np.repeat(np.repeat(data, k, axis=0), k, axis=1)
-        roww = np.repeat(roww, k)
     m = zones != 0
     slot = (zones[m].astype(np.int64) - 1) * nslots + lut[data[m].astype(np.int64) + offset]
     counts = np.bincount(slot, minlength=n).astype(np.int64)
@@ -39,21 +43,7 @@ def count_numpy(data, zones, lut, offset, roww, k, nslots, nzones, per_row):
 if HAVE_NUMBA:  # pragma: no branch
 
     @numba.njit(cache=True, nogil=True)
-    def _count_nb(data, zones, lut, offset, roww, k, nslots, counts, areas, per_row):
-        h, w = zones.shape
-        for r in range(h):
-            pr = r // k
-            wr = roww[pr]
-            for c in range(w):
-                z = zones[r, c]
-                if z != 0:
-                    s = (np.int64(z) - 1) * nslots + lut[np.int64(data[pr, c // k]) + offset]
-                    counts[s] += 1
-                    if per_row:
-                        areas[s] += wr
-
-    @numba.njit(cache=True, nogil=True)
-    def _count_nb1(data, zones, lut, offset, roww, nslots, counts, areas, per_row):
+    def _count_nb(data, zones, lut, offset, roww, nslots, counts, areas, per_row):
         h, w = zones.shape
         for r in range(h):
             wr = roww[r]
@@ -66,27 +56,21 @@ if HAVE_NUMBA:  # pragma: no branch
                         areas[s] += wr
 
 
-def count_numba(data, zones, lut, offset, roww, k, nslots, nzones, per_row):
+def count_numba(data, zones, lut, offset, roww, nslots, nzones, per_row):
     """Histogram with numba (same contract as :func:`count_numpy`)."""
     n = nzones * nslots
     counts = np.zeros(n, dtype=np.int64)
     areas = np.zeros(n if per_row else 1, dtype=np.float64)
-    if k == 1:
-        _count_nb1(data, zones, lut, offset, roww, nslots, counts, areas, per_row)
-    else:
-        _count_nb(data, zones, lut, offset, roww, k, nslots, counts, areas, per_row)
+    _count_nb(data, zones, lut, offset, roww, nslots, counts, areas, per_row)
     return counts, (areas if per_row else None)
 
 
-def count(data, zones, lut, offset, roww, k, nslots, nzones, per_row, engine="auto"):
+def count(data, zones, lut, offset, roww, nslots, nzones, per_row, engine="auto"):
     """Dispatch: numba for windows above 256 kpx when available, else numpy."""
     if engine == "numba" or (engine == "auto" and HAVE_NUMBA and zones.size >= 262144):
-        if not HAVE_NUMBA:
-            from ..errors import InputError
-
-            raise InputError("engine='numba' but numba is not installed (pip install numba)")
-        return count_numba(data, zones, lut, offset, roww, k, nslots, nzones, per_row)
-    return count_numpy(data, zones, lut, offset, roww, k, nslots, nzones, per_row)
+        _need_numba()
+        return count_numba(data, zones, lut, offset, roww, nslots, nzones, per_row)
+    return count_numpy(data, zones, lut, offset, roww, nslots, nzones, per_row)
 
 
 # --------------------------------------------------------------------------- spans
@@ -94,8 +78,12 @@ def count(data, zones, lut, offset, roww, k, nslots, nzones, per_row, engine="au
 def polygon_edges(geoms, ids, transform):
     """Edges of every ring of every zone, in pixel coordinates of the grid.
 
-    Returns ``(edges, zone)``: ``edges[:, :4] = col1, row1, col2, row2``
-    (float64), horizontal edges dropped (they never cross a row centre line).
+    Returns ``(edges, zone, weight)``: ``edges[:, :4] = col1, row1, col2, row2``
+    (float64), horizontal edges dropped (they never cross a row centre line
+    and bound no area); ``weight`` is +1/-1 per edge such that the signed
+    count of the edges left of a point is 1 inside an exterior ring and -1
+    inside a hole, whatever the orientation of the rings (used by the exact
+    coverage, :mod:`._coverage`; the centre rule uses parity only).
     """
     import shapely
 
@@ -107,26 +95,37 @@ def polygon_edges(geoms, ids, transform):
     poly = np.isin(shapely.get_type_id(parts), (3,))  # Polygon
     parts, pidx = parts[poly], pidx[poly]
     rings, ridx = shapely.get_rings(parts, return_index=True)
+    # the first ring of each polygon is its exterior
+    exterior = np.ones(len(rings), bool)
+    exterior[1:] = ridx[1:] != ridx[:-1]
     xy, cidx = shapely.get_coordinates(rings, return_index=True)
     inv = ~transform
     col = inv.a * xy[:, 0] + inv.b * xy[:, 1] + inv.c
     row = inv.d * xy[:, 0] + inv.e * xy[:, 1] + inv.f
     same = cidx[1:] == cidx[:-1]
     e = np.column_stack([col[:-1][same], row[:-1][same], col[1:][same], row[1:][same]])
-    zone = np.asarray(ids, dtype=np.int64)[pidx[ridx[cidx[:-1][same]]]]
-    keep = e[:, 1] != e[:, 3]
-    return np.ascontiguousarray(e[keep]), zone[keep]
+    ering = cidx[:-1][same]
+    zone = np.asarray(ids, dtype=np.int64)[pidx[ridx[ering]]]
+    # ring orientation in pixel coordinates (shoelace), then the edge weight:
+    # a left ray from an inside point meets edges whose signed direction
+    # sign(dy) sums to -sign(area); exteriors must count +1, holes -1
+    cross = e[:, 0] * e[:, 3] - e[:, 2] * e[:, 1]
+    area = np.bincount(ering, weights=cross, minlength=len(rings))
+    role = np.where(exterior, 1.0, -1.0)
+    weight = -np.sign(e[:, 3] - e[:, 1]) * np.sign(area)[ering] * role[ering]
+    keep = (e[:, 1] != e[:, 3]) & (area[ering] != 0)
+    return np.ascontiguousarray(e[keep]), zone[keep], weight[keep]
 
 
-def spans(edges, zone, r0, h, c0, w, k=1):
+def spans(edges, zone, r0, h, c0, w):
     """Runs of pixels (centre rule, even-odd per zone) of a window.
 
-    A (sub-)pixel of row ``r`` and column ``c`` is inside a zone when its
-    centre ``(c + 0.5, r + 0.5)`` lies inside: for each row, the crossings
-    of the row's centre line with the zone's edges (half-open in y, so a
-    vertex is counted once) are sorted and paired; pixel ``c`` is in
-    ``[xa, xb)`` when ``xa <= c + 0.5 < xb``.  This is the scanline rule of
-    GDAL's rasteriser (``gdal_rasterize``), without the zone raster.
+    A pixel of row ``r`` and column ``c`` is inside a zone when its centre
+    ``(c + 0.5, r + 0.5)`` lies inside: for each row, the crossings of the
+    row's centre line with the zone's edges (half-open in y, so a vertex is
+    counted once) are sorted and paired; pixel ``c`` is in ``[xa, xb)`` when
+    ``xa <= c + 0.5 < xb``.  This is the scanline rule of GDAL's rasteriser
+    (``gdal_rasterize``), without the zone raster.
 
     Parameters
     ----------
@@ -134,8 +133,6 @@ def spans(edges, zone, r0, h, c0, w, k=1):
         cross rows ``r0 .. r0+h-1`` (all columns: parity needs edges left of
         the window too).
     r0, h, c0, w : window (grid pixels).
-    k : sub-grid factor (``pixel_rule="fraction"``); spans are then in
-        sub-pixel units of the window.
 
     Returns
     -------
@@ -144,10 +141,10 @@ def spans(edges, zone, r0, h, c0, w, k=1):
     if len(edges) == 0:
         z = np.zeros(0, np.int64)
         return z, z, z, z
-    x1, y1, x2, y2 = (edges[:, i] * k for i in range(4))
+    x1, y1, x2, y2 = (edges[:, i] for i in range(4))
     ylo = np.minimum(y1, y2)
     yhi = np.maximum(y1, y2)
-    R0, R1 = r0 * k, (r0 + h) * k
+    R0, R1 = r0, r0 + h
     first = np.maximum(np.ceil(ylo - 0.5), R0).astype(np.int64)
     last = np.minimum(np.ceil(yhi - 0.5) - 1, R1 - 1).astype(np.int64)
     n = last - first + 1
@@ -170,14 +167,14 @@ def spans(edges, zone, r0, h, c0, w, k=1):
         raise RuntimeError("odd number of edge crossings: zone rings are not closed")
     cs = np.ceil(xc[0::2] - 0.5).astype(np.int64)
     ce = np.ceil(xc[1::2] - 0.5).astype(np.int64)
-    C0, C1 = c0 * k, (c0 + w) * k
+    C0, C1 = c0, c0 + w
     cs = np.clip(cs, C0, C1) - C0
     ce = np.clip(ce, C0, C1) - C0
     keep = ce > cs
     return rows[0::2][keep] - R0, cs[keep], ce[keep], z[0::2][keep]
 
 
-def count_spans_numpy(data, sr, sc0, sc1, sz, lut, offset, roww, k, nslots, nzones, per_row):
+def count_spans_numpy(data, sr, sc0, sc1, sz, lut, offset, roww, nslots, nzones, per_row):
     """Histogram of the pixels in the spans (numpy; same result as the numba kernel)."""
     n = nzones * nslots
     ln = sc1 - sc0
@@ -186,11 +183,7 @@ def count_spans_numpy(data, sr, sc0, sc1, sz, lut, offset, roww, k, nslots, nzon
         return np.zeros(n, np.int64), (np.zeros(n) if per_row else None)
     step = np.arange(tot, dtype=np.int64) - np.repeat(np.cumsum(ln) - ln, ln)
     h, w = data.shape
-    if k == 1:
-        pos = np.repeat(sr * w + sc0, ln) + step
-    else:
-        cols = np.repeat(sc0, ln) + step
-        pos = np.repeat((sr // k) * w, ln) + cols // k
+    pos = np.repeat(sr * w + sc0, ln) + step
     vals = data.ravel()[pos]
     if offset:
         vals = vals.astype(np.int64) + offset
@@ -198,39 +191,32 @@ def count_spans_numpy(data, sr, sc0, sc1, sz, lut, offset, roww, k, nslots, nzon
     counts = np.bincount(slot, minlength=n).astype(np.int64)
     areas = None
     if per_row:
-        areas = np.bincount(slot, weights=np.repeat(roww[sr // k], ln), minlength=n)
+        areas = np.bincount(slot, weights=np.repeat(roww[sr], ln), minlength=n)
     return counts, areas
 
 
 if HAVE_NUMBA:  # pragma: no branch
 
     @numba.njit(cache=True, nogil=True)
-    def _spans_nb(data, sr, sc0, sc1, sz, lut, offset, roww, k, nslots, counts, areas, per_row):
+    def _spans_nb(data, sr, sc0, sc1, sz, lut, offset, roww, nslots, counts, areas, per_row):
         # run-length inner loop: land cover comes in patches, so adding a run
         # at once avoids the store-to-load dependency of counts[s] += 1 per pixel
         for i in range(sr.shape[0]):
-            pr = sr[i] // k
+            pr = sr[i]
             wr = roww[pr]
             base = (sz[i] - 1) * nslots
-            c = sc0[i] // k
+            c = sc0[i]
             end = sc1[i]
-            if k == 1:
-                while c < end:
-                    v = data[pr, c]
-                    c2 = c + 1
-                    while c2 < end and data[pr, c2] == v:
-                        c2 += 1
-                    s = base + lut[np.int64(v) + offset]
-                    counts[s] += c2 - c
-                    if per_row:
-                        areas[s] += (c2 - c) * wr
-                    c = c2
-            else:
-                for cc in range(sc0[i], end):
-                    s = base + lut[np.int64(data[pr, cc // k]) + offset]
-                    counts[s] += 1
-                    if per_row:
-                        areas[s] += wr
+            while c < end:
+                v = data[pr, c]
+                c2 = c + 1
+                while c2 < end and data[pr, c2] == v:
+                    c2 += 1
+                s = base + lut[np.int64(v) + offset]
+                counts[s] += c2 - c
+                if per_row:
+                    areas[s] += (c2 - c) * wr
+                c = c2
 
 
 if HAVE_NUMBA:  # pragma: no branch
@@ -288,33 +274,55 @@ def _count_spans_u8(data, sr, sc0, sc1, sz, lut, roww, nslots, nzones, per_row):
     return counts, areas
 
 
-def count_spans(data, sr, sc0, sc1, sz, lut, offset, roww, k, nslots, nzones, per_row,
+def count_spans(data, sr, sc0, sc1, sz, lut, offset, roww, nslots, nzones, per_row,
                 engine="auto"):
     """Dispatch like :func:`count`: numba for >= 256 kpx of spans when available."""
     npx = int((sc1 - sc0).sum()) if len(sr) else 0
     if engine == "numba" or (engine == "auto" and HAVE_NUMBA and npx >= 262144):
-        if not HAVE_NUMBA:
-            from ..errors import InputError
-
-            raise InputError("engine='numba' but numba is not installed (pip install numba)")
-        if k == 1 and data.dtype == np.uint8 and offset == 0:
+        _need_numba()
+        if data.dtype == np.uint8 and offset == 0:
             return _count_spans_u8(data, sr, sc0, sc1, sz, lut, roww, nslots, nzones, per_row)
         n = nzones * nslots
         counts = np.zeros(n, dtype=np.int64)
         areas = np.zeros(n if per_row else 1, dtype=np.float64)
-        _spans_nb(data, sr, sc0, sc1, sz, lut, offset, roww, k, nslots, counts, areas, per_row)
+        _spans_nb(data, sr, sc0, sc1, sz, lut, offset, roww, nslots, counts, areas, per_row)
         return counts, (areas if per_row else None)
-    return count_spans_numpy(data, sr, sc0, sc1, sz, lut, offset, roww, k, nslots, nzones,
-                             per_row)
+    return count_spans_numpy(data, sr, sc0, sc1, sz, lut, offset, roww, nslots, nzones, per_row)
 
 
-def warm(dtypes, zone_raster: bool = False) -> None:
+def count_partial(data, pr, pc, pz, pf, lut, offset, roww, nslots, nzones, per_row):
+    """Coverage-weighted histogram of the boundary pixels of the exact fraction rule.
+
+    ``pr, pc`` (window row and column), ``pz`` (zone id) and ``pf`` (coverage
+    fraction) come from :func:`spatial_carbon.landcover._coverage.coverage`;
+    boundary pixels are few (the zones' perimeters), so numpy's weighted
+    ``bincount`` is fast enough for every engine.
+
+    Returns
+    -------
+    fractions : float64 (zones x slots)
+        Sum of coverage fractions (pixels).
+    areas : float64 or None
+        Sum of fraction x pixel area (m2) when the pixel area varies by row.
+    """
+    n = nzones * nslots
+    if len(pr) == 0:
+        return np.zeros(n), (np.zeros(n) if per_row else None)
+    vals = data[pr, pc].astype(np.int64) + offset
+    slot = (pz - 1) * nslots + lut[vals]
+    frac = np.bincount(slot, weights=pf, minlength=n)
+    areas = np.bincount(slot, weights=pf * roww[pr], minlength=n) if per_row else None
+    return frac, areas
+
+
+def warm(dtypes, zone_raster: bool = False, fraction: bool = False) -> None:
     """Load (or compile) the numba kernels for these raster dtypes.
 
-    The first call of a numba function in a process costs ~0.5-1.5 s (LLVM
-    start-up, even when the machine code comes from the on-disk cache).
-    Calling this in a background thread overlaps that with the planning
-    (llvmlite calls release the GIL); forked workers then inherit the code.
+    The first call of a numba function in a process costs ~0.3-0.5 s (numba
+    initialises its typing and lowering registries, which imports
+    scipy.linalg, and loads the machine code from the on-disk cache).
+    Calling this in a background thread overlaps that with the planning and
+    the first reads; forked workers inherit the loaded code.
     """
     if not HAVE_NUMBA:
         return
@@ -322,6 +330,10 @@ def warm(dtypes, zone_raster: bool = False) -> None:
     lut = np.zeros(65536, np.int32)
     for dt in dtypes:
         data = np.zeros((1, 1), dtype=dt)
-        count_spans(data, one, one, one + 1, one + 1, lut, 0, np.ones(1), 1, 2, 1, True, "numba")
+        count_spans(data, one, one, one + 1, one + 1, lut, 0, np.ones(1), 2, 1, True, "numba")
         if zone_raster:
-            count_numba(data, np.zeros((1, 1), np.uint16), lut, 0, np.ones(1), 1, 2, 1, True)
+            count_numba(data, np.zeros((1, 1), np.uint16), lut, 0, np.ones(1), 2, 1, True)
+    if fraction:
+        from . import _coverage
+
+        _coverage.coverage_numba(np.array([[0.5, 0.0, 0.5, 1.0]]), np.ones(1), one + 1, 0, 1, 1)

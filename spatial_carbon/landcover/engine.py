@@ -35,7 +35,7 @@ from rasterio.features import rasterize
 from rasterio.windows import Window
 
 from ..errors import RasterError, SpatialCarbonError
-from . import _kernels
+from . import _coverage, _kernels
 from .areas import row_areas
 
 #: Target pixels per window (about 4 MB of uint8 and 8 MB of zone ids).
@@ -65,6 +65,7 @@ class GridPlan:
     # scanline edges (pixel coordinates) bucketed by row band of height band_h
     edges: np.ndarray | None = None
     edge_zone: np.ndarray | None = None
+    edge_weight: np.ndarray | None = None
     band_r0: int = 0
     band_h: int = 1
     band_ptr: np.ndarray | None = None
@@ -87,9 +88,9 @@ class Plan:
     nzones: int
     nslots: int
     pixel_rule: str = "centre"
-    supersample: int = 1
     engine: str = "auto"
     tasks: list = field(default_factory=list)  # [(grid_idx, row_off, col_off, h, w)]
+    dtypes: tuple = ("uint8",)  # raster data types (numba signatures to load)
 
     @property
     def work_pixels(self) -> int:
@@ -160,7 +161,7 @@ def windows_for(grid: GridPlan, block: tuple[int, int], target: int | None = Non
 
 def _bucket_edges(grid: GridPlan, r0: int, band_h: int) -> None:
     """Scanline edges of the zones, bucketed by row band (CSR arrays on ``grid``)."""
-    e, z = _kernels.polygon_edges(grid.geoms, grid.ids, Affine(*grid.transform))
+    e, z, wt = _kernels.polygon_edges(grid.geoms, grid.ids, Affine(*grid.transform))
     ylo = np.minimum(e[:, 1], e[:, 3])
     yhi = np.maximum(e[:, 1], e[:, 3])
     nb = max(1, -(-(grid.height - r0) // band_h))
@@ -171,7 +172,7 @@ def _bucket_edges(grid: GridPlan, r0: int, band_h: int) -> None:
     idx = np.repeat(np.arange(len(e)), n)
     band = b0[idx] + (np.arange(tot) - np.repeat(np.cumsum(n) - n, n))
     order = np.argsort(band, kind="stable")
-    grid.edges, grid.edge_zone = e, z
+    grid.edges, grid.edge_zone, grid.edge_weight = e, z, wt
     grid.band_r0, grid.band_h = r0, band_h
     grid.band_edges = idx[order]
     grid.band_ptr = np.concatenate([[0], np.cumsum(np.bincount(band, minlength=nb))])
@@ -219,86 +220,103 @@ def _close_datasets() -> None:
 
 
 def _zone_raster(plan: Plan, gi: int, r: int, c: int, h: int, w: int):
-    """Zone ids (0 = none) of a window; also the clipped zone parts for all-touched."""
+    """Zone ids (0 = none) of a window and the clipped zone parts (all-touched rule)."""
     g = plan.grids[gi]
     tree = _WORKER["trees"][gi]
     t = Affine(*g.transform)
-    k = plan.supersample
     wt = t @ Affine.translation(c, r)
     bx0, by1 = wt @ (0, 0)
     bx1, by0 = wt @ (w, h)
     box = shapely.box(bx0, by0, bx1, by1)
     cand = tree.query(box)
     dtype = np.uint16 if plan.nzones < 65535 else np.uint32
-    shape = (h * k, w * k)
+    shape = (h, w)
     if len(cand) == 0:
         return np.zeros(shape, dtype), []
     cand = np.sort(cand)
-    # a zone covering the whole window: no rasterisation needed
-    if plan.pixel_rule != "all_touched":
-        cov = shapely.covers(g.geoms[cand], box)
-        if cov.any():
-            return np.full(shape, g.ids[cand[np.argmax(cov)]], dtype), []
     px, py = abs(t.a), abs(t.e)
     parts = shapely.clip_by_rect(g.geoms[cand], bx0 - px, by0 - py, bx1 + px, by1 + py)
     keep = ~shapely.is_empty(parts)
     parts, pid = parts[keep], g.ids[cand][keep]
     if len(parts) == 0:
         return np.zeros(shape, dtype), []
-    tk = wt @ Affine.scale(1.0 / k) if k > 1 else wt
     z = rasterize(
-        zip(parts, pid.tolist()), out_shape=shape, transform=tk, fill=0, dtype=dtype,
+        zip(parts, pid.tolist()), out_shape=shape, transform=wt, fill=0, dtype=dtype,
         all_touched=False,
     )
     return z, list(zip(parts, pid.tolist()))
 
 
-def _window_spans(plan: Plan, gi: int, r: int, c: int, h: int, w: int):
-    """Runs of a window, cut from the runs of its whole row band (cached per thread).
+_NO_PARTIAL = (np.zeros(0, np.int64),) * 3 + (np.zeros(0),)
 
-    Windows of one row band share their edges; computing the band's runs once
-    and clipping them per window avoids redoing the sort for every window.
+
+def _window_spans(plan: Plan, gi: int, r: int, c: int, h: int, w: int):
+    """Runs (and boundary cells) of a window, cut from its row band's (cached per thread).
+
+    Windows of one row band share their edges; computing the band's runs
+    once and clipping them per window avoids redoing the sort for every
+    window.  Returns ``(runs, partial)``: runs ``(rows, c_start, c_end,
+    zone)`` of pixels that count fully, and for ``pixel_rule="fraction"``
+    the boundary pixels ``(rows, cols, zone, fraction)`` (empty otherwise).
     """
     g = plan.grids[gi]
-    k = plan.supersample
     key = (id(plan), gi, r, h)
     if getattr(_LOCAL, "band_key", None) != key:
         ei = g.band_slice(r, h)
-        _LOCAL.band_spans = _kernels.spans(g.edges[ei], g.edge_zone[ei], r, h, 0, g.width, k)
+        if plan.pixel_rule == "fraction":
+            runs, (pr, pc, pz, pf) = _coverage.coverage(
+                g.edges[ei], g.edge_weight[ei], g.edge_zone[ei], r, h, g.width, plan.engine)
+            o = np.argsort(pc, kind="stable")  # windows take column slices
+            partial = (pr[o], pc[o], pz[o], pf[o])
+        else:
+            runs = _kernels.spans(g.edges[ei], g.edge_zone[ei], r, h, 0, g.width)
+            partial = _NO_PARTIAL
+        _LOCAL.band = (runs, partial)
         _LOCAL.band_key = key
-    sr, cs, ce, sz = _LOCAL.band_spans
-    C0, C1 = c * k, (c + w) * k
+    (sr, cs, ce, sz), (pr, pc, pz, pf) = _LOCAL.band
+    C0, C1 = c, c + w
     m = (cs < C1) & (ce > C0)
-    return sr[m], np.clip(cs[m], C0, C1) - C0, np.clip(ce[m], C0, C1) - C0, sz[m]
+    runs = (sr[m], np.clip(cs[m], C0, C1) - C0, np.clip(ce[m], C0, C1) - C0, sz[m])
+    if len(pr):
+        i0, i1 = np.searchsorted(pc, [C0, C1])
+        partial = (pr[i0:i1], pc[i0:i1] - C0, pz[i0:i1], pf[i0:i1])
+    else:
+        partial = _NO_PARTIAL
+    return runs, partial
 
 
-def run_task(plan: Plan, ti: int):
-    """Histograms of task ``ti`` for every year on its grid.
+def run_task(plan: Plan, ti: int, rasters: list[int] | None = None):
+    """Histograms of window ``ti`` for the rasters (years) ``rasters`` of its grid.
 
-    Returns ``(ti, {year_index: (slots, counts, areas, unknown)})`` with
-    sparse ``slots`` (flat ``(zone-1)*nslots + slot``); ``areas`` is None
-    when the pixel area is constant; ``unknown`` maps raw values the legend
-    does not know to pixel counts (usually empty).
+    Returns ``{raster_index: (slots, counts, areas, unknown) or None}`` with
+    sparse ``slots`` (flat ``(zone-1)*nslots + slot``), ``counts`` in pixels
+    (int64; float64 sums of coverage fractions for ``pixel_rule="fraction"``),
+    ``areas`` in m2 or None when the pixel area is constant, and ``unknown``
+    mapping raw values the legend does not know to pixel counts (usually
+    empty).  None: no zone in the window.  ``rasters`` defaults to every
+    raster of the grid (the zone coverage is computed once for all of them).
     """
     _worker_state(plan)
     gi, r, c, h, w = plan.tasks[ti]
     g = plan.grids[gi]
-    k = plan.supersample
-    out = {}
+    ris = range(len(g.rasters)) if rasters is None else rasters
+    frac = plan.pixel_rule == "fraction"
     if plan.pixel_rule == "all_touched":
         zones, parts = _zone_raster(plan, gi, r, c, h, w)
         if not zones.any():
-            return ti, out
+            return {ri: None for ri in ris}
         sp = None
     else:
-        sp = _window_spans(plan, gi, r, c, h, w)
-        if len(sp[0]) == 0:
-            return ti, out
+        sp, partial = _window_spans(plan, gi, r, c, h, w)
+        if len(sp[0]) == 0 and len(partial[0]) == 0:
+            return {ri: None for ri in ris}
     if g.per_row:
         roww = row_areas(CRS.from_wkt(g.crs_wkt), Affine(*g.transform), r, h)
     else:
         roww = np.full(h, g.nominal_area)
-    for ri, (year, path, lut, offset) in enumerate(g.rasters):
+    out = {}
+    for ri in ris:
+        year, path, lut, offset = g.rasters[ri]
         try:
             data = _dataset(path).read(1, window=Window(c, r, w, h))
         except RasterioIOError as exc:
@@ -308,16 +326,22 @@ def run_task(plan: Plan, ti: int):
             ) from None
         if sp is not None:
             counts, areas = _kernels.count_spans(
-                data, *sp, lut, offset, roww, k, plan.nslots, plan.nzones, g.per_row, plan.engine,
+                data, *sp, lut, offset, roww, plan.nslots, plan.nzones, g.per_row, plan.engine,
             )
+            if frac:
+                fcounts, fareas = _kernels.count_partial(
+                    data, *partial, lut, offset, roww, plan.nslots, plan.nzones, g.per_row)
+                counts = counts + fcounts
+                if areas is not None:
+                    areas = areas + fareas
         else:
             counts, areas = _kernels.count(
-                data, zones, lut, offset, roww, k, plan.nslots, plan.nzones, g.per_row,
+                data, zones, lut, offset, roww, plan.nslots, plan.nzones, g.per_row,
                 plan.engine,
             )
-        if sp is None and parts:
-            _add_touched(data, zones, parts, lut, offset, roww, plan, Affine(*g.transform)
-                         @ Affine.translation(c, r), counts, areas)
+            if parts:
+                _add_touched(data, zones, parts, lut, offset, roww, plan,
+                             Affine(*g.transform) @ Affine.translation(c, r), counts, areas)
         nz = np.flatnonzero(counts)
         unknown = {}
         unk_slot = plan.nslots - 1
@@ -326,13 +350,14 @@ def run_task(plan: Plan, ti: int):
                 zpx = zones != 0
             else:
                 zpx = np.zeros((h, w), bool)
-                for rr, a, b in zip(sp[0] // k, sp[1] // k, -(-sp[2] // k)):
+                for rr, a, b in zip(*sp[:3]):
                     zpx[rr, a:b] = True
+                zpx[partial[0], partial[1]] = True
             bad = data[zpx & (lut[data.astype(np.int64) + offset] == unk_slot)]
             vals, cnt = np.unique(bad, return_counts=True)
             unknown = dict(zip(vals.tolist(), cnt.tolist()))
         out[ri] = (nz, counts[nz], None if areas is None else areas[nz], unknown)
-    return ti, out
+    return out
 
 
 def _add_touched(data, zones, parts, lut, offset, roww, plan, wt, counts, areas):
@@ -360,12 +385,8 @@ def _warm_kernel(plan: Plan) -> None:
     """Load (or compile) the numba kernels in the parent before forking."""
     if plan.engine == "numpy" or not _kernels.HAVE_NUMBA:
         return
-    dts = set()
-    for g in plan.grids:
-        for _, path, _, _ in g.rasters:
-            with rasterio.open(path) as ds:
-                dts.add(ds.dtypes[0])
-    _kernels.warm(sorted(dts), zone_raster=plan.pixel_rule == "all_touched")
+    _kernels.warm(sorted(plan.dtypes), zone_raster=plan.pixel_rule == "all_touched",
+                  fraction=plan.pixel_rule == "fraction")
 
 
 def _init_worker(plan: Plan) -> None:  # pragma: no cover - runs in child processes
@@ -381,40 +402,67 @@ _PLAN: Plan | None = None
 
 def _run_in_worker(ti: int):  # pragma: no cover - runs in child processes
     with rasterio.Env(GDAL_CACHEMAX=64):
-        return run_task(_PLAN, ti)
+        return ti, run_task(_PLAN, ti)
 
 
-def _dask_run(plan: Plan, tis: list[int]):  # runs on dask workers
+def _dask_run(plan: Plan, ri: int, tis: list[int]):  # runs on dask workers
+    """One Dask task: consecutive windows of one raster (one year of one grid)."""
     with rasterio.Env(GDAL_CACHEMAX=64):
-        return [run_task(plan, ti) for ti in tis]
+        return [(ti, run_task(plan, ti, [ri])[ri]) for ti in tis]
 
 
 class _Reducer:
-    """Adds task results in task order (deterministic floating-point sums)."""
+    """Adds task results per year in window order (deterministic floating-point sums).
+
+    Results may arrive in any order and in any grouping (a window with all
+    its years, or one (year, window) pair); each year's totals are always
+    summed in the same order (grid, window), so local, threaded, forked and
+    Dask runs give the same bytes.
+    """
 
     def __init__(self, plan: Plan, nyears: int, year_index: list[list[int]]):
         n = plan.nzones * plan.nslots
-        self.counts = np.zeros((nyears, n), dtype=np.int64)
+        dtype = np.float64 if plan.pixel_rule == "fraction" else np.int64
+        self.counts = np.zeros((nyears, n), dtype=dtype)
         self.areas = np.zeros((nyears, n), dtype=np.float64)
         self.unknown: list[dict] = [dict() for _ in range(nyears)]
         self.plan = plan
         self.year_index = year_index  # grid -> raster index -> year row
-        self.pending: dict[int, dict] = {}
-        self.next = 0
+        # per year row: the (task, raster) pairs that feed it, in summation order
+        self.streams: list[list[tuple[int, int]]] = [[] for _ in range(nyears)]
+        for ti, t in enumerate(plan.tasks):
+            for ri, yi in enumerate(year_index[t[0]]):
+                self.streams[yi].append((ti, ri))
+        self.next = [0] * nyears
+        self.pending: dict[tuple[int, int], tuple | None] = {}
 
     def add(self, ti: int, out: dict) -> None:
-        self.pending[ti] = out
-        while self.next in self.pending:
-            res = self.pending.pop(self.next)
-            gi = self.plan.tasks[self.next][0]
-            g = self.plan.grids[gi]
-            for ri, (slots, cnt, ar, unk) in res.items():
-                yi = self.year_index[gi][ri]
+        """Results of window ``ti``: ``{raster_index: result or None}``."""
+        gi = self.plan.tasks[ti][0]
+        rows = set()
+        for ri, res in out.items():
+            self.pending[(ti, ri)] = res
+            rows.add(self.year_index[gi][ri])
+        for yi in sorted(rows):
+            self._drain(yi)
+
+    def _drain(self, yi: int) -> None:
+        st = self.streams[yi]
+        while self.next[yi] < len(st) and st[self.next[yi]] in self.pending:
+            ti, ri = st[self.next[yi]]
+            res = self.pending.pop((ti, ri))
+            if res is not None:
+                slots, cnt, ar, unk = res
+                g = self.plan.grids[self.plan.tasks[ti][0]]
                 self.counts[yi, slots] += cnt
                 self.areas[yi, slots] += ar if ar is not None else cnt * g.nominal_area
                 for v, n in unk.items():
                     self.unknown[yi][v] = self.unknown[yi].get(v, 0) + n
-            self.next += 1
+            self.next[yi] += 1
+
+    @property
+    def complete(self) -> bool:
+        return all(n == len(s) for n, s in zip(self.next, self.streams))
 
 
 def execute(
@@ -422,12 +470,14 @@ def execute(
     reducer: _Reducer,
     *,
     workers: int | None = None,
-    executor: str = "process",
+    executor: str = "thread",
     scheduler=None,
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> None:
     """Run every task of ``plan`` and feed ``reducer``."""
+    if scheduler is not None:
+        return _execute_dask(plan, reducer, scheduler, workers, progress, cancel)
     ntask = len(plan.tasks)
     done = 0
 
@@ -443,15 +493,13 @@ def execute(
 
     if progress is not None:
         progress(0, ntask)
-    if scheduler is not None:
-        return _execute_dask(plan, reducer, scheduler, workers, tick, check_cancel)
     nworkers = workers or os.cpu_count() or 1
     if nworkers <= 1 or ntask <= 1 or plan.work_pixels < SERIAL_PIXELS:
         try:
             with rasterio.Env(GDAL_CACHEMAX=64):
                 for ti in range(ntask):
                     check_cancel()
-                    reducer.add(*run_task(plan, ti))
+                    reducer.add(ti, run_task(plan, ti))
                     tick()
         finally:
             _close_datasets()
@@ -461,7 +509,7 @@ def execute(
 
         def fn(ti):
             with rasterio.Env(GDAL_CACHEMAX=64):
-                return run_task(plan, ti)
+                return ti, run_task(plan, ti)
     elif executor == "process":
         _warm_kernel(plan)  # forked workers inherit the compiled kernel
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
@@ -497,14 +545,30 @@ def execute(
         raise
     else:
         pool.shutdown(wait=True)
-    finally:
-        if executor == "thread":
-            # each pool thread opened its own datasets; they are closed by the
-            # garbage collector when the threads end
-            pass
 
 
-def _execute_dask(plan, reducer, scheduler, workers, tick, check_cancel):
+def dask_units(plan: Plan, nworkers: int) -> list[tuple[int, list[int]]]:
+    """Dask tasks: ``(raster index, [window task indices])``, one year of one grid each.
+
+    Work is split per (year, window) so that the years of a grid spread
+    over the workers (each worker reads only its years' files); consecutive
+    windows of one year are grouped so that there are about eight tasks per
+    worker and year (the scheduler's overhead is ~1 ms per task, and a task
+    reads 4-64 Mpx, i.e. 10-200 ms of work), but never more than 16 windows.
+    """
+    units = []
+    by_grid: dict[int, list[int]] = {}
+    for ti, t in enumerate(plan.tasks):
+        by_grid.setdefault(t[0], []).append(ti)
+    for gi, tis in by_grid.items():
+        nr = len(plan.grids[gi].rasters)
+        per = max(1, min(16, len(tis) * nr // (nworkers * 8) or 1))
+        for ri in range(nr):
+            units += [(ri, tis[i:i + per]) for i in range(0, len(tis), per)]
+    return units
+
+
+def _execute_dask(plan, reducer, scheduler, workers, progress, cancel):
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:  # pragma: no cover
@@ -512,7 +576,7 @@ def _execute_dask(plan, reducer, scheduler, workers, tick, check_cancel):
 
         raise InputError("scheduler given but dask.distributed is not installed "
                          "(pip install 'spatial_carbon[dask]')") from None
-    own = None
+    own = cluster = None
     if isinstance(scheduler, Client):
         client = scheduler
     elif isinstance(scheduler, str) and scheduler in ("local", "localcluster"):
@@ -520,29 +584,39 @@ def _execute_dask(plan, reducer, scheduler, workers, tick, check_cancel):
                                processes=True, dashboard_address=None)
         client = own = Client(cluster)
     else:
-        client = own = Client(scheduler)
+        try:
+            client = own = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            from ..errors import InputError
+
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
+                             "check the address (tcp://host:8786) and that it is running"
+                             ) from None
     try:
-        pf = client.scatter(plan, broadcast=True, hash=False)
-        # tasks = blocks of consecutive windows (fewer, larger tasks for the scheduler)
         nworkers = max(1, len(client.scheduler_info().get("workers", {})) or 1)
-        per = max(1, min(16, len(plan.tasks) // (nworkers * 4) or 1))
-        blocks = [list(range(i, min(i + per, len(plan.tasks))))
-                  for i in range(0, len(plan.tasks), per)]
-        futs = [client.submit(_dask_run, pf, b, pure=False) for b in blocks]
+        units = dask_units(plan, nworkers)
+        ntask = len(units)
+        if progress is not None:
+            progress(0, ntask)
+        pf = client.scatter(plan, broadcast=True, hash=False)
+        futs = [client.submit(_dask_run, pf, ri, tis, pure=False) for ri, tis in units]
+        index = {f.key: i for i, f in enumerate(futs)}
+        done = 0
         try:
             for fut in as_completed(futs):
-                for ti, out in fut.result():
-                    reducer.add(ti, out)
-                    tick()
-                check_cancel()
+                ri = units[index[fut.key]][0]
+                for ti, res in fut.result():
+                    reducer.add(ti, {ri: res})
+                done += 1
+                if progress is not None:
+                    progress(done, ntask)
+                if cancel is not None and cancel():
+                    raise OperationCancelled("land-cover class areas: cancelled by the user")
         except BaseException:
             client.cancel(futs)
             raise
     finally:
         if own is not None:
-            cluster = getattr(own, "cluster", None)
             own.close()
-            if cluster is not None and isinstance(scheduler, str) and scheduler in (
-                "local", "localcluster"
-            ):
-                cluster.close()
+        if cluster is not None:
+            cluster.close()
