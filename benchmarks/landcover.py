@@ -74,56 +74,79 @@ def make_zones(size: int, px: float = 30.0, level: str = "province"):
                             crs=ALBERS)
 
 
-def generate(path: Path, size: int, zones, seed: int = 0, px: float = 30.0,
-             texture: str = "smooth") -> None:
-    """Write the CLCD-like raster strip by strip (memory: one strip).
+def texture_strip(rng, r: int, h: int, width: int, coarse, texture: str = "smooth"):
+    """Classes 1-9 of rows ``r .. r+h-1`` (``width`` columns), in patches.
 
-    ``smooth``: patches of ~6 km and ~500 m plus 2 % speckle (compresses to
-    ~0.2 bit/px, like the data of the issue's reference timings).  ``rough``
-    adds ~120 m field patches and 6 % speckle (several times more entropy,
-    slower to decode: closer to real 30 m land cover in farmland).
+    ``coarse`` is the landscape grid (one class per 200 x 200 px, ~6 km).
+    ``smooth``: plus fields of ~500 m over 35 % of the area and 2 % speckle
+    (~0.57 bit/px over land with DEFLATE).  ``clcd``: the same with 4 %
+    speckle, ~0.75 bit/px over land, the size of a real CLCD year (~1 GB for
+    ~1.1e10 land pixels: the v1.0.1 Zenodo record lists 64.5 GB for 33
+    national GeoTIFFs and 33 province zips of the same data).  ``rough``:
+    plus ~120 m field patches over 30 % and 6 % speckle (~1.4 bit/px, a
+    harder case than CLCD).  Speckle positions are drawn sparsely (memory: a
+    few arrays of ``h x width`` bytes).
     """
+    c1, c2 = 200, 16
+    rows = np.arange(r, r + h)
+    cols = np.arange(width)
+    a = coarse[(rows // c1)[:, None], (cols // c1)[None, :]]
+    fine = rng.choice(9, size=(h // c2 + 2, width // c2 + 2), p=CLASS_P).astype(np.uint8) + 1
+    keep = rng.random((h // c2 + 2, width // c2 + 2)) < 0.35
+    fr = (rows - r) // c2
+    fc = cols // c2
+    sel = keep[fr[:, None], fc[None, :]]
+    a = np.where(sel, fine[fr[:, None], fc[None, :]], a)
+    if texture == "rough":
+        c3 = 4
+        f3 = rng.choice(9, size=(h // c3 + 2, width // c3 + 2), p=CLASS_P).astype(np.uint8) + 1
+        k3 = rng.random((h // c3 + 2, width // c3 + 2)) < 0.3
+        r3, q3 = (rows - r) // c3, cols // c3
+        a = np.where(k3[r3[:, None], q3[None, :]], f3[r3[:, None], q3[None, :]], a)
+    n = a.size
+    ns = rng.binomial(n, {"rough": 0.06, "clcd": 0.04}.get(texture, 0.02))
+    a.reshape(-1)[rng.integers(0, n, ns)] = rng.integers(1, 10, size=ns, dtype=np.uint8)
+    return a
+
+
+def write_raster(path: Path, width: int, height: int, transform, crs: str, outline,
+                 seed: int = 0, texture: str = "smooth", strip: int = 512) -> None:
+    """Write a CLCD-like raster strip by strip: classes inside ``outline``, 0 (nodata)
+    outside; uint8, DEFLATE, 512 x 512 tiles, BigTIFF (memory: a few strips)."""
     import rasterio
-    import shapely
     from affine import Affine
     from rasterio.features import rasterize
 
     rng = np.random.default_rng(seed)
+    coarse = rng.choice(9, size=(height // 200 + 2, width // 200 + 2), p=CLASS_P).astype(
+        np.uint8) + 1
+    prof = dict(driver="GTiff", width=width, height=height, count=1, dtype="uint8", nodata=0,
+                crs=crs, transform=transform, tiled=True, blockxsize=512, blockysize=512,
+                compress="deflate", BIGTIFF="YES", NUM_THREADS="ALL_CPUS")
+    with rasterio.open(path, "w", **prof) as ds:
+        for r in range(0, height, strip):
+            h = min(strip, height - r)
+            wt = transform @ Affine.translation(0, r)
+            inside = rasterize([(outline, 1)], out_shape=(h, width), transform=wt, fill=0,
+                               dtype=np.uint8).astype(bool)
+            a = np.zeros((h, width), np.uint8)
+            cols = np.flatnonzero(inside.any(axis=0))
+            if len(cols):
+                c0, c1 = (int(cols[0]) // 512) * 512, int(cols[-1]) + 1
+                t = texture_strip(rng, r, h, c1 - c0, coarse[:, c0 // 200:], texture)
+                a[:, c0:c1] = np.where(inside[:, c0:c1], t, 0)
+            ds.write(a, 1, window=((r, r + h), (0, width)))
+
+
+def generate(path: Path, size: int, zones, seed: int = 0, px: float = 30.0,
+             texture: str = "smooth") -> None:
+    """The SIZE x SIZE benchmark raster: nodata outside the zones' outline."""
+    import shapely
+    from affine import Affine
+
     t = Affine(px, 0, 0, 0, -px, size * px)
     outline = shapely.union_all(zones.geometry.values).simplify(px * 2)
-    # two scales of patches: landscapes (~6 km) and fields (~500 m)
-    c1, c2 = 200, 16
-    coarse = rng.choice(9, size=(size // c1 + 2, size // c1 + 2), p=CLASS_P).astype(np.uint8) + 1
-    prof = dict(driver="GTiff", width=size, height=size, count=1, dtype="uint8", nodata=0,
-                crs=ALBERS, transform=t, tiled=True, blockxsize=512, blockysize=512,
-                compress="deflate", BIGTIFF="YES", NUM_THREADS="ALL_CPUS")
-    strip = 512
-    with rasterio.open(path, "w", **prof) as ds:
-        for r in range(0, size, strip):
-            h = min(strip, size - r)
-            rows = np.arange(r, r + h)
-            cols = np.arange(size)
-            a = coarse[(rows // c1)[:, None], (cols // c1)[None, :]]
-            fine = rng.choice(9, size=(h // c2 + 2, size // c2 + 2), p=CLASS_P).astype(np.uint8) + 1
-            keep = rng.random((h // c2 + 2, size // c2 + 2)) < 0.35
-            fr = (rows - r) // c2
-            fc = cols // c2
-            sel = keep[fr[:, None], fc[None, :]]
-            a = np.where(sel, fine[fr[:, None], fc[None, :]], a)
-            if texture == "rough":
-                c3 = 4
-                f3 = rng.choice(9, size=(h // c3 + 2, size // c3 + 2), p=CLASS_P).astype(
-                    np.uint8) + 1
-                k3 = rng.random((h // c3 + 2, size // c3 + 2)) < 0.3
-                r3, q3 = (rows - r) // c3, cols // c3
-                a = np.where(k3[r3[:, None], q3[None, :]], f3[r3[:, None], q3[None, :]], a)
-            speck = rng.random((h, size)) < (0.06 if texture == "rough" else 0.02)
-            a[speck] = rng.integers(1, 10, size=int(speck.sum()), dtype=np.uint8)
-            wt = t @ Affine.translation(0, r)
-            inside = rasterize([(outline, 1)], out_shape=(h, size), transform=wt, fill=0,
-                               dtype=np.uint8)
-            a[inside == 0] = 0
-            ds.write(a, 1, window=((r, r + h), (0, size)))
+    write_raster(path, size, size, t, ALBERS, outline, seed=seed, texture=texture)
 
 
 # --------------------------------------------------------------------------- children
@@ -236,12 +259,14 @@ def _child_main(argv):
 
 # --------------------------------------------------------------------------- parent
 
-def run_child(args: list[str]) -> dict:
-    """Run a child tool; return its result plus the peak RSS of its process tree."""
+def run_child(args: list[str], timeout: float | None = None, script: str | None = None) -> dict:
+    """Run a child tool (``script --child ARGS``, default this file); return its result
+    plus the peak PSS of its process tree.  After ``timeout`` seconds the tree is
+    killed and the result is ``{"error": "timeout"}``."""
     import psutil
 
-    p = subprocess.Popen([sys.executable, __file__, "--child", *args], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([sys.executable, script or __file__, "--child", *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
     stop = threading.Event()
 
@@ -271,7 +296,18 @@ def run_child(args: list[str]) -> dict:
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
-    out, err = p.communicate()
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        for q in psutil.Process(p.pid).children(recursive=True) + [psutil.Process(p.pid)]:
+            try:
+                q.kill()
+            except psutil.NoSuchProcess:
+                pass
+        p.communicate()
+        stop.set()
+        th.join()
+        return {"error": f"timeout after {timeout:.0f} s", "peak_mem_mb": peak / 2**20}
     stop.set()
     th.join()
     line = [ln for ln in out.splitlines() if ln.startswith("RESULT ")]
@@ -320,7 +356,7 @@ def main(argv=None):
     ap.add_argument("--no-qgis", action="store_true")
     ap.add_argument("--no-exactextract", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the generated raster")
-    ap.add_argument("--texture", choices=["smooth", "rough"], default="smooth")
+    ap.add_argument("--texture", choices=["smooth", "clcd", "rough"], default="smooth")
     ap.add_argument("--qgis-repeat", type=int, default=1)
     ap.add_argument("--rule", choices=["centre", "fraction"], default="centre",
                     help="engine pixel rule (fraction = exact coverage, compared to "

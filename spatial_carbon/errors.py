@@ -81,3 +81,8 @@ class DataQualityWarning(SpatialCarbonWarning):
 class DependencyError(SpatialCarbonError, RuntimeError):
     """An optional dependency needed for the request is not installed
     (a package, a font such as a CJK font for Chinese map labels, a program)."""
+
+
+class DownloadError(SpatialCarbonError, OSError):
+    """A dataset could not be downloaded or verified (offline, server error,
+    wrong checksum); the message lists what to fetch by hand and where."""

@@ -588,6 +588,115 @@ def test_dask_matches_local(albers_case):
     pd.testing.assert_frame_equal(local, remote)
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A real cluster: ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1."""
+    distributed = pytest.importorskip("distributed")
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    port = _free_port()
+    addr = f"tcp://127.0.0.1:{port}"
+    env = dict(os.environ)
+    # the workers must import this checkout of spatial_carbon
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    procs = []
+    log = open(tmp_path / "dask.log", "w")
+    try:
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port",
+             str(port), "--no-dashboard"], env=env, stdout=log, stderr=subprocess.STDOUT))
+        for _ in range(2):
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "dask", "worker", addr, "--host", "127.0.0.1",
+                 "--nthreads", "1", "--no-nanny", "--no-dashboard", "--death-timeout", "60"],
+                env=env, stdout=log, stderr=subprocess.STDOUT))
+        with distributed.Client(addr, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield addr
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                p.kill()
+                p.wait(timeout=5)
+        log.close()
+
+
+@pytest.mark.filterwarnings("ignore:1 zone:spatial_carbon.errors.DataQualityWarning")
+def test_scheduler_cluster_equals_local(dask_cluster, albers_case, tmp_path):
+    import distributed
+    from click.testing import CliRunner
+
+    from spatial_carbon.cli import main
+    from spatial_carbon.landcover.engine import dask_units
+
+    path, d1, t, zones = albers_case
+    folder = tmp_path / "years"
+    folder.mkdir()
+    for i, y in enumerate((2001, 2002, 2003)):
+        write_raster(folder / f"CLCD_v01_{y}_albert.tif", make_classes(d1.shape, seed=20 + i), t)
+    zpath = tmp_path / "zones.gpkg"
+    zones.to_file(zpath, driver="GPKG")
+    pattern = str(folder / "CLCD_v01_{year}_albert.tif")
+    outs = {}
+    for name, extra in (("local", ["--workers", "1"]), ("cluster", ["--scheduler", dask_cluster])):
+        out = tmp_path / f"{name}.csv"
+        r = CliRunner().invoke(main, ["landcover", pattern, "--zones", str(zpath), "--zone-field",
+                                      "name", "-o", str(out), "--pixel-rule", "fraction",
+                                      "--quiet", *extra])
+        assert r.exit_code == 0, r.output
+        outs[name] = out.read_bytes()
+    assert outs["local"] == outs["cluster"]  # byte for byte, fractions included
+    # the tasks are (year, window) units: the years spread over both workers
+    with distributed.Client(dask_cluster, timeout="30s") as client:
+        workers = set(client.scheduler_info()["workers"])
+        with distributed.get_task_stream(client) as ts:
+            res = landcover.class_areas(pattern, zones, "name", scheduler=client)
+    assert len(workers) == 2
+    assert {t_["worker"] for t_ in ts.data if t_["key"].startswith("_dask_run")} == workers
+    assert sorted(res["year"].unique()) == [2001, 2002, 2003]
+    loc = landcover.class_areas(pattern, zones, "name", workers=1)
+    pd.testing.assert_frame_equal(loc, res)
+
+
+def test_dask_units_split_years_and_windows():
+    from spatial_carbon.landcover.engine import GridPlan, Plan, dask_units
+
+    g = GridPlan(crs_wkt="", transform=(1, 0, 0, 0, -1, 0), width=10, height=10,
+                 rasters=[(y, f"{y}.tif", None, 0) for y in (2000, 2001, 2002)],
+                 geoms=np.array([]), ids=np.array([]), per_row=False, nominal_area=1.0)
+    plan = Plan(grids=[g], nzones=1, nslots=3, tasks=[(0, r, 0, 1, 10) for r in range(40)])
+    units = dask_units(plan, nworkers=2)
+    # every (year, window) exactly once, one year per task, windows in order
+    pairs = sorted((ri, ti) for ri, tis in units for ti in tis)
+    assert pairs == [(ri, ti) for ri in range(3) for ti in range(40)]
+    assert all(tis == sorted(tis) for _, tis in units)
+    # 3 years x 40 windows over 2 workers: at least 8 tasks per worker, <= 16 windows each
+    assert len(units) >= 16 and max(len(tis) for _, tis in units) <= 16
+
+
+def test_scheduler_unreachable_is_a_clear_error(albers_case):
+    pytest.importorskip("distributed")
+    path, data, t, zones = albers_case
+    with pytest.raises(InputError, match="cannot reach the Dask scheduler at tcp://127.0.0.1"):
+        landcover.class_areas(path, zones, "name", scheduler=f"tcp://127.0.0.1:{_free_port()}")
+
+
 # ----------------------------------------------------------------- progress, cancel
 
 def test_progress_and_cancel(albers_case, monkeypatch):

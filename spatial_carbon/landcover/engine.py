@@ -552,9 +552,9 @@ def dask_units(plan: Plan, nworkers: int) -> list[tuple[int, list[int]]]:
 
     Work is split per (year, window) so that the years of a grid spread
     over the workers (each worker reads only its years' files); consecutive
-    windows of one year are grouped so that there are about eight tasks per
-    worker and year (the scheduler's overhead is ~1 ms per task, and a task
-    reads 4-64 Mpx, i.e. 10-200 ms of work), but never more than 16 windows.
+    windows of one year are grouped into tasks of at most 16 windows
+    (~64 Mpx, 0.1-1 s of work against ~1 ms of scheduler overhead per task),
+    fewer for small jobs so that each worker still gets about eight tasks.
     """
     units = []
     by_grid: dict[int, list[int]] = {}
