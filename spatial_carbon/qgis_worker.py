@@ -601,15 +601,18 @@ def _io_transfer_shift(inputs: dict, params: dict, outputs: dict) -> dict:
 
     parts = [split_wide(read_wide_table(t), where=Path(t).name)
              for t in (inputs["table0"], inputs["table1"])]
-    co = read_csv(inputs["coefficients"])
-    require_fields(co, {"COEFFICIENTS (region)": "region", "COEFFICIENTS (sector)": "sector",
-                        "COEFFICIENTS (coefficient)": "coefficient"},
-                   where=f"coefficients table {Path(inputs['coefficients']).name}",
-                   numeric=("coefficient",))
-    S = co.set_index([co["region"].astype(str), co["sector"].astype(str)])["coefficient"]
+    S = None  # default: seed 003's Table 2 (bundled)
+    if inputs.get("coefficients"):
+        co = read_csv(inputs["coefficients"])
+        require_fields(co, {"COEFFICIENTS (region)": "region", "COEFFICIENTS (sector)": "sector",
+                            "COEFFICIENTS (coefficient)": "coefficient"},
+                       where=f"coefficients table {Path(inputs['coefficients']).name}",
+                       numeric=("coefficient",))
+        S = co.set_index([co["region"].astype(str), co["sector"].astype(str)])["coefficient"].astype(float)
     progress(0.3)
-    res = transfer_from_tables(parts[0], parts[1], S.astype(float),
-                               exports=bool(params.get("exports", True)))
+    res = transfer_from_tables(parts[0], parts[1], S, exports=bool(params.get("exports", True)),
+                               final_demand=params.get("final_demand") or "consumption",
+                               imports=params.get("imports") or "non_competitive")
     write_csv(res.pairs, outputs["OUTPUT"])
     out = {"OUTPUT": outputs["OUTPUT"]}
     if outputs.get("OUTPUT_REGIONS"):

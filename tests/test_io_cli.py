@@ -106,7 +106,8 @@ def test_io_shift(tmp_path):
         L = np.linalg.inv(np.eye(2) - Z)
         x = L @ (Y.sum(axis=1) + E)
         Zf = Z * x[None, :]
-        cols = pd.MultiIndex.from_tuples([("N", "ind"), ("S", "ind"), ("N", "FD"), ("S", "FD"),
+        cols = pd.MultiIndex.from_tuples([("N", "ind"), ("S", "ind"), ("N", "Household consumption"),
+                                          ("S", "Household consumption"),
                                           ("", "Export"), ("", "Total output")])
         idx = pd.MultiIndex.from_tuples([("N", "ind"), ("S", "ind")])
         return pd.DataFrame(np.column_stack([Zf, Y, E, x]), index=idx, columns=cols)

@@ -173,7 +173,9 @@ def test_sector_aggregation():
 
 
 def test_bundled_concordances():
-    assert concordance_names() == ["ioc30_6", "ioc42_30", "ioc42_6"]
+    assert concordance_names() == ["ioc30_6", "ioc42_30", "ioc42_6", "seed002_2012", "seed002_2012_6",
+                                   "seed002_2017", "seed002_2017_6", "seed002_30_6", "seed003_2012",
+                                   "seed003_2017"]
     c = sector_concordance("ioc42_30")
     assert len(c) == 42 and c.nunique() == 30
     g = sector_concordance("ioc30_6")

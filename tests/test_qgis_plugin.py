@@ -176,8 +176,10 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     def wide(Y, E):  # 2 regions x 1 sector, layout of tests/test_io_cli.py::test_io_shift
         Z = np.array([[0.1, 0.2], [0.3, 0.1]])
         x = np.linalg.inv(np.eye(2) - Z) @ (Y.sum(axis=1) + E)
-        cols = pd.MultiIndex.from_tuples([("Beijing", "ind"), ("Hebei", "ind"), ("Beijing", "FD"),
-                                          ("Hebei", "FD"), ("", "Export"), ("", "Total output")])
+        cols = pd.MultiIndex.from_tuples([("Beijing", "ind"), ("Hebei", "ind"),
+                                          ("Beijing", "Household consumption"),
+                                          ("Hebei", "Household consumption"), ("", "Export"),
+                                          ("", "Total output")])
         idx = pd.MultiIndex.from_tuples([("Beijing", "ind"), ("Hebei", "ind")])
         return pd.DataFrame(np.column_stack([Z * x[None, :], Y, E, x]), index=idx, columns=cols)
 

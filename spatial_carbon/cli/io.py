@@ -40,24 +40,53 @@ def _beside(output: str, suffix: str) -> Path:
 @click.option("--group", "group", default=None,
               help="Also write sums per region group of this scheme (e.g. seed002_8) to "
                    "OUT_groups.csv.")
+@click.option("--sectors", "concordance", default=None,
+              help="Aggregate the tables (and the national table) with this bundled sector "
+                   "concordance first, e.g. seed002_2017 (the 42 products of the 2017 tables to "
+                   "the seed's 30 sectors; names, codes or Chinese names) or seed002_2012.")
+@click.option("--national-table", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The national IO table in the same stacked format (one region, e.g. China; "
+                   "outflow and inflow 0): inflows are valued with its total multipliers, as "
+                   "the seed does. Without it: output-weighted mean of the provinces' multipliers.")
+@click.option("--sector-groups", default=None,
+              help="Also write the seed's Table 6 per province and sector group to "
+                   "OUT_sector_groups.csv: a bundled concordance, e.g. seed002_30_6.")
+@click.option("--national-for", default="Tibet", show_default=True,
+              help="Comma-separated provinces that take the national intensity when they have no "
+                   "emission data (seed 002 footnote 3); '' for none.")
 @out_csv
 def io_transfer_cmd(table, emissions, national_intensity, province_totals, national_emissions,
-                    national_output, treatment, group, output):
+                    national_output, treatment, group, concordance, national_table, sector_groups,
+                    national_for, output):
     """Embodied carbon in provinces' foreign and inter-provincial trade (seed 002).
 
     TABLE is a stacked CSV of single-region provincial IO tables: region,
     sector, one column per sector (intermediate flows), final_use, export,
     outflow, import, inflow, output.  OUT has one row per province (CE, CM,
-    CEP, CMP, N, NP, T, CTT, CTTp, type); OUT_sectors.csv holds the sector
-    detail (ECC, PECC).
+    CEP, CMP, N, NP, T, CTT, CTTp, type, CMP_multipliers, intensity_source);
+    OUT_sectors.csv holds the sector detail (ECC, PECC).
     """
-    from spatial_carbon.inputoutput import province_intensities, trade_carbon
-    from spatial_carbon.inputoutput.provincial import aggregate_trade_regions
+    from spatial_carbon.inputoutput import aggregate_sectors, province_intensities, trade_carbon
+    from spatial_carbon.inputoutput.provincial import aggregate_trade_regions, sector_group_carbon
     from spatial_carbon.inputoutput.readers import read_provincial_tables
 
     tables = read_provincial_tables(table)
+    nat = None
+    if national_table:
+        nt = read_provincial_tables(national_table)
+        if len(nt) != 1:
+            raise click.BadParameter(f"holds {len(nt)} regions; give the national table alone",
+                                     param_hint="--national-table")
+        nat = next(iter(nt.values()))
+    if concordance:
+        tables = {r: aggregate_sectors(t, concordance) for r, t in tables.items()}
+        nat = aggregate_sectors(nat, concordance) if nat is not None else None
+    nfor = [x.strip() for x in national_for.split(",") if x.strip()]
     if emissions:
-        inten = province_intensities(tables, emissions=read_csv(emissions))
+        em = read_csv(emissions)
+        if concordance and "sector" in em.columns:
+            em = _aggregate_long(em, concordance, "emissions")
+        inten, src = province_intensities(tables, emissions=em, national_for=nfor, with_source=True)
     elif national_intensity and province_totals:
         ni = read_csv(national_intensity)
         pt = read_csv(province_totals)
@@ -65,51 +94,98 @@ def io_transfer_cmd(table, emissions, national_intensity, province_totals, natio
                                ("--province-totals", pt, ("region", "emissions"))):
             if any(c not in df.columns for c in cols):
                 raise click.BadParameter(f"needs columns {', '.join(cols)}", param_hint=name)
-        inten = province_intensities(
-            tables, national_intensity=ni.set_index(ni["sector"].astype(str))["intensity"],
+        ni_s = ni.set_index(ni["sector"].astype(str))["intensity"]
+        if concordance:
+            raise click.BadParameter("intensities are not additive: give --national-intensity in "
+                                     "the aggregated sectors (or use --emissions)",
+                                     param_hint="--national-intensity")
+        inten, src = province_intensities(
+            tables, national_intensity=ni_s,
             province_emissions=pt.set_index(pt["region"].astype(str))["emissions"],
-            national_emissions=national_emissions, national_output=national_output)
+            national_emissions=national_emissions, national_output=national_output,
+            national_for=nfor, with_source=True)
     else:
         raise click.UsageError("give --emissions, or --national-intensity with --province-totals")
-    res = trade_carbon(tables, inten, treatment=treatment)
+    res = trade_carbon(tables, inten, treatment=treatment, national_table=nat,
+                       national_intensity=ni_s if (national_intensity and nat is not None) else None,
+                       intensity_source=src)
     write_csv(res.by_region, output)
     write_csv(res.by_sector, _beside(output, "sectors"))
     if group:
         write_csv(aggregate_trade_regions(res.by_region, group), _beside(output, "groups"))
+    if sector_groups:
+        write_csv(sector_group_carbon(res.by_sector, sector_groups), _beside(output, "sector_groups"))
     click.echo(f"trade carbon of {len(res.by_region)} provinces written to {output}")
+
+
+def _aggregate_long(df, concordance: str, value: str):
+    """Sum a long region, sector, value table to the sectors of a bundled concordance."""
+    from spatial_carbon.inputoutput.concordance import resolve_sectors, sector_concordance
+
+    conc = sector_concordance(concordance)
+    uniq = list(dict.fromkeys(df["sector"].astype(str)))
+    keys = dict(zip(uniq, resolve_sectors(uniq, concordance)))
+    out = df.assign(sector=df["sector"].astype(str).map(keys).map(conc))
+    return out.groupby(["region", "sector"], sort=False)[value].sum().reset_index()
 
 
 @click.command("io-shift")
 @click.argument("table0", type=click.Path(exists=True, dir_okay=False))
 @click.argument("table1", type=click.Path(exists=True, dir_okay=False))
-@click.option("--coefficients", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="CSV region, sector, coefficient: carbon coefficients (t CO2 per monetary "
-                   "unit of the tables, e.g. per 10^4 yuan), applied to both periods.")
+@click.option("--coefficients", default="seed003", show_default=True,
+              help="Carbon coefficients applied to both periods: 'seed003' (the seed's Table 2, "
+                   "2007, t CO2 per 10^4 yuan, 8 regions x 17 sectors; bundled) or a CSV region, "
+                   "sector, coefficient (t CO2 per monetary unit of the tables).")
+@click.option("--final-demand", type=click.Choice(["consumption", "all"]), default="consumption",
+              show_default=True,
+              help="Y of the seed's eq. 1: final consumption (household + government) or all "
+                   "final demand incl. capital formation (docs/io.md).")
+@click.option("--imports", type=click.Choice(["non_competitive", "competitive"]),
+              default="non_competitive", show_default=True,
+              help="non_competitive: imports removed from the intermediate and final blocks "
+                   "(the seed's model); competitive: the table as given.")
 @click.option("--no-exports", is_flag=True, help="Ignore export-driven transfer.")
 @out_csv
-def io_shift_cmd(table0, table1, coefficients, no_exports, output):
+def io_shift_cmd(table0, table1, coefficients, final_demand, imports, no_exports, output):
     """Two-period interregional industrial and carbon transfer and leakage (seed 003).
 
     TABLE0 and TABLE1 are interregional IO tables of the two periods in the
     same constant prices (CSV or xlsx, two header rows region/item, two label
     columns region/sector; docs/io.md).  OUT: one row per ordered region
-    pair; OUT_regions.csv per region; OUT_sectors.csv per pair and sector;
-    OUT_flows.csv the net carbon flows (origin, destination, value) for maps.
+    pair; OUT_regions.csv per region and driver (the seed's Table 3);
+    OUT_shares.csv inflow shares (Table 4); OUT_leakage.csv leakage per pair,
+    both directions and net; OUT_emissions.csv emissions by driver (Table 5);
+    OUT_sectors.csv per pair and sector; OUT_flows.csv net carbon flows and
+    OUT_leakage_flows.csv leakage flows (origin, destination, value) for
+    `spatial-carbon flow-map ... --scheme seed003_8`.
     """
     from spatial_carbon.inputoutput.readers import read_wide_table, split_wide
-    from spatial_carbon.inputoutput.transfer import transfer_flows, transfer_from_tables
+    from spatial_carbon.inputoutput.transfer import (
+        inflow_shares, leakage_pairs, transfer_flows, transfer_from_tables,
+    )
 
     parts = [split_wide(read_wide_table(t), where=str(t)) for t in (table0, table1)]
-    co = read_csv(coefficients)
-    if any(c not in co.columns for c in ("region", "sector", "coefficient")):
-        raise click.BadParameter("needs columns region, sector, coefficient", param_hint="--coefficients")
-    S = co.set_index([co["region"].astype(str), co["sector"].astype(str)])["coefficient"].astype(float)
-    res = transfer_from_tables(parts[0], parts[1], S, exports=not no_exports)
+    S = None
+    if coefficients != "seed003":
+        if not Path(coefficients).is_file():
+            raise click.BadParameter(f"{coefficients!r} is neither 'seed003' nor a file",
+                                     param_hint="--coefficients")
+        co = read_csv(coefficients)
+        if any(c not in co.columns for c in ("region", "sector", "coefficient")):
+            raise click.BadParameter("needs columns region, sector, coefficient", param_hint="--coefficients")
+        S = co.set_index([co["region"].astype(str), co["sector"].astype(str)])["coefficient"].astype(float)
+    res = transfer_from_tables(parts[0], parts[1], S, exports=not no_exports,
+                               final_demand=final_demand, imports=imports)
     write_csv(res.pairs, output)
     write_csv(res.regions, _beside(output, "regions"))
+    write_csv(inflow_shares(res), _beside(output, "shares"))
+    write_csv(leakage_pairs(res), _beside(output, "leakage"))
+    write_csv(res.emissions, _beside(output, "emissions"))
     write_csv(res.by_sector, _beside(output, "sectors"))
     write_csv(transfer_flows(res.pairs), _beside(output, "flows"))
-    click.echo(f"transfer between {len(res.regions)} regions written to {output}")
+    write_csv(transfer_flows(res.pairs, "leakage"), _beside(output, "leakage_flows"))
+    click.echo(f"transfer between {len(res.regions)} regions written to {output} "
+               f"(final demand: {final_demand}; imports: {imports})")
 
 
 @click.command("decompose")
@@ -120,20 +196,36 @@ def io_shift_cmd(table0, table1, coefficients, no_exports, output):
               help="TABLE also has fuel and energy columns: split technique into energy "
                    "intensity, energy mix and emission factor.")
 @click.option("--national", is_flag=True, help="One pooled decomposition instead of one per region.")
+@click.option("--method", type=click.Choice(["lmdi", "growth"]), default="lmdi", show_default=True,
+              help="lmdi: additive/multiplicative LMDI-I (exact, no residual); growth: the "
+                   "growth-rate (environmental-effect) decomposition with a residual (docs/io.md).")
+@click.option("--unit", default="t", show_default=True,
+              help="Unit of the emissions column (names the absolute columns of --method growth).")
 @out_csv
-def decompose_cmd(table, year0, year1, energy_mix, national, output):
-    """LMDI-I decomposition of emission change into scale, structure, technique (seed 000).
+def decompose_cmd(table, year0, year1, energy_mix, national, method, unit, output):
+    """Decomposition of emission change into scale, structure, technique (seed 000).
 
-    TABLE is long: region, sector, year, output, emissions.  OUT has one row
-    per region: C0, C1, additive effects (emission units, summing exactly to
-    total) and multiplicative factors D_* (product = C1/C0).
+    TABLE is long: region, sector, year, output, emissions.  LMDI (default):
+    OUT has one row per region: C0, C1, additive effects (emission units,
+    summing exactly to total) and multiplicative factors D_* (product =
+    C1/C0).  --method growth: growth shares scale, structure, technique,
+    residual (adding up to (E1 - E0)/E0) and the same times E0 (<effect>_t).
     """
     from spatial_carbon.inputoutput.lmdi import lmdi_decompose
     from spatial_carbon.inputoutput.readers import read_long_table
 
+    if method == "growth" and energy_mix:
+        raise click.BadParameter("--energy-mix splits the LMDI technique effect; it does not apply "
+                                 "to --method growth", param_hint="--energy-mix")
     need = ["region", "sector", "year", "output", "emissions"] + (["fuel", "energy"] if energy_mix else [])
     df = read_long_table(table, need)
-    out = lmdi_decompose(df, year0, year1, by=None if national else "region", energy_mix=energy_mix)
+    by = None if national else "region"
+    if method == "growth":
+        from spatial_carbon.inputoutput.growth import growth_decompose
+
+        out = growth_decompose(df, year0, year1, by=by, unit=unit)
+    else:
+        out = lmdi_decompose(df, year0, year1, by=by, energy_mix=energy_mix)
     write_csv(out, output)
     click.echo(f"decomposition of {len(out)} region(s) written to {output}")
 

@@ -2,23 +2,39 @@
 
 Bundled concordances (package data, see ``docs/io.md`` for provenance):
 
-``ioc42_30``
-    The 42 products of China's 2017 (and 2012) input–output tables to the 30
-    sectors of the CEADs / Liu Weidong China MRIO tables (``io_sectors_42_30.csv``).
-``ioc30_6``
-    Those 30 sectors to 6 groups: agriculture, mining, manufacturing,
-    utilities, construction, services (``io_sectors_30_6.csv``).
-``ioc42_6``
-    The composition of the two.
+``seed002_2017``
+    Seed 002's Table 1: the 42 products of the **2017** NBS input–output
+    tables (regional and national; product 22 = 其他制造产品和废品废料,
+    35 = 研究和试验发展, 36 = 综合技术服务) to the study's 30 sectors
+    (``io_products_42.csv``, column ``seed002_30``; names in
+    ``io_sectors_seed002_30.csv``).
+``seed002_2012``
+    The **2012** 42-product list (22 其他制造产品, 23 废品废料, 36
+    科学研究和技术服务) to the same 30 sectors (our derivation of Table 1).
+``seed002_30_6``
+    The 30 sectors to the seed's six groups (agriculture 1, mining 2-5,
+    manufacturing 6-23, utilities 24-26, construction 27, services 28-30);
+    ``seed002_2017_6`` and ``seed002_2012_6`` are the compositions.
+``seed003_2012``, ``seed003_2017``
+    Either 42-product list to the 17 sectors of seed 003's interregional
+    tables (our reconstruction, ``docs/io.md``).
+``ioc42_30``, ``ioc30_6``, ``ioc42_6``
+    The 2012 list to the 30 sectors of the CEADs / Liu Weidong MRIO tables,
+    those to six groups, and the composition (``io_sectors_42_30.csv``,
+    ``io_sectors_30_6.csv``; the CEADs bridge uses these 30 sectors).
 
-Aggregation is the textbook ``Z* = C^T Z C``, ``v* = C^T v`` with a 0/1
-concordance matrix ``C`` (Miller & Blair 2009, ch. 4).  Intensities and
-multipliers are *not* additive: aggregate flows and emissions, then
-recompute them.
+Source sectors may be named by code (``22``, ``"22"``, ``"022"``), Chinese
+name (``其他制造产品和废品废料``) or English name, in any mix; a table on
+the other product list is refused with a message naming the right
+concordance.  Aggregation is the textbook ``Z* = C^T Z C``, ``v* = C^T v``
+with a 0/1 concordance matrix ``C`` (Miller & Blair 2009, ch. 4).
+Intensities and multipliers are *not* additive: aggregate flows and
+emissions, then recompute them.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -30,17 +46,51 @@ from spatial_carbon.errors import InputError
 
 _FILES = {"ioc42_30": ("io_sectors_42_30.csv", "sector42", "sector30"),
           "ioc30_6": ("io_sectors_30_6.csv", "sector30", "group6")}
+#: concordances on the 42-product lists: name -> (product list, target column)
+_PRODUCTS = {"seed002_2017": (2017, "seed002_30"), "seed002_2012": (2012, "seed002_30"),
+             "seed003_2017": (2017, "seed003_17"), "seed003_2012": (2012, "seed003_17")}
+_COMPOSED = {"ioc42_6": ("ioc42_30", "ioc30_6"), "seed002_2017_6": ("seed002_2017", "seed002_30_6"),
+             "seed002_2012_6": ("seed002_2012", "seed002_30_6")}
+#: the product list (2012 or 2017) whose names are the source of each concordance
+_SOURCE_LIST = {"ioc42_30": 2012, "ioc42_6": 2012, "seed002_2017": 2017, "seed002_2012": 2012,
+                "seed003_2017": 2017, "seed003_2012": 2012, "seed002_2017_6": 2017,
+                "seed002_2012_6": 2012}
 
 
 @lru_cache(maxsize=None)
 def _load(fname: str) -> pd.DataFrame:
     with resources.files("spatial_carbon").joinpath(f"data/{fname}").open(encoding="utf-8") as f:
-        return pd.read_csv(f)
+        return pd.read_csv(f, dtype={"seed003_17": str, "sector": str})
 
 
 def concordance_names() -> list[str]:
     """Names of the bundled sector concordances."""
-    return sorted([*_FILES, "ioc42_6"])
+    return sorted([*_FILES, *_PRODUCTS, *_COMPOSED, "seed002_30_6"])
+
+
+def products(year: int) -> pd.DataFrame:
+    """The 42 products of China's 2012 or 2017 input–output tables.
+
+    Returns
+    -------
+    DataFrame
+        ``code42``, ``sector42_zh`` (NBS name), ``sector42`` (English),
+        ``seed002_30`` (seed 002 Table 1 sector code), ``seed003_17``.
+    """
+    if year not in (2012, 2017):
+        raise InputError(f"no bundled 42-product list for {year}; use 2012 or 2017")
+    df = _load("io_products_42.csv")
+    return df[df["list"] == year].drop(columns="list").reset_index(drop=True)
+
+
+def seed002_sectors() -> pd.DataFrame:
+    """Seed 002's 30 sectors (Table 1): ``code30, sector30_zh, sector30, group6, group6_zh``."""
+    return _load("io_sectors_seed002_30.csv").copy()
+
+
+def seed003_sectors() -> pd.DataFrame:
+    """Seed 003's 17 sectors: ``sector`` (code ``"01"``-``"17"``), ``sector_zh``, ``sector_en``."""
+    return _load("seed003_coefficients_2007.csv")[["sector", "sector_zh", "sector_en"]].copy()
 
 
 def sector_concordance(name: str) -> pd.Series:
@@ -48,20 +98,34 @@ def sector_concordance(name: str) -> pd.Series:
 
     Parameters
     ----------
-    name : {"ioc42_30", "ioc30_6", "ioc42_6"}
+    name : str
+        One of :func:`concordance_names` (module docstring).
 
     Returns
     -------
     Series
         Index: source sector names (English, in table order); values: target
-        sector names.  For ``ioc42_30`` the Chinese names of the 2017 table
-        are accepted as well by :func:`concordance_matrix` via
-        :func:`sector_names_zh`.
+        sector names (English).  :func:`aggregate_sectors` and
+        :func:`concordance_matrix` (``aliases=``) also accept the source
+        sectors by code or Chinese name.
     """
-    if name == "ioc42_6":
-        a = sector_concordance("ioc42_30")
-        b = sector_concordance("ioc30_6")
-        return a.map(b).rename("group6")
+    if name in _COMPOSED:
+        a, b = (sector_concordance(n) for n in _COMPOSED[name])
+        return a.map(b).rename(b.name)
+    if name == "seed002_30_6":
+        df = seed002_sectors()
+        return pd.Series(df["group6"].to_numpy(), index=pd.Index(df["sector30"].to_numpy(), name="sector30"),
+                         name="group6")
+    if name in _PRODUCTS:
+        year, col = _PRODUCTS[name]
+        df = products(year)
+        if col == "seed002_30":
+            names = seed002_sectors().set_index("code30")["sector30"]
+            tgt = df[col].map(names)
+        else:
+            tgt = df[col].map(seed003_sectors().set_index("sector")["sector_en"])
+        return pd.Series(tgt.to_numpy(), index=pd.Index(df["sector42"].to_numpy(), name="sector42"),
+                         name=col)
     if name not in _FILES:
         raise InputError(f"unknown concordance {name!r}; known: {', '.join(concordance_names())}")
     fname, src, dst = _FILES[name]
@@ -69,21 +133,83 @@ def sector_concordance(name: str) -> pd.Series:
     return pd.Series(df[dst].to_numpy(), index=pd.Index(df[src].to_numpy(), name=src), name=dst)
 
 
-def sector_names_zh() -> pd.Series:
-    """Chinese -> English names of the 42 products of the 2017 tables."""
-    df = _load("io_sectors_42_30.csv")
+def sector_names_zh(year: int = 2012) -> pd.Series:
+    """Chinese -> English names of the 42 products of the 2012 (default) or 2017 tables."""
+    df = products(year)
     return pd.Series(df["sector42"].to_numpy(), index=df["sector42_zh"].to_numpy(), name="sector42")
 
 
-def concordance_matrix(sectors, mapping: pd.Series | dict) -> pd.DataFrame:
+def _norm(label) -> str:
+    """Normalised label for matching: no spaces or punctuation, lower case, codes unpadded."""
+    s = re.sub(r"[\s,，、;；.·()（）\-_/]+", "", str(label)).lower()
+    return str(int(s)) if s.isdigit() else s
+
+
+def sector_aliases(name: str) -> dict:
+    """``{normalised alias: source sector}`` of a bundled concordance (codes, Chinese, English)."""
+    src = list(sector_concordance(name).index)
+    out = {_norm(s): s for s in src}
+    year = _SOURCE_LIST.get(name)
+    if year is not None:
+        for _, r in products(year).iterrows():
+            for a in (r["code42"], r["sector42_zh"], r["sector42"]):
+                out[_norm(a)] = r["sector42"]
+    elif name in ("seed002_30_6",):
+        for _, r in seed002_sectors().iterrows():
+            for a in (r["code30"], r["sector30_zh"], r["sector30"]):
+                out[_norm(a)] = r["sector30"]
+    return out
+
+
+def resolve_sectors(sectors, name: str) -> list:
+    """Source-sector names of a bundled concordance for the labels of a table.
+
+    Raises
+    ------
+    InputError
+        A label is not a source sector (by code, Chinese or English name); if
+        the labels are those of the other 42-product list, the message names
+        the concordance to use.
+    """
+    al = sector_aliases(name)
+    sectors = list(sectors)
+    out, unknown = [], []
+    for s in sectors:
+        hit = al.get(_norm(s))
+        (unknown.append(s) if hit is None else out.append(hit))
+    if unknown:
+        hint = ""
+        year = _SOURCE_LIST.get(name)
+        if year is not None:
+            other = 2017 if year == 2012 else 2012
+            names_other = {_norm(a) for _, r in products(other).iterrows()
+                           for a in (r["sector42_zh"], r["sector42"])}
+            if all(_norm(u) in names_other for u in unknown if not str(u).strip().isdigit()):
+                fam = name.split("_")[0] if name.startswith("seed") else "seed002"
+                hint = (f"; these are products of the {other} list - use concordance "
+                        f"'{fam}_{other}'")
+        raise InputError(
+            f"concordance {name!r} has no source sector {unknown[:10]}"
+            + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "") + hint
+        )
+    if len(set(out)) != len(out):
+        dup = sorted({o for o in out if out.count(o) > 1})
+        raise InputError(f"table sectors name the same source sector twice: {dup[:10]}")
+    return out
+
+
+def concordance_matrix(sectors, mapping: pd.Series | dict, *, aliases: dict | None = None) -> pd.DataFrame:
     """0/1 concordance matrix ``C`` (old sectors x new sectors).
 
     Parameters
     ----------
     sectors : sequence
-        Sectors of the data, in order.
+        Sectors of the data, in order (the rows of ``C`` keep these labels).
     mapping : Series or dict
         ``old -> new``; every data sector must be mapped.
+    aliases : dict, optional
+        ``{normalised label: key of mapping}`` (:func:`sector_aliases`), so
+        that data sectors may be named by code or in another language.
 
     Raises
     ------
@@ -94,17 +220,18 @@ def concordance_matrix(sectors, mapping: pd.Series | dict) -> pd.DataFrame:
     if not mapping.index.is_unique:
         raise InputError("concordance maps a sector twice; it must be many-to-one")
     sectors = list(sectors)
-    unmapped = [s for s in sectors if s not in mapping.index]
+    keys = [aliases.get(_norm(s), s) if aliases else s for s in sectors]
+    unmapped = [s for s, k in zip(sectors, keys) if k not in mapping.index]
     if unmapped:
         raise InputError(
             f"concordance has no target for sector(s) {unmapped[:10]}; "
             "add them or rename the sectors"
         )
-    targets = list(dict.fromkeys(mapping.loc[sectors].tolist()))
+    targets = list(dict.fromkeys(mapping.loc[keys].tolist()))
     C = np.zeros((len(sectors), len(targets)))
     pos = {t: j for j, t in enumerate(targets)}
-    for i, s in enumerate(sectors):
-        C[i, pos[mapping[s]]] = 1.0
+    for i, k in enumerate(keys):
+        C[i, pos[mapping[k]]] = 1.0
     return pd.DataFrame(C, index=pd.Index(sectors), columns=pd.Index(targets))
 
 
@@ -125,10 +252,15 @@ def aggregate_sectors(obj, mapping: pd.Series | dict | str):
     """
     from spatial_carbon.inputoutput.provincial import ProvincialTable
 
+    aliases = None
     if isinstance(mapping, str):
-        mapping = sector_concordance(mapping)
+        name = mapping
+        mapping = sector_concordance(name)
+        aliases = sector_aliases(name)
+        labels = obj.sectors if isinstance(obj, ProvincialTable) else obj.index
+        resolve_sectors(labels, name)  # clear message for the wrong product list
     if isinstance(obj, ProvincialTable):
-        C = concordance_matrix(obj.sectors, mapping)
+        C = concordance_matrix(obj.sectors, mapping, aliases=aliases)
         agg = lambda v: (C.T @ v).rename(v.name)  # noqa: E731
         return ProvincialTable(
             region=obj.region, Z=C.T @ obj.Z @ C, final_use=agg(obj.final_use),
@@ -136,10 +268,10 @@ def aggregate_sectors(obj, mapping: pd.Series | dict | str):
             inflow=agg(obj.inflow), output=agg(obj.output), unit=obj.unit,
         )
     if isinstance(obj, pd.DataFrame) and list(obj.index) == list(obj.columns):
-        C = concordance_matrix(obj.index, mapping)
+        C = concordance_matrix(obj.index, mapping, aliases=aliases)
         return C.T @ obj @ C
     if isinstance(obj, (pd.DataFrame, pd.Series)):
-        C = concordance_matrix(obj.index, mapping)
+        C = concordance_matrix(obj.index, mapping, aliases=aliases)
         out = C.T @ obj
         return out.rename(obj.name) if isinstance(obj, pd.Series) else out
     raise InputError(f"cannot aggregate an object of type {type(obj).__name__}")

@@ -240,7 +240,9 @@ def province_intensities(
     province_emissions: pd.Series | None = None,
     national_emissions: float | None = None,
     national_output: float | None = None,
-) -> pd.DataFrame:
+    national_for: Iterable[str] = ("Tibet",),
+    with_source: bool = False,
+):
     """Direct intensities of every province, by the direct or the adjusted method.
 
     Parameters
@@ -254,26 +256,53 @@ def province_intensities(
         Adjusted method (seed 002): national sector intensities ``d^n_i``,
         used with ``province_emissions`` (Series region -> total emissions).
         ``national_emissions``/``national_output`` default to the sums over the
-        given provinces (emissions) and their tables' total output.
+        provinces with emissions (their totals and their tables' total output).
+    national_for : iterable of str
+        Provinces that take the national intensity when they have no
+        emission data (seed 002, footnote 3: the *China Energy Statistical
+        Yearbook 2018* has no energy data for Tibet, "西藏的直接碳排放系数向量由
+        中国整体直接碳排放系数替代").  Adjusted method: ``d^n``; direct
+        method: the pooled intensity of the provinces with data,
+        ``Σ_r C^r_i / Σ_r X^r_i``.  Any other province without data is an error.
+    with_source : bool
+        Also return a Series ``region -> "adjusted" | "direct" | "national"``
+        (pass it to :func:`trade_carbon` as ``intensity_source``).
 
     Returns
     -------
-    DataFrame
+    DataFrame, or (DataFrame, Series) with ``with_source``
         Rows provinces (keys of ``tables``), columns sectors.
     """
     if (emissions is None) == (national_intensity is None):
         raise InputError("give either province-sector emissions (direct method) or national "
                          "sector intensities with province totals (adjusted method)")
-    rows = {}
+    fallback = set()
+    for name in national_for:
+        try:
+            fallback.add(regions.lookup(name))
+        except InputError:
+            fallback.add(str(name))
+
+    def _falls_back(reg) -> bool:
+        try:
+            return regions.lookup(reg) in fallback
+        except InputError:
+            return str(reg) in fallback
+
+    rows, source = {}, {}
     if emissions is not None:
         miss = [c for c in ("region", "sector", "emissions") if c not in emissions.columns]
         if miss:
             raise InputError(f"emissions table lacks column(s) {miss}")
         em = emissions.assign(sector=emissions["sector"].astype(str))
         by_reg = {str(k): v for k, v in em.groupby(em["region"].astype(str), sort=False)}
+        no_data = []
         for reg, t in tables.items():
             sub = by_reg.get(str(reg), em.iloc[:0])
             if sub.empty:
+                if _falls_back(reg):
+                    no_data.append(reg)
+                    continue
                 raise InputError(f"emissions table has no rows for province {reg!r}")
             if sub["sector"].duplicated().any():
                 raise InputError(f"emissions table repeats sectors for province {reg!r}")
@@ -283,20 +312,43 @@ def province_intensities(
             if (e < 0).any():
                 raise NegativeValueError(f"negative emissions for province {reg!r}")
             rows[reg] = calc_direct_intensity(e.reindex(list(t.sectors)), t.output)
-        return pd.DataFrame(rows).T.rename_axis("region")
+            source[reg] = "direct"
+        if no_data:
+            have = [r for r in tables if r in rows]
+            if not have:
+                raise InputError("emissions table has no rows for any province")
+            C = sum(rows[r] * tables[r].output for r in have)
+            X = sum(tables[r].output for r in have)
+            pooled = calc_S(C, X).rename("intensity")
+            for reg in no_data:
+                rows[reg] = pooled.reindex(list(tables[reg].sectors))
+                source[reg] = "national"
+        out = pd.DataFrame({r: rows[r] for r in tables}).T.rename_axis("region")
+        src = pd.Series(source, name="intensity_source").reindex(list(tables))
+        return (out, src) if with_source else out
     if province_emissions is None:
         raise InputError("the adjusted method needs province total emissions")
-    missing = [r for r in tables if r not in province_emissions.index]
+    pe = province_emissions.dropna()
+    no_data = [r for r in tables if r not in pe.index]
+    missing = [r for r in no_data if not _falls_back(r)]
     if missing:
         raise InputError(f"province total emissions missing for {missing}")
-    out_tot = {r: float(t.output.sum()) for r, t in tables.items()}
-    n_em = float(province_emissions.loc[list(tables)].sum()) if national_emissions is None else national_emissions
+    have = [r for r in tables if r in pe.index]
+    out_tot = {r: float(tables[r].output.sum()) for r in have}
+    n_em = float(pe.loc[have].sum()) if national_emissions is None else national_emissions
     n_out = float(sum(out_tot.values())) if national_output is None else national_output
     for reg, t in tables.items():
         check_labels(t.sectors, national_intensity.index, f"sectors (national intensities vs {reg})")
-        rows[reg] = calc_adjusted_intensity(national_intensity, float(province_emissions[reg]),
-                                            out_tot[reg], n_em, n_out)
-    return pd.DataFrame(rows).T.rename_axis("region")
+        if reg in out_tot:
+            rows[reg] = calc_adjusted_intensity(national_intensity, float(pe[reg]),
+                                                out_tot[reg], n_em, n_out)
+            source[reg] = "adjusted"
+        else:
+            rows[reg] = national_intensity.astype(float).reindex(list(t.sectors)).rename("intensity")
+            source[reg] = "national"
+    out = pd.DataFrame(rows).T.rename_axis("region")
+    src = pd.Series(source, name="intensity_source").reindex(list(tables))
+    return (out, src) if with_source else out
 
 
 # --------------------------------------------------------------------------- treatments
@@ -387,9 +439,9 @@ def province_multipliers(
 def national_multipliers(tables: Mapping[str, ProvincialTable], multipliers: pd.DataFrame) -> pd.Series:
     """Output-weighted national average multipliers ``m^n_i = Σ_r m^r_i X^r_i / Σ_r X^r_i``.
 
-    The default multipliers of inflows (``CMP``) when their source provinces
-    are unknown.  Pass multipliers from a national table to
-    :func:`trade_carbon` instead if you have one.
+    The fallback multipliers of inflows (``CMP``) when no national table is
+    given (seed 002 uses the national table's total coefficients,
+    :func:`national_table_multipliers`).
     """
     X = pd.DataFrame({r: t.output for r, t in tables.items()}).T
     w = X.sum(axis=0)
@@ -397,6 +449,32 @@ def national_multipliers(tables: Mapping[str, ProvincialTable], multipliers: pd.
     with np.errstate(divide="ignore", invalid="ignore"):
         m = np.where(w > 0, num / w, multipliers.loc[X.index].mean(axis=0))
     return pd.Series(m, index=X.columns, name="national_multiplier")
+
+
+def national_table_multipliers(
+    national: ProvincialTable, intensity: pd.Series, treatment: Treatment = "net_outflow",
+) -> pd.Series:
+    """Total multipliers of the national table, ``m^n = d^n (I - A^n)^-1``.
+
+    Seed 002 values inflows with "China's overall total-coefficient vector"
+    (国内流入隐含碳中的完全碳排放系数向量，由中国整体完全碳排放系数向量近似替代):
+    the national IO table's Leontief inverse with the national direct
+    intensities ``d^n`` (t CO2 per monetary unit).
+
+    Parameters
+    ----------
+    national : ProvincialTable
+        The national table (outflows and inflows 0), same sectors as the
+        provincial tables (aggregate both with the same concordance).
+    intensity : Series
+        National direct intensities ``d^n_i`` by sector.
+    treatment : str
+        The same import treatment as the provinces.
+    """
+    _check_treatment(treatment)
+    check_labels(national.sectors, intensity.index, "sectors (national intensities vs national table)")
+    return calc_M(intensity.astype(float).reindex(list(national.sectors)),
+                  technical_coefficients(national, treatment)).rename("national_multiplier")
 
 
 # --------------------------------------------------------------------------- indicators
@@ -436,17 +514,21 @@ class TradeCarbon:
         One row per province: ``region_code``, ``region``, trade totals
         ``E, M, EP, MP`` (monetary), embodied carbon ``CE, CM, CEP, CMP``,
         ``N, NP, T`` (t CO2 if intensities are t CO2 per monetary unit),
-        ``CTT``, ``CTTp`` and ``type``.
+        ``CTT``, ``CTTp``, ``type``, ``CMP_multipliers`` (how inflows were
+        valued) and, when known, ``intensity_source``.
     by_sector : DataFrame
-        One row per province and sector: trade, embodied carbon, ``ECC``,
-        ``PECC``.
+        One row per province and sector: output ``X``, trade, embodied
+        carbon, ``ECC``, ``PECC``.
     multipliers : DataFrame
         The province multipliers used for exports and outflows.
+    inflow_multipliers : Series or DataFrame
+        The multipliers used for inflows (``CMP``).
     """
 
     by_region: pd.DataFrame
     by_sector: pd.DataFrame
     multipliers: pd.DataFrame
+    inflow_multipliers: pd.Series | pd.DataFrame | None = None
 
 
 def trade_carbon(
@@ -456,6 +538,9 @@ def trade_carbon(
     treatment: Treatment = "net_outflow",
     import_multipliers: pd.Series | pd.DataFrame | None = None,
     inflow_multipliers: pd.Series | pd.DataFrame | None = None,
+    national_table: ProvincialTable | None = None,
+    national_intensity: pd.Series | None = None,
+    intensity_source: pd.Series | None = None,
 ) -> TradeCarbon:
     """Carbon embodied in the foreign and inter-provincial trade of each province.
 
@@ -490,8 +575,23 @@ def trade_carbon(
     inflow_multipliers : Series or DataFrame, optional
         Multipliers of the inflows: a Series (sectors) applies to every
         province, a DataFrame gives one row per receiving province (e.g.
-        source-province multipliers weighted by the inflow origins).  Default:
-        :func:`national_multipliers` of the given provinces.
+        source-province multipliers weighted by the inflow origins).
+    national_table : ProvincialTable, optional
+        The national IO table (seed 002: 《中国 2017 年投入产出表》).  When
+        given (and ``inflow_multipliers`` is not), inflows are valued with
+        its total multipliers ``m^n = d^n (I - A^n)^-1``
+        (:func:`national_table_multipliers`), as the seed does.  Without it
+        the fallback is :func:`national_multipliers` (output-weighted mean of
+        the provinces' multipliers).  Column ``CMP_multipliers`` of
+        ``by_region`` records which was used: ``"national table"``,
+        ``"provincial mean"`` or ``"given"``.
+    national_intensity : Series, optional
+        ``d^n`` for the national table; default: the pooled intensity of the
+        given provinces, ``Σ_r d^r_i X^r_i / Σ_r X^r_i``.
+    intensity_source : Series, optional
+        ``region -> how d^r was obtained`` (from
+        :func:`province_intensities` with ``with_source=True``), copied to
+        ``by_region["intensity_source"]``.
 
     Returns
     -------
@@ -513,8 +613,19 @@ def trade_carbon(
     for r in regs:
         check_labels(sectors, tables[r].sectors, f"sectors (IO table of {r} vs {regs[0]})")
     mult = province_multipliers(tables, intensity, treatment)
-    if inflow_multipliers is None:
+    if inflow_multipliers is not None:
+        cmp_source = "given"
+    elif national_table is not None:
+        check_labels(sectors, national_table.sectors, "sectors (national table vs provincial tables)")
+        if national_intensity is None:
+            C = sum(intensity.loc[r].astype(float) * tables[r].output for r in regs)
+            X = sum(tables[r].output for r in regs)
+            national_intensity = calc_S(C.reindex(sectors), X.reindex(sectors))
+        inflow_multipliers = national_table_multipliers(national_table, national_intensity, treatment)
+        cmp_source = "national table"
+    else:
         inflow_multipliers = national_multipliers(tables, mult)
+        cmp_source = "provincial mean"
 
     def _pick(src, reg, name):
         if isinstance(src, pd.DataFrame):
@@ -546,18 +657,24 @@ def trade_carbon(
             "CE": CE, "CM": CM, "CEP": CEP, "CMP": CMP, "N": N, "NP": NP, "T": N + NP,
             "CTT": float(_ratio(_ratio(CE, E.sum()), _ratio(CM, M.sum()))),
             "CTTp": float(_ratio(_ratio(CEP, EP.sum()), _ratio(CMP, MP.sum()))),
-            "type": classify_trade_type(N, NP),
+            "type": classify_trade_type(N, NP), "CMP_multipliers": cmp_source,
+            "intensity_source": (None if intensity_source is None else intensity_source.get(reg)),
         })
         ecc = _ratio(_ratio(ce, CE), _ratio(E, E.sum()))
         pecc = _ratio(_ratio(cep, CEP), _ratio(EP, EP.sum()))
         sector_rows.append(pd.DataFrame({
-            "region": reg, "sector": sectors, "multiplier": m, "E": E, "EP": EP, "M": M, "MP": MP,
+            "region": reg, "sector": sectors, "multiplier": m, "X": t.output.to_numpy(dtype=float),
+            "E": E, "EP": EP, "M": M, "MP": MP,
             "CE": ce, "CEP": cep, "CM": cm, "CMP": cmp_, "ECC": ecc, "PECC": pecc,
         }))
-    by_region = regions.attach_codes(pd.DataFrame(region_rows), "region", where="provincial IO tables")
+    by_region = pd.DataFrame(region_rows)
+    if intensity_source is None:
+        by_region = by_region.drop(columns="intensity_source")
+    by_region = regions.attach_codes(by_region, "region", where="provincial IO tables")
     by_sector = regions.attach_codes(pd.concat(sector_rows, ignore_index=True), "region",
                                      where="provincial IO tables")
-    return TradeCarbon(by_region=by_region, by_sector=by_sector, multipliers=mult)
+    return TradeCarbon(by_region=by_region, by_sector=by_sector, multipliers=mult,
+                       inflow_multipliers=inflow_multipliers)
 
 
 _ADDITIVE = ("E", "M", "EP", "MP", "CE", "CM", "CEP", "CMP", "N", "NP", "T")
@@ -582,6 +699,69 @@ def aggregate_trade_regions(by_region: pd.DataFrame, scheme: str = "seed002_8") 
     out["CTTp"] = _ratio(_ratio(out["CEP"], out["EP"]), _ratio(out["CMP"], out["MP"]))
     out["type"] = classify_trade_type(out["N"], out["NP"])
     return out.rename(columns={"group": scheme})
+
+
+def sector_group_carbon(by_sector: pd.DataFrame, groups: str | Mapping | pd.Series = "seed002_30_6") -> pd.DataFrame:
+    """Seed 002's Table 6: trade carbon of sector groups, ratios from group totals.
+
+    Parameters
+    ----------
+    by_sector : DataFrame
+        ``TradeCarbon.by_sector`` (columns ``region, sector, X, E, EP, CE,
+        CEP, CM, CMP``).
+    groups : str, dict or Series
+        Sector -> group: a bundled concordance name (default
+        ``"seed002_30_6"``: the seed's six groups, sectors named by code,
+        Chinese or English name) or a mapping.
+
+    Returns
+    -------
+    DataFrame
+        One row per province and group: the sums ``X, E, EP, CE, CEP, CM,
+        CMP``, ``output_share_pct = 100 X_g/X``, ``export_share_pct = 100
+        E_g/E``, ``outflow_share_pct = 100 EP_g/EP``, ``ECC = (CE_g/CE) /
+        (E_g/E)``, ``PECC = (CEP_g/CEP) / (EP_g/EP)``, ``N = CE_g - CM_g``,
+        ``NP = CEP_g - CMP_g``.
+
+    Notes
+    -----
+    The group ratios are formed from the group totals (``CE_g = Σ_{i∈g}
+    CE_i``), never by adding or averaging sector ratios, so that
+    ``Σ_g (E_g/E) ECC_g = 1`` as in the seed's Table 6 (Zhejiang:
+    0.0024·0.41 + 0.0013·0.47 + 0.8952·1.05 + 0.1011·0.56 = 0.998).  A group
+    without exports (``E_g = 0``) has an undefined ECC (0/0): NaN here,
+    where the seed's Table 6 prints 0.00 (Zhejiang's and Guizhou's
+    utilities and construction).
+    """
+    from spatial_carbon.inputoutput.concordance import resolve_sectors, sector_concordance
+
+    need = ["region", "sector", "X", "E", "EP", "CE", "CEP", "CM", "CMP"]
+    miss = [c for c in need if c not in by_sector.columns]
+    if miss:
+        raise InputError(f"sector table lacks column(s) {miss}; pass TradeCarbon.by_sector")
+    if isinstance(groups, str):
+        conc = sector_concordance(groups)
+        uniq = list(dict.fromkeys(by_sector["sector"]))
+        keys = dict(zip(uniq, resolve_sectors(uniq, groups)))
+        g = by_sector["sector"].map(keys).map(conc)
+    else:
+        m = pd.Series(groups) if isinstance(groups, dict) else groups
+        g = by_sector["sector"].map(m)
+        if g.isna().any():
+            raise InputError(f"no group for sector(s) {sorted(set(by_sector.loc[g.isna(), 'sector']))[:10]}")
+    df = by_sector.assign(group=g.to_numpy())
+    keys = ["region_code", "region"] if "region_code" in df.columns else ["region"]
+    add = ["X", "E", "EP", "CE", "CEP", "CM", "CMP"]
+    out = df.groupby([*keys, "group"], sort=False)[add].sum().reset_index()
+    tot = out.groupby(keys, sort=False)[add].transform("sum")
+    out["output_share_pct"] = 100 * _ratio(out["X"], tot["X"])
+    out["export_share_pct"] = 100 * _ratio(out["E"], tot["E"])
+    out["outflow_share_pct"] = 100 * _ratio(out["EP"], tot["EP"])
+    out["ECC"] = _ratio(_ratio(out["CE"], tot["CE"]), _ratio(out["E"], tot["E"]))
+    out["PECC"] = _ratio(_ratio(out["CEP"], tot["CEP"]), _ratio(out["EP"], tot["EP"]))
+    out["N"] = out["CE"] - out["CM"]
+    out["NP"] = out["CEP"] - out["CMP"]
+    return out
 
 
 def stack_intensity(intensities: Mapping[str, pd.Series] | Iterable) -> pd.DataFrame:

@@ -92,7 +92,8 @@ def split_wide(raw: pd.DataFrame, *, where: str = "MRIO table") -> dict:
     -------
     dict
         ``Z`` (n x n), ``Y`` (n x R, summed over categories per consuming
-        region), ``exports``, ``imports`` (positive), ``other`` (n each) and
+        region), ``Y_categories`` (n x (region, category), the final-demand
+        columns as given), ``exports``, ``imports`` (positive), ``other`` (n each) and
         ``x`` (n, or None if the table has no total-output column); index
         MultiIndex ``(region, sector)``.
     """
@@ -139,9 +140,13 @@ def split_wide(raw: pd.DataFrame, *, where: str = "MRIO table") -> dict:
     ycols = [c for c in cols if kind[c] == "Y"]
     if ycols:
         Y = body[ycols].T.groupby(level=0, sort=False).sum().T
+        Ycat = body[ycols].copy()
+        Ycat.columns = pd.MultiIndex.from_tuples(ycols, names=["region", "category"])
     else:
         Y = pd.DataFrame(index=body.index)
+        Ycat = pd.DataFrame(index=body.index, columns=pd.MultiIndex.from_tuples([], names=["region", "category"]))
     Y.index = idx
+    Ycat.index = idx
 
     def part(k):
         cs = [c for c in cols if kind[c] == k]
@@ -153,7 +158,8 @@ def split_wide(raw: pd.DataFrame, *, where: str = "MRIO table") -> dict:
         imports = -imports
     xcols = [c for c in cols if kind[c] == "x"]
     x = pd.Series(body[xcols[0]].to_numpy(), index=idx) if xcols else None
-    return {"Z": Z, "Y": Y, "exports": part("ex"), "imports": imports, "other": part("other"), "x": x}
+    return {"Z": Z, "Y": Y, "Y_categories": Ycat, "exports": part("ex"), "imports": imports,
+            "other": part("other"), "x": x}
 
 
 def mrio_from_wide(

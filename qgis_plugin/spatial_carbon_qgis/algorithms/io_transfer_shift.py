@@ -3,6 +3,7 @@
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
@@ -19,6 +20,10 @@ class IoTransferShift(SpatialCarbonAlgorithm):
     TABLE1 = "TABLE1"
     COEFFICIENTS = "COEFFICIENTS"
     EXPORTS = "EXPORTS"
+    FINAL_DEMAND = "FINAL_DEMAND"
+    IMPORTS = "IMPORTS"
+    FINAL_DEMANDS = ["consumption", "all"]
+    IMPORT_TREATMENTS = ["non_competitive", "competitive"]
     BOUNDARIES = "BOUNDARIES"
     BOUNDARY_ID = "BOUNDARY_ID"
     OUTPUT = "OUTPUT"
@@ -40,6 +45,10 @@ class IoTransferShift(SpatialCarbonAlgorithm):
         "and carbon leakage &Sigma;<sub>i</sub> &Delta;X<sup>rs</sup><sub>i</sub> "
         "(S<sub>r,i</sub> - S<sub>s,i</sub>). With boundaries, the net carbon flows become a "
         "line layer graduated by width (natural breaks).</p>"
+        "<p>Defaults follow seed 003: Y = final consumption (household + government; 'all' "
+        "adds capital formation), imports removed from the intermediate and final blocks "
+        "(non-competitive), and the seed's Table 2 coefficients (2007, t CO2 per 10^4 yuan) "
+        "when no coefficients file is given.</p>"
         "<p>Core: <code>spatial_carbon.inputoutput.transfer.transfer_from_tables</code> (docs/io.md), "
         "flow lines <code>spatial_carbon.maps.flow_lines</code>.</p>"
     )
@@ -53,9 +62,20 @@ class IoTransferShift(SpatialCarbonAlgorithm):
                                             fileFilter="Tables (*.csv *.xlsx)"),
                  "Table of the second period, same regions, sectors and constant prices.")
         self.add(QgsProcessingParameterFile(self.COEFFICIENTS, "Carbon coefficients",
-                                            extension="csv"),
+                                            extension="csv", optional=True),
                  "CSV region, sector, coefficient (t CO2 per monetary unit of the tables), "
-                 "applied to both periods.")
+                 "applied to both periods. Empty: seed 003's Table 2 (8 regions x 17 sectors, "
+                 "2007, t CO2 per 10^4 yuan).")
+        self.add(QgsProcessingParameterEnum(self.FINAL_DEMAND, "Final demand",
+                                            options=self.FINAL_DEMANDS, defaultValue=0),
+                 "consumption (default, the seed's eq. 1): rural + urban household and "
+                 "government consumption; all: every final-demand category incl. capital "
+                 "formation.")
+        self.add(QgsProcessingParameterEnum(self.IMPORTS, "Imports",
+                                            options=self.IMPORT_TREATMENTS, defaultValue=0),
+                 "non_competitive (default, the seed's model): imports removed from the "
+                 "intermediate and final blocks in proportion; competitive: the table as given.",
+                 advanced=True)
         self.add(QgsProcessingParameterBoolean(self.EXPORTS, "Include export-driven transfer",
                                                defaultValue=True),
                  "Count output induced by foreign exports as well as by final demand.",
@@ -83,8 +103,13 @@ class IoTransferShift(SpatialCarbonAlgorithm):
     def prepare(self, parameters, context, feedback):
         inputs = {"table0": self.parameterAsFile(parameters, self.TABLE0, context),
                   "table1": self.parameterAsFile(parameters, self.TABLE1, context),
-                  "coefficients": self.parameterAsFile(parameters, self.COEFFICIENTS, context)}
-        params = {"exports": self.parameterAsBool(parameters, self.EXPORTS, context)}
+                  "coefficients": self.parameterAsFile(parameters, self.COEFFICIENTS, context)
+                  or None}
+        params = {"exports": self.parameterAsBool(parameters, self.EXPORTS, context),
+                  "final_demand": self.FINAL_DEMANDS[
+                      self.parameterAsEnum(parameters, self.FINAL_DEMAND, context)],
+                  "imports": self.IMPORT_TREATMENTS[
+                      self.parameterAsEnum(parameters, self.IMPORTS, context)]}
         outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
         regions = self.parameterAsFileOutput(parameters, self.OUTPUT_REGIONS, context)
         if regions:
