@@ -301,7 +301,7 @@ def build_report(out_dir: str | os.PathLike) -> str:
         body.append("<h3>Growth rates</h3>" + _table_html(gr))
     cp = t("cec_projection")
     if cp is not None:
-        body.append("<h3>CEC projection (linear trend)</h3>" + _table_html(cp))
+        body.append("<h3>CEC projection (linear trend and compound rate)</h3>" + _table_html(cp))
     sections.append(("national", "National series", "".join(body)))
 
     # -- maps and natural breaks
@@ -442,6 +442,10 @@ z-scores [moran1950; rey_pysal].</li>
 <li><b>LISA</b>: local Moran I<sub>i</sub>, conditional permutation pseudo-p (seeded), GeoDa
 cluster codes (HH, LL, LH, HL; undefined; isolated) [anselin1995]; LISA Markov transitions and
 Rey's space-time move typology [rey2001].</li>
+<li><b>Seed 001 and these results</b>: how this method and the bundled data compare with the
+seed study (Zuo &amp; Zhao), and why its printed depths (about 1 nationally, 1.5 for Shanghai)
+cannot follow from its formulas, is worked out with numbers in <code>docs/seed001.md</code>
+of the spatial_carbon documentation.</li>
 </ul>
 <h3>References</h3>
 <ul>{''.join(f'<li>[{_esc(k)}] {_esc(v)}</li>' for k, v in CITATIONS.items())}</ul>

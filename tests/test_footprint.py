@@ -323,3 +323,28 @@ def test_cli_footprint_with_bundled_yearbook_population(tmp_path):
     np.testing.assert_allclose(row["population"], 2019e4)
     np.testing.assert_allclose(row["ICF_pc"], 1000.0 / 2019e4)
     assert fp.loc[fp["year"] == 1999, "ICF_pc"].isna().all()
+
+
+def test_project_cec_compound_rate():
+    # seed 001: "CEC declined continuously at 0.43 % annually"; 100 in 2020 with r = -0.0043
+    # gives 100 x 0.9957^10 = 95.784... in 2030
+    s = pd.DataFrame({"year": [2018, 2019, 2020], "CEC": [102.0, 101.0, 100.0]})
+    p = F.project_cec(s, 2030, method="compound", rate=-0.0043).iloc[0]
+    assert p["method"] == "compound" and p["fit_end"] == 2020
+    np.testing.assert_allclose(p["projected"], 100 * 0.9957 ** 10)
+    np.testing.assert_allclose(p["rate"], -0.0043)
+    # without a rate: the average annual rate of the fitted years, (100/102)^(1/2) - 1
+    q = F.project_cec(s, 2030, method="compound").iloc[0]
+    r = (100 / 102) ** 0.5 - 1
+    np.testing.assert_allclose(q["rate"], r)
+    np.testing.assert_allclose(q["projected"], 100 * (1 + r) ** 10)
+    # beside the linear fit: slope -1 per year -> 90 in 2030
+    lin = F.project_cec(s, 2030).iloc[0]
+    assert lin["method"] == "linear" and np.isnan(lin["rate"])
+    np.testing.assert_allclose(lin["projected"], 90.0)
+    with pytest.raises(InputError, match="needs method='compound'"):
+        F.project_cec(s, 2030, rate=-0.0043)
+    with pytest.raises(InputError, match="unknown projection method"):
+        F.project_cec(s, 2030, method="exponential")
+    with pytest.raises(InputError, match="fraction > -1"):
+        F.project_cec(s, 2030, method="compound", rate=-1.5)

@@ -84,6 +84,8 @@ def test_report_is_complete_and_self_contained(study_dir):
     assert not re.search(r'(src|href)="(https?:)?//', text)
     # title escaped, Chinese kept
     assert "三维碳足迹 &lt;test&gt; &amp; study" in text
+    # the comparison with seed 001 is linked from the method notes (issue 12)
+    assert "docs/seed001.md" in text
     for heading in ("Inputs and parameters", "National series", "Maps of the footprint",
                     "Quadrant mitigation zones", "Global Moran&#x27;s I",
                     "LISA clusters and transitions", "Other figures", "Method notes and citations"):

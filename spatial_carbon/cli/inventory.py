@@ -1,5 +1,6 @@
-"""CLI steps ``emissions`` (fuel use x factors), ``ceads`` (CEADs provincial
-workbooks) and ``ceads-cities`` (the CEADs city workbook)."""
+"""CLI steps ``emissions`` (fuel use x factors), ``fuel-template`` (seed 001's
+fuel table), ``ceads`` (CEADs provincial workbooks) and ``ceads-cities`` (the
+CEADs city workbook)."""
 
 from __future__ import annotations
 
@@ -111,4 +112,21 @@ def ceads_cities_cmd(workbook, years, raw, output):
     click.echo(f"wrote {len(out)} rows to {output}", err=True)
 
 
-COMMANDS = [emissions_cmd, ceads_cmd, ceads_cities_cmd]
+@click.command("fuel-template")
+@click.option("--years", required=True, metavar="YEARS", help="Years of the rows, e.g. 2000-2021.")
+@out_csv
+def fuel_template_cmd(years, output):
+    """Write an empty wide fuel table for seed 001's terminal-consumption route.
+
+    Rows: the 30 provinces x YEARS; columns 地区, 年份 and the seed's eight
+    fuels in the China Energy Statistical Yearbook's units (原煤(万吨) ...
+    天然气(亿立方米)).  Fill it from the provincial energy balance, row
+    终端消费量 -> 工业, then: spatial-carbon emissions FILE --wide --factors
+    seed001 -o ice.csv (docs/seed001.md).
+    """
+    out = _inventory.seed001_template(_years(years))
+    write_csv(out, output)
+    click.echo(f"wrote {len(out)} rows to {output}", err=True)
+
+
+COMMANDS = [emissions_cmd, ceads_cmd, ceads_cities_cmd, fuel_template_cmd]

@@ -609,8 +609,10 @@ def project_cec(
     column: str = "CEC",
     fit_years: tuple[int, int] | None = None,
     year_col: str = "year",
+    method: str = "linear",
+    rate: float | None = None,
 ) -> pd.DataFrame:
-    """Linear trend of CEC (or another column), extrapolated to a target year.
+    """Trend of CEC (or another column), extrapolated to a target year: linear or compound.
 
     Parameters
     ----------
@@ -622,17 +624,33 @@ def project_cec(
         Column to fit (hm2 for CEC).
     fit_years : (int, int), optional
         Inclusive range of years used for the fit (default: all years).
+    method : {"linear", "compound"}
+        ``linear`` (default): least-squares line.  ``compound``: a constant
+        annual rate from the last fitted year, ``y_T = y_end (1 + r)^(T -
+        end)`` - the seed's "CEC declined continuously at 0.43 % annually"
+        projected to 2030.
+    rate : float, optional
+        For ``compound``: the annual rate as a fraction (the seed's
+        ``-0.0043``).  Default: the average annual growth rate of the fitted
+        years, ``r = (y_end / y_start)^(1/(end - start)) - 1`` (as
+        :func:`growth_rates`).
 
     Returns
     -------
     pandas.DataFrame
         One row per series (region or nation): [``region_code, region``,]
-        ``indicator, fit_start, fit_end, n, slope`` (unit per year),
-        ``intercept``, ``r2`` (NaN if the series is constant),
+        ``indicator, method, fit_start, fit_end, n, slope`` (unit per year;
+        linear), ``intercept``, ``r2`` (NaN if the series is constant or the
+        method is compound), ``rate`` (fraction per year; compound),
         ``target_year, projected``.
 
     Notes
     -----
+    Compound: the rate is either given or measured between the fit's end
+    points; the projection is ``y_end (1 + r)^(T - end)`` (hand check in the
+    tests: 100 at 2020 with r = -0.0043 gives 100 x 0.9957^10 = 95.78 in
+    2030).
+
     Ordinary least squares y = a + b * year on the years used, closed form
     b = sum (t - t_mean)(y - y_mean) / sum (t - t_mean)^2, a = y_mean - b * t_mean
     (the same as ``scipy.stats.linregress``, which warns on constant series).
@@ -641,6 +659,12 @@ def project_cec(
     """
     if column not in series.columns or year_col not in series.columns:
         raise InputError(f"series needs the columns {year_col!r} and {column!r}")
+    if method not in ("linear", "compound"):
+        raise InputError(f"unknown projection method {method!r}; use 'linear' or 'compound'")
+    if rate is not None and method != "compound":
+        raise InputError("a fixed rate needs method='compound'")
+    if rate is not None and not (np.isfinite(rate) and rate > -1):
+        raise InputError(f"the annual rate must be a fraction > -1 (e.g. -0.0043), got {rate!r}")
     keys, groups = _groups(series)
     _tables.check_unique(series, keys + [year_col], where="series")
     rows = []
@@ -655,6 +679,20 @@ def project_cec(
             )
         t = g[year_col].to_numpy(dtype="float64")
         y = g[column].to_numpy(dtype="float64")
+        if method == "compound":
+            order = np.argsort(t, kind="stable")
+            t0, t1, y0, y1 = t[order[0]], t[order[-1]], y[order[0]], y[order[-1]]
+            if rate is None:
+                if not (y0 > 0 and y1 >= 0):
+                    raise InputError(f"compound rate of {column} undefined: start value {y0:g} <= 0"
+                                     + (f" for {key}" if keys else ""))
+                r = (y1 / y0) ** (1.0 / (t1 - t0)) - 1.0
+            else:
+                r = float(rate)
+            rows.append((*(key if isinstance(key, tuple) else (key,)), column, "compound", int(t0),
+                         int(t1), len(t), np.nan, np.nan, np.nan, r, int(target_year),
+                         y1 * (1.0 + r) ** (int(target_year) - t1)))
+            continue
         if np.all(y == y[0]):  # constant series: exact zero slope (no rounding noise)
             b, a, r2 = 0.0, float(y[0]), np.nan
         else:
@@ -663,10 +701,10 @@ def project_cec(
             a = float(ym - b * tm)
             sst = float(((y - ym) ** 2).sum())
             r2 = 1.0 - float(((y - (a + b * t)) ** 2).sum()) / sst
-        rows.append((*(key if isinstance(key, tuple) else (key,)), column, int(t.min()), int(t.max()),
-                     len(t), b, a, r2, int(target_year), a + b * int(target_year)))
+        rows.append((*(key if isinstance(key, tuple) else (key,)), column, "linear", int(t.min()),
+                     int(t.max()), len(t), b, a, r2, np.nan, int(target_year), a + b * int(target_year)))
     return pd.DataFrame(
         rows,
-        columns=keys + ["indicator", "fit_start", "fit_end", "n", "slope", "intercept", "r2",
-                        "target_year", "projected"],
+        columns=keys + ["indicator", "method", "fit_start", "fit_end", "n", "slope", "intercept", "r2",
+                        "rate", "target_year", "projected"],
     )

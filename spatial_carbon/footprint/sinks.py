@@ -84,6 +84,27 @@ def default_equivalence_factors() -> pd.DataFrame:
     return _package_csv("equivalence_factors.csv").copy()
 
 
+#: Bundled equivalence-factor parameter sets (``data/equivalence_factors*.csv``).
+EQUIVALENCE_SETS = {"gfn2010": "equivalence_factors.csv", "liu2015_npp": "equivalence_factors_liu2015.csv"}
+
+
+def equivalence_factors(name: str = "gfn2010") -> pd.DataFrame:
+    """A bundled equivalence-factor parameter set (``region, class, factor, source``).
+
+    ``gfn2010`` (default): Global Footprint Network world factors, Ewing et al.
+    (2010) - forest 1.26, grassland 0.46.  ``liu2015_npp``: China's national
+    NPP-based factors of Liu, Li, Zhang & Su (2015), *Front. Environ. Sci.
+    Eng.* 9(6):1015-1024 (MODIS NPP 2008) - forest 1.41, grassland (pasture)
+    0.44, cropland 1.71, water 0.35.  Seed 001 uses the *provincial*
+    NPP-based factors of Liu & Li (2010); no citable table of them could be
+    obtained, so both sets apply one national value to every province
+    (``docs/seed001.md``).
+    """
+    if name not in EQUIVALENCE_SETS:
+        raise InputError(f"unknown equivalence-factor set {name!r}; bundled: {', '.join(EQUIVALENCE_SETS)}")
+    return _package_csv(EQUIVALENCE_SETS[name]).copy()
+
+
 def _rates_table(rates, overrides: Mapping[str, float | None] | None = None) -> pd.DataFrame:
     """Normalise ``rates`` (None, mapping or frame) to class -> rate (t/hm2/a), basis.
 

@@ -16,9 +16,9 @@ The fuel-inventory functions are re-exported here, so
 from __future__ import annotations
 
 from .fuel import (  # noqa: F401
-    PRESETS, emissions, factors_from_frame, fuel_table_from_wide, load_factors, normalize_fuel,
-    read_fuel_use,
+    PRESETS, SEED001_FUELS, emissions, factors_from_frame, fuel_table_from_wide, load_factors,
+    normalize_fuel, read_fuel_use, seed001_template,
 )
 
-__all__ = ["PRESETS", "emissions", "factors_from_frame", "fuel_table_from_wide", "load_factors",
-           "normalize_fuel", "read_fuel_use"]
+__all__ = ["PRESETS", "SEED001_FUELS", "emissions", "factors_from_frame", "fuel_table_from_wide",
+           "load_factors", "normalize_fuel", "read_fuel_use", "seed001_template"]

@@ -588,3 +588,53 @@ def emissions(
     out = df.groupby(keys, sort=False)[col].sum().reset_index()
     out = out.sort_values(["year", "region_code"] + (["fuel"] if by_fuel else []), kind="stable")
     return out.reset_index(drop=True)
+
+
+#: The eight fuels of seed 001's inventory formula, as the *China Energy Statistical
+#: Yearbook*'s provincial energy balance (地区能源平衡表, 实物量) prints them.
+SEED001_FUELS = (("原煤", "万吨"), ("焦炭", "万吨"), ("原油", "万吨"), ("汽油", "万吨"),
+                 ("煤油", "万吨"), ("柴油", "万吨"), ("燃料油", "万吨"), ("天然气", "亿立方米"))
+
+
+def seed001_template(years, regions=None) -> pd.DataFrame:
+    """Empty wide fuel table for seed 001's terminal-consumption route.
+
+    One row per province and year, one column per fuel of the seed's
+    formula with the yearbook's unit in the header (``原煤(万吨)`` ...
+    ``天然气(亿立方米)``), to be filled from the *China Energy Statistical
+    Yearbook*'s provincial energy balance (地区能源平衡表(实物量)), row
+    终端消费量 -> 工业 (industrial terminal consumption), then run through
+    ``spatial-carbon emissions FILE --wide --factors seed001`` (or used as
+    ``[inputs] fuel`` of a study with ``factors = "seed001"``).  Workflow in
+    ``docs/seed001.md``.
+
+    Parameters
+    ----------
+    years : iterable of int
+    regions : iterable, optional
+        Region names or codes (default: the 30 provinces of the seed, i.e.
+        the 31 mainland provinces without Tibet).
+
+    Returns
+    -------
+    DataFrame
+        ``地区, 年份`` and the eight fuel columns (empty: a blank is reported
+        by ``emissions`` unless ``--blank-zero``).
+    """
+    from .. import regions as _regions
+
+    reg = _regions.registry(mainland31=True)
+    if regions is None:
+        reg = reg[reg["region_code"] != 540000]
+    else:
+        codes = _regions.to_codes(pd.Series(list(regions)), where="template regions").tolist()
+        reg = reg.set_index("region_code").loc[codes].reset_index()
+    years = [int(y) for y in years]
+    if not years:
+        raise InputError("seed001_template needs at least one year")
+    rows = [(name, y) for y in years for name in reg["name_zh"]]
+    out = pd.DataFrame(rows, columns=["地区", "年份"])
+    for fuel, unit in SEED001_FUELS:
+        out[f"{fuel}({unit})"] = np.nan
+    return out
+

@@ -34,6 +34,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "sinks": {"nep_forest": 3.8096, "nep_grassland": 0.9482, "equivalence": "default"},
     "footprint": {
         "basis": "CO2", "shares": "national", "growth_periods": [], "project_cec_to": None,
+        "cec_rate": None,
     },
     "classify": {"scheme": "fisher_jenks", "k": 5, "columns": ["ICF", "ICF_size", "ICF_depth"]},
     "spatial": {
@@ -140,7 +141,7 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
             cfg[section][key] = _resolve(str(cfg[section][key]), base, f"{section}.{key}")
     if inp["fuel"] is not None and not str(inp["factors"]) in ("ipcc2006", "seed001"):
         inp["factors"] = _resolve(str(inp["factors"]), base, "inputs.factors")
-    if cfg["sinks"]["equivalence"] != "default":
+    if cfg["sinks"]["equivalence"] not in ("default", "gfn2010", "liu2015_npp"):
         cfg["sinks"]["equivalence"] = _resolve(str(cfg["sinks"]["equivalence"]), base, "sinks.equivalence")
     b = str(inp["boundaries"])
     inp["boundaries"] = _resolve(b, base, "inputs.boundaries")
@@ -169,6 +170,10 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
         raise ConfigError("[inputs.landcover] fill_years must be 'error' or 'nearest'")
     inp["landcover"] = lc
 
+    rate = cfg["footprint"]["cec_rate"]
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > -1):
+        raise ConfigError(f"[footprint] cec_rate must be an annual rate as a fraction > -1 "
+                          f"(the seed's -0.43 %/a is -0.0043), got {rate!r}")
     sp = cfg["spatial"]
     if not isinstance(sp["permutations"], int) or sp["permutations"] < 0:
         raise ConfigError("[spatial] permutations must be a non-negative integer")

@@ -89,6 +89,8 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
                   "unit of the indicator", "trends"),
     "r2": ("coefficient of determination of the fit (empty when the series is constant)", "1",
            "trends"),
+    "method": ("how the projection extrapolates: linear (least-squares line) or compound "
+               "(constant annual rate from the last fitted year)", "", "trends"),
     "target_year": ("year projected to", "a", "trends"),
     "projected": ("projected value in target_year", "unit of the indicator", "trends"),
     # zones
@@ -197,6 +199,7 @@ PATTERNS: list[tuple[str, str, str, str]] = [
     (r"^lisa_(\w+)$", r"LISA cluster of \1 (GeoDa codes, see cluster)", "", "lisa"),
     (r"^n_type_(\w+)$", r"regions with a type-\1 move in the step", "regions", "transitions"),
     (r"^share_type_(\w+)$", r"share of type-\1 moves in the step", "1", "transitions"),
+    (r"^log_(\w+)$", r"natural logarithm of \1 (config: log(\1))", "1", "footprint"),
 ]
 
 _Q = ("HH", "LH", "LL", "HL")
@@ -212,7 +215,9 @@ TABLE_SPECIFIC: dict[str, dict[str, tuple[str, str, str]]] = {
     "footprint": {"rate": ("absorption rate D = sum_i NEP_i x P_i dividing ICE and CS",
                            "t C/hm2/a", "footprint")},
     "growth_rates": {"rate": ("average annual growth rate (x1/x0)^(1/n) - 1", "1/a", "trends")},
-    "cec_projection": {"n": ("years in the linear fit", "a", "trends")},
+    "cec_projection": {"n": ("years in the fit", "a", "trends"),
+                       "rate": ("compound annual rate (given, or (y_end/y_start)^(1/n) - 1 of "
+                                "the fitted years); empty for linear", "1/a", "trends")},
     "moran": {"n": ("regions in the cross-section", "regions", "moran"),
               "I": ("global Moran's I of the year", "1", "moran")},
     "connectivity": {"n": ("regions in the weights", "regions", "weights")},

@@ -26,6 +26,7 @@ import dataclasses
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 import time
@@ -33,6 +34,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__, datasets, regions
@@ -82,6 +84,8 @@ def _ice(cfg, years) -> tuple[pd.DataFrame, dict]:
     from .. import inventory
 
     fuel = read_csv(inp["fuel"])
+    if "fuel" not in fuel.columns:  # a yearbook-style wide table (e.g. spatial-carbon fuel-template)
+        fuel = inventory.fuel_table_from_wide(fuel, where=Path(str(inp["fuel"])).name)
     ice = inventory.emissions(fuel, factors=str(inp["factors"]))
     return ice, {"source": "fuel table", "factors": str(inp["factors"])}
 
@@ -219,7 +223,9 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
 
     progress("carbon sinks (CS)")
     sk = cfg["sinks"]
-    factors = None if sk["equivalence"] == "default" else read_csv(sk["equivalence"])
+    eq = sk["equivalence"]
+    factors = (None if eq == "default" else sinks.equivalence_factors(eq)
+               if isinstance(eq, str) and eq in sinks.EQUIVALENCE_SETS else read_csv(eq))
     sink = sinks.carbon_sink(
         areas, nep_forest=sk["nep_forest"], nep_grassland=sk["nep_grassland"], factors=factors,
     )
@@ -243,6 +249,7 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
                 "(years covered by the population table)"
             )
         fp = footprint.per_capita(fp, pop, years=pop_years, keep_other_years=True)
+    fp = _derived_columns(fp, [*cfg["classify"]["columns"], *cfg["spatial"]["columns"]])
     tables["footprint"] = fp
     tables["national"] = footprint.national(fp)
     if fcfg["growth_periods"]:
@@ -250,9 +257,13 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
             tables["national"], periods=[tuple(p) for p in fcfg["growth_periods"]]
         )
     if fcfg["project_cec_to"]:
-        tables["cec_projection"] = footprint.project_cec(
-            tables["national"], int(fcfg["project_cec_to"])
-        )
+        to = int(fcfg["project_cec_to"])
+        proj = [footprint.project_cec(tables["national"], to),
+                footprint.project_cec(tables["national"], to, method="compound")]
+        if fcfg["cec_rate"] is not None:  # e.g. the seed's -0.0043 (-0.43 %/a)
+            proj.append(footprint.project_cec(tables["national"], to, method="compound",
+                                              rate=float(fcfg["cec_rate"])))
+        tables["cec_projection"] = pd.concat(proj, ignore_index=True)
 
     progress("quadrant zones")
     tables["zones"] = zones.quadrants(fp)
@@ -260,7 +271,7 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     progress("natural breaks")
     cc = cfg["classify"]
     class_tables, break_tables = [], []
-    for col in cc["columns"]:
+    for col in map(_column_name, cc["columns"]):
         if col not in fp.columns:
             raise ConfigError(f"[classify] column {col!r} is not a footprint column")
         sub = fp.dropna(subset=[col])
@@ -275,11 +286,39 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
 
     from . import diagnostics
 
-    cols = list(dict.fromkeys([*cc["columns"], *cfg["spatial"]["columns"]]))
+    cols = list(dict.fromkeys(map(_column_name, [*cc["columns"], *cfg["spatial"]["columns"]])))
     found = diagnostics.diagnose(tables, columns=[c for c in cols if c in fp.columns])
     # maps draw every province (those without data as "no data"); the study layer keeps study regions
     return {"tables": tables, "boundaries": bounds, "notes": notes, "steps": steps,
             "config": cfg, "diagnostics": found}
+
+
+_LOG = re.compile(r"^log\((\w+)\)$")
+
+
+def _column_name(spec: str) -> str:
+    """Footprint column of a config entry: ``"ICF_size_pc"`` as is, ``"log(ICF_depth)"``
+    -> ``"log_ICF_depth"``."""
+    m = _LOG.match(str(spec).replace(" ", ""))
+    return f"log_{m.group(1)}" if m else str(spec)
+
+
+def _derived_columns(fp: pd.DataFrame, specs) -> pd.DataFrame:
+    """Add ``log_<col> = ln(col)`` for every ``log(col)`` in the config (e.g. the depth,
+    >= 1 by definition, whose few extreme values dominate Moran's I and the breaks)."""
+    out = fp
+    for spec in specs:
+        m = _LOG.match(str(spec).replace(" ", ""))
+        if not m:
+            continue
+        col = m.group(1)
+        if col not in fp.columns:
+            raise ConfigError(f"log({col}): {col!r} is not a footprint column")
+        v = pd.to_numeric(fp[col], errors="coerce")
+        if (v <= 0).any():
+            raise ConfigError(f"log({col}): {int((v <= 0).sum())} value(s) <= 0, the logarithm is undefined")
+        out = out.assign(**{f"log_{col}": np.log(v)})
+    return out
 
 
 def _merge_all(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -299,11 +338,15 @@ def _spatial(cfg, fp: pd.DataFrame, gdf) -> dict[str, pd.DataFrame]:
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in (
         "moran", "lisa", "transition_counts", "transition_probs", "transition_moves",
         "transition_summary", "transition_homogeneity")}
-    for col in sp["columns"]:
+    for col in map(_column_name, sp["columns"]):
+        if col not in fp.columns:
+            raise ConfigError(f"[spatial] column {col!r} is not a footprint column")
+        # per-capita columns exist only in years with population: skip the others
+        sub = fp.dropna(subset=[col])
         kw = dict(id_col="region_code", permutations=sp["permutations"], seed=sp["seed"],
                   alternative=sp["alternative"])
-        parts["moran"].append(autocorr.global_moran(fp, w, col, **kw).assign(column=col))
-        lisa = autocorr.local_moran(fp, w, col, alpha=sp["alpha"], **kw).assign(column=col)
+        parts["moran"].append(autocorr.global_moran(sub, w, col, **kw).assign(column=col))
+        lisa = autocorr.local_moran(sub, w, col, alpha=sp["alpha"], **kw).assign(column=col)
         parts["lisa"].append(lisa)
         tr = transitions.lisa_transitions(lisa)
         parts["transition_counts"].append(tr.counts.reset_index().assign(column=col))
