@@ -192,17 +192,23 @@ def test_negative_output_rejected():
                [5, 10], [30, 60])
 
 
-def test_42_to_30_aggregation_preserves_totals():
-    rng = np.random.default_rng(7)
-    c = sector_concordance("ioc42_30")
-    secs = list(c.index)
-    X = rng.uniform(100, 1000, 42)
-    A = rng.random((42, 42)) * 0.5 / 42
+def random_table(region, secs, seed=7):
+    """A balanced random table on the given sectors: returns (table, X, Z)."""
+    rng = np.random.default_rng(seed)
+    n = len(secs)
+    X = rng.uniform(100, 1000, n)
+    A = rng.random((n, n)) * 0.5 / n
     Z = pd.DataFrame(A * X[None, :], index=secs, columns=secs)
     E, EP, M, MP = 0.1 * X, 0.1 * X, 0.05 * X, 0.05 * X
     Y = X - Z.sum(axis=1).to_numpy() - E - EP + M + MP
     v = lambda a: pd.Series(a, index=secs)  # noqa: E731
-    t = ProvincialTable("Hebei", Z, v(Y), v(E), v(EP), v(M), v(MP), v(X))
+    return ProvincialTable(region, Z, v(Y), v(E), v(EP), v(M), v(MP), v(X)), X, Z
+
+
+def test_42_to_30_aggregation_preserves_totals():
+    secs = list(sector_concordance("ioc42_30").index)
+    t, X, Z = random_table("Hebei", secs)
+    v = lambda a: pd.Series(a, index=secs)  # noqa: E731
     t30 = aggregate_sectors(t, "ioc42_30")  # balanced again, checked by the constructor
     assert len(t30.sectors) == 30
     np.testing.assert_allclose(t30.Z.to_numpy().sum(), Z.to_numpy().sum())

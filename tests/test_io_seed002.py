@@ -17,7 +17,7 @@ from spatial_carbon.inputoutput import (
 from spatial_carbon.inputoutput.concordance import products, resolve_sectors, seed002_sectors
 from spatial_carbon.inputoutput.provincial import national_table_multipliers, sector_group_carbon
 
-from test_io_provincial import S, _table, two_provinces
+from test_io_provincial import S, _table, random_table, two_provinces
 
 
 # --------------------------------------------------------------------- product lists, Table 1
@@ -79,16 +79,7 @@ def test_chinese_names_and_codes_are_accepted_and_the_wrong_list_is_named():
 
 
 def test_a_42_sector_2017_table_aggregates_to_the_seed30_table():
-    p17 = products(2017)
-    secs = list(p17["sector42_zh"])
-    rng = np.random.default_rng(7)
-    X = rng.uniform(100, 1000, 42)
-    A = rng.random((42, 42)) * 0.5 / 42
-    Z = pd.DataFrame(A * X[None, :], index=secs, columns=secs)
-    E, EP, M, MP = 0.1 * X, 0.1 * X, 0.05 * X, 0.05 * X
-    Y = X - Z.sum(axis=1).to_numpy() - E - EP + M + MP
-    v = lambda a: pd.Series(a, index=secs)  # noqa: E731
-    t = ProvincialTable("浙江", Z, v(Y), v(E), v(EP), v(M), v(MP), v(X))
+    t, X, Z = random_table("浙江", list(products(2017)["sector42_zh"]))
     t30 = aggregate_sectors(t, "seed002_2017")  # balanced again, checked by the constructor
     assert len(t30.sectors) == 30
     np.testing.assert_allclose(t30.output["Other manufactures and scrap and waste"], X[21])
