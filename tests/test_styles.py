@@ -63,7 +63,9 @@ def test_graduated_qml_ranges_are_the_pooled_breaks():
     assert [x.get("symbol") for x in ranges] == ["0", "1", "2", "3", "4"]
     # same colours as the maps
     assert _symbol_colors(r) == [_rgba(c) for c in class_colors(5)]
-    assert ranges[0].get("label") == "12.5 – 100.0"
+    # labels: the bounds to 3 significant figures, as in the maps (maps._base.class_labels)
+    assert ranges[0].get("label") == "12.5 – 100"
+    assert ranges[1].get("label") == "100 – 251"  # 250.5 rounds half up
     assert root.find("layerGeometryType").text == "2"
 
 

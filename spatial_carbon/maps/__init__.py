@@ -11,10 +11,12 @@ from __future__ import annotations
 from ._base import (
     CHINA_ALBERS,
     FORMATS,
+    TERRITORY_CODES,
     cjk_font,
     class_colors,
     class_labels,
     column_label,
+    display_scale,
     maritime_boundary,
     new_figure,
     resolve_projection,
@@ -43,7 +45,8 @@ from .lisa import (
 from .study import study_figures
 
 __all__ = [
-    "CHINA_ALBERS", "FORMATS", "cjk_font", "class_colors", "class_labels", "column_label",
+    "CHINA_ALBERS", "FORMATS", "TERRITORY_CODES", "cjk_font", "class_colors", "class_labels",
+    "column_label", "display_scale",
     "maritime_boundary", "new_figure", "resolve_projection", "save_figure", "anchor_points",
     "choropleth", "choropleth_figure", "small_multiples",
     "LISA_CLUSTERS", "SIGNIFICANCE_LEVELS", "lisa_figure", "lisa_map", "moran_scatter",

@@ -79,6 +79,7 @@ _ZH = {
     "Isolated": "孤立（无邻接）",
     "South China Sea Islands": "南海诸岛",
     "South China Sea\nIslands": "南海诸岛",
+    "South China\nSea Islands": "南海诸岛",
     "km": "km",
     "Year": "年份",
     "Zone": "分区",
@@ -87,6 +88,7 @@ _ZH = {
     "Zone III": "III 区",
     "Zone IV": "IV 区",
     "LISA cluster": "LISA 聚类",
+    "LISA clusters": "LISA 聚类",
     "LISA significance": "LISA 显著性",
     "Moran's I": "Moran's I",
     "significant": "显著",
@@ -95,7 +97,14 @@ _ZH = {
     "Standardised value": "标准化值",
     "Spatial lag": "空间滞后",
     "slope": "斜率",
+    "Quadrant": "象限",
+    "Global Moran's I": "全局 Moran's I",
+    "China": "全国",
+    "Footprint size vs depth": "足迹广度与深度",
     "Carbon transfer": "碳转移",
+    "Carbon transfers": "碳转移",
+    "largest": "前",
+    "Mitigation zones (footprint size × depth)": "减排分区（足迹广度 × 深度）",
     "Flow": "流量",
 }
 
@@ -145,6 +154,16 @@ def column_label(column: str, lang: str = "en", unit: str | None = None) -> str:
     if unit and unit != "dimensionless":
         return f"{name} ({unit})"
     return name
+
+
+def variable_name(column: str, lang: str = "en") -> str:
+    """A column's name for titles: ``"Industrial carbon footprint (ICF)"``,
+    in Chinese ``"工业碳足迹 ICF"``; unknown columns as they are."""
+    check_lang(lang)
+    known = _COLUMNS.get(column)
+    if known is None:
+        return column
+    return f"{known[1]} {column}" if lang == "zh" else f"{known[0]} ({column})"
 
 
 def column_unit(column: str) -> str | None:
@@ -313,6 +332,74 @@ def maritime_boundary(projection: str | None = CHINA_ALBERS) -> gpd.GeoSeries:
 def _maritime_projected(projection) -> gpd.GeoSeries:
     g = _maritime_ll()
     return (g.to_crs(projection) if projection else g).geometry
+
+
+# --------------------------------------------------------------------------
+# Territory: every national map of China shows Taiwan, Hong Kong and Macau
+# --------------------------------------------------------------------------
+
+#: GB/T 2260 codes of the provincial units that a national map of China must
+#: draw even when a study has no data for them (审图, the map review Chinese
+#: journals require): Taiwan, Hong Kong, Macau.
+TERRITORY_CODES = (710000, 810000, 820000)
+
+#: A layer is a national map of China when it is centred in :data:`CHINA_BOX`
+#: and spans at least this many degrees of longitude and latitude (mainland
+#: China spans 61 x 35 degrees; a region such as the Yangtze delta or the
+#: north-west, well under 40 x 20).
+NATIONAL_SPAN = (40.0, 20.0)
+
+
+@lru_cache(maxsize=1)
+def _territory_ll() -> gpd.GeoDataFrame:
+    from .. import datasets
+
+    g = datasets.boundaries("province", mainland31=False)
+    g = g[g["region_code"].isin(TERRITORY_CODES)].sort_values("region_code")
+    g = g[["region_code", "region", "name_zh", "geometry"]].reset_index(drop=True)
+    # a point inside each unit, to test whether a layer already draws it
+    g["probe"] = g.geometry.representative_point()
+    return g
+
+
+def is_national_map(gdf: gpd.GeoDataFrame) -> bool:
+    """True if the layer covers China as a whole (see :data:`NATIONAL_SPAN`)."""
+    if gdf.crs is None or len(gdf) == 0:
+        return False
+    ll = gdf.geometry if gdf.crs.is_geographic else gdf.geometry.to_crs("EPSG:4326")
+    x0, y0, x1, y1 = ll.total_bounds
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    inside = CHINA_BOX[0] <= cx <= CHINA_BOX[2] and CHINA_BOX[1] <= cy <= CHINA_BOX[3]
+    return bool(inside and x1 - x0 >= NATIONAL_SPAN[0] and y1 - y0 >= NATIONAL_SPAN[1])
+
+
+def missing_territory(gdf: gpd.GeoDataFrame, id_field: str) -> gpd.GeoDataFrame:
+    """Taiwan, Hong Kong and Macau polygons (bundled layer, in ``gdf``'s CRS)
+    that ``gdf`` does not draw.
+
+    A unit counts as drawn when some geometry of ``gdf`` covers a point
+    inside it, whatever its id (so a user's layer with names as ids, or a
+    Guangdong polygon that includes Hong Kong, is not doubled).  The returned
+    rows carry ``id_field`` (the GB/T code, as text if the layer's ids are
+    text) and the names ``region`` and ``name_zh``.
+    """
+    terr = _territory_ll()
+    ll = gdf.geometry if gdf.crs.is_geographic else gdf.geometry.to_crs("EPSG:4326")
+    tree = shapely.STRtree(ll.to_numpy())
+    hit = tree.query(terr["probe"].to_numpy(), predicate="within")[0]
+    keep = np.ones(len(terr), dtype=bool)
+    keep[np.unique(hit)] = False
+    out = terr[keep].drop(columns="probe").reset_index(drop=True)
+    ids = out["region_code"]
+    if id_field in gdf.columns and not pd.api.types.is_numeric_dtype(gdf[id_field]):
+        ids = ids.astype(str)
+    existing = set(id_keys(gdf[id_field])) if id_field in gdf.columns else set()
+    new = ~id_keys(ids).isin(existing).to_numpy()
+    out, ids = out[new], ids[new]
+    out = gpd.GeoDataFrame({id_field: list(ids), "region": out["region"].tolist(),
+                            "name_zh": out["name_zh"].tolist()},
+                           geometry=out.geometry.to_numpy(), crs="EPSG:4326")
+    return out.to_crs(gdf.crs) if not gdf.crs.equals(out.crs) else out
 
 
 def has_scs_islands(gdf: gpd.GeoDataFrame) -> bool:
@@ -551,15 +638,51 @@ def assign_classes(values: np.ndarray, lower: float, uppers: np.ndarray) -> np.n
 
 
 def format_number(x: float, digits: int | None = None) -> str:
-    """Compact number for legends: thousands separators, sensible decimals."""
+    """Compact number for legends: thousands separators; ``digits`` decimals,
+    or (default) 3 significant figures (:func:`format_sig`)."""
     if not np.isfinite(x):
         return "–"
     if digits is None:
-        ax = abs(x)
-        digits = 0 if ax >= 100 else 1 if ax >= 10 else 2 if ax >= 1 else 3 if ax >= 0.01 else 4
-        if ax != 0 and ax < 1e-4:
-            return f"{x:.2e}"
+        return format_sig(x)
     return f"{x:,.{digits}f}"
+
+
+def format_sig(x: float, sig: int = 3) -> str:
+    """``x`` rounded to ``sig`` significant figures, with thousands separators:
+    ``format_sig(29852023) == "29,900,000"``, ``format_sig(0.023659) == "0.0237"``,
+    ``format_sig(245.21) == "245"``."""
+    if not np.isfinite(x):
+        return "–"
+    if x == 0:
+        return "0"
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if abs(x) < 1e-4:
+        return f"{x:.{sig - 1}e}"
+    e = math.floor(math.log10(abs(x)))
+    nd = sig - 1 - e  # decimals to keep (negative: round to tens, hundreds, ...)
+
+    def rnd(nd_):  # half away from zero, on the shortest repr (250.5 -> 251)
+        return float(Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-nd_),
+                                                       rounding=ROUND_HALF_UP))
+
+    r = rnd(nd)
+    if r != 0 and math.floor(math.log10(abs(r))) > e:  # 999.6 -> 1,000: one digit more
+        nd -= 1
+        r = rnd(nd)
+    out = f"{r:,.{max(nd, 0)}f}"
+    return "0" if out in ("-0", "-0.0") else out
+
+
+def legend_sig(values, sig: int = 3, max_sig: int = 6) -> int:
+    """Significant figures for a set of bounds: ``sig``, more (up to
+    ``max_sig``) only if two different bounds would print alike."""
+    v = np.asarray(values, dtype=float)
+    v = np.unique(v[np.isfinite(v)])
+    for s_ in range(sig, max_sig + 1):
+        if len({format_sig(x, s_) for x in v}) == len(v):
+            return s_
+    return max_sig
 
 
 def legend_digits(lower: float, uppers: np.ndarray, sig: int = 3) -> int:
@@ -576,14 +699,91 @@ def legend_digits(lower: float, uppers: np.ndarray, sig: int = 3) -> int:
     return d
 
 
-def class_labels(lower: float, uppers: np.ndarray, digits: int | None = None) -> list[str]:
-    """Legend labels ``"lower – upper"`` of each class."""
-    d = legend_digits(lower, uppers) if digits is None else digits
-    bounds = np.concatenate([[lower], uppers])
-    return [
-        f"{format_number(bounds[i], d)} – {format_number(bounds[i + 1], d)}"
-        for i in range(len(uppers))
-    ]
+def class_labels(lower: float, uppers: np.ndarray, digits: int | None = None, *,
+                 scale: float = 1.0, sig: int = 3) -> list[str]:
+    """Legend labels ``"lower – upper"`` of each class, of the bounds divided
+    by ``scale`` (:func:`display_scale`).
+
+    Default: every bound to ``sig`` (3) significant figures -- more only where
+    two different bounds would otherwise print alike; ``digits``: that many
+    decimals for all.  Display only: the classes are the unrounded breaks.
+    """
+    bounds = np.concatenate([[lower], np.asarray(uppers, dtype=float)]) / float(scale)
+    if digits is not None:
+        txt = [format_number(b, digits) for b in bounds]
+    else:
+        sg = legend_sig(bounds, sig)
+        txt = [format_sig(b, sg) for b in bounds]
+    return [f"{txt[i]} – {txt[i + 1]}" for i in range(len(bounds) - 1)]
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+#: Display scales by unit (powers of ten the legend may divide by): areas in
+#: 10⁴ hm² (万公顷, the unit of Chinese statistics), 10⁶ or 10⁸ hm²; masses in
+#: 10³, 10⁶ (Mt) or 10⁹ t.  Per-capita and dimensionless values are shown as
+#: they are.
+SCALE_STEPS = {"hm²": (1.0, 1e4, 1e6, 1e8), "t": (1.0, 1e3, 1e6, 1e9)}
+#: Largest absolute value a legend shows before a bigger scale is chosen
+#: (at most four integer digits).
+SCALE_LIMIT = 1e4
+
+
+class DisplayScale(tuple):
+    """``(factor, unit)``: legend numbers are ``value / factor`` in ``unit``
+    (e.g. ``(1e6, "10⁶ hm²")``)."""
+
+    __slots__ = ()
+
+    def __new__(cls, factor: float, unit: str):
+        return super().__new__(cls, (float(factor), unit))
+
+    @property
+    def factor(self) -> float:
+        return self[0]
+
+    @property
+    def unit(self) -> str:
+        return self[1]
+
+
+def display_scale(unit: str | None, values) -> DisplayScale:
+    """The power of ten a legend divides ``values`` (in ``unit``) by, and the
+    scaled unit -- the one place where display scales are chosen.
+
+    Rule: per-capita units (with ``/``) and dimensionless values below 10⁶
+    are not scaled; areas (``hm²``) and masses (``t ...``) take the smallest step of
+    :data:`SCALE_STEPS` under which every ``|value|`` stays below
+    :data:`SCALE_LIMIT`; other units the smallest power 10^(3k) doing so.
+    So ICF (up to 2.5 x 10⁸ hm²) shows in 10⁶ hm², provincial ICE (10⁷-10⁹
+    t CO₂) in 10⁶ t CO₂, ICF_pc (hm²/person) as it is.
+
+    Examples
+    --------
+    >>> display_scale("hm²", [2.4e5, 2.45e8])
+    (1000000.0, '10⁶ hm²')
+    >>> display_scale("hm²/person", [0.2, 8.6])
+    (1.0, 'hm²/person')
+    """
+    v = np.asarray(values, dtype=float)
+    v = np.abs(v[np.isfinite(v)])
+    big = float(v.max()) if v.size else 0.0
+    u = unit or ""
+    plain = u in ("", "dimensionless", "1")
+    # dimensionless numbers are scaled only when huge (>= 10^6): depth up to
+    # ~15,000 reads better as it is than as "15.0 (10³)"
+    if "/" in u or (plain and big < SCALE_LIMIT * 1e2):
+        return DisplayScale(1.0, "" if plain else u)
+    if plain:
+        u = ""
+    head = u.split()[0] if u else ""
+    steps = SCALE_STEPS.get(head) or SCALE_STEPS.get(u) or tuple(10.0 ** (3 * k) for k in range(7))
+    factor = next((f for f in steps if big / f < SCALE_LIMIT), steps[-1])
+    if factor == 1.0:
+        return DisplayScale(1.0, u)
+    e = int(round(math.log10(factor)))
+    pre = f"10{str(e).translate(_SUPERSCRIPT)}"
+    return DisplayScale(factor, f"{pre} {u}".strip())
 
 
 def class_colors(k: int, cmap: str = "YlOrRd") -> list[str]:
@@ -654,6 +854,9 @@ def add_scale_bar(ax, *, lang: str = "en", loc=(0.36, 0.05), frac: float = 0.22,
     Valid for projected CRSs in metres.  In the Albers projection the scale is
     exact along the standard parallels (25 N, 47 N) and within about 1-2 %
     elsewhere in China, so the bar is indicative, as on every atlas map.
+    ``loc`` (axes fraction) is provisional: :func:`finish_figure` moves the
+    bar to open sea (``_layout.place_scale_bar``).  The artists are recorded
+    in ``ax.sc_layout["scale_bar"]``.
     """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -666,17 +869,26 @@ def add_scale_bar(ax, *, lang: str = "en", loc=(0.36, 0.05), frac: float = 0.22,
     bx = x0 + loc[0] * (x1 - x0)
     by = y0 + loc[1] * (y1 - y0)
     h = 0.012 * (y1 - y0)
+    artists = []
     for i in range(n):
-        ax.add_patch(Rectangle((bx + i * seg, by), seg, h, facecolor="black" if i % 2 == 0 else "white",
-                               edgecolor="black", linewidth=0.5, zorder=5, gid="scalebar"))
+        artists.append(ax.add_patch(Rectangle(
+            (bx + i * seg, by), seg, h, facecolor="black" if i % 2 == 0 else "white",
+            edgecolor="black", linewidth=0.5, zorder=5, gid="scalebar")))
     ticks = (0, n // 2, n) if n > 2 else (0, n)
     for i in ticks:
         val = format_number(length_km * i / n, 0)
         if i == n:
             val = f"{val} {tr('km', lang)}"
-        ax.text(bx + i * seg, by + 1.6 * h, val, ha="left" if i == n else "center",
-                va="bottom", fontsize=fontsize, zorder=5)
+        artists.append(ax.text(bx + i * seg, by + 1.6 * h, val, ha="left" if i == n else "center",
+                               va="bottom", fontsize=fontsize, zorder=5, gid="scalebar-label"))
+    _layout_of(ax)["scale_bar"] = {"artists": artists, "km": length_km}
     return length_km
+
+
+def _layout_of(ax) -> dict:
+    if not hasattr(ax, "sc_layout"):
+        ax.sc_layout = {}
+    return ax.sc_layout
 
 
 def add_north_arrow(ax, *, loc=(0.06, 0.86), size: float = 0.07, fontsize: float = 8) -> None:
@@ -691,7 +903,7 @@ def add_north_arrow(ax, *, loc=(0.06, 0.86), size: float = 0.07, fontsize: float
                             length_includes_head=True, transform=ax.transAxes,
                             facecolor="black", edgecolor="black", zorder=6, gid="north-arrow"))
     ax.text(x, y + size + 0.012, "N", transform=ax.transAxes, ha="center", va="bottom",
-            fontsize=fontsize, fontweight="bold", zorder=6)
+            fontsize=fontsize, fontweight="bold", zorder=6, gid="north-label")
 
 
 def add_scs_inset(
@@ -705,38 +917,61 @@ def add_scs_inset(
     bounds=(0.82, 0.01, 0.17, 0.28),
     fontsize: float = 5.5,
     label: bool = True,
+    hatch_mask=None,
 ):
     """South China Sea islands inset: the same regions and colours, plus the
-    maritime boundary line, in a framed box at the lower right of ``ax``."""
+    maritime boundary line, in a framed box at the lower right of ``ax``.
+
+    The label's place is chosen by :func:`finish_figure` (a corner clear of
+    the line and the islands, ``_layout.place_inset_label``)."""
     crs = gdf_proj.crs
     box_ll = gpd.GeoSeries([box(*SCS_BOX).segmentize(0.5)], crs="EPSG:4326")
     bx0, by0, bx1, by1 = box_ll.to_crs(crs).total_bounds if crs is not None else SCS_BOX
     iax = ax.inset_axes(bounds)
     iax.set_gid("scs-inset")
-    # keep the inset's aspect equal: shrink the x or y range to the box ratio
     # only regions reaching into the inset box (the islands and the south coast)
-    inbox = gdf_proj.geometry.intersects(box(bx0, by0, bx1, by1)).to_numpy()
+    frame = box(bx0, by0, bx1, by1)
+    inbox = gdf_proj.geometry.intersects(frame).to_numpy()
     sub = gdf_proj[inbox]
+    hm = None if hatch_mask is None else np.asarray(hatch_mask)[inbox]
     draw_regions(iax, sub, [c for c, m in zip(facecolors, inbox) if m], id_field=id_field,
-                 linewidth=0.2, gid="inset-regions")
+                 linewidth=0.2, gid="inset-regions", hatch_mask=hm)
     line = maritime_boundary(crs if crs is not None else None)
+    parts = []
     for geom in line:
         for part in getattr(geom, "geoms", [geom]):
+            parts.append(part)
             xy = np.asarray(part.coords)
             iax.plot(xy[:, 0], xy[:, 1], color="#1f4e9c", linewidth=0.8, solid_capstyle="butt",
                      zorder=3, gid="maritime-line")
     iax.set_xlim(bx0, bx1)
     iax.set_ylim(by0, by1)
+    # keep the inset's aspect equal: shrink the x or y range to the box ratio
     iax.set_aspect("equal", adjustable="box", anchor="SE")
     iax.set_xticks([])
     iax.set_yticks([])
     iax.set_facecolor("white")
     for s in iax.spines.values():
         s.set_linewidth(0.6)
+    info = {"label": None}
     if label:
-        iax.text(0.5, 0.03, tr("South China Sea\nIslands", lang), transform=iax.transAxes,
-                 ha="center", va="bottom", fontsize=fontsize)
+        info["label"] = iax.text(0.97, 0.03, tr("South China\nSea Islands", lang),
+                                 transform=iax.transAxes, ha="right", va="bottom",
+                                 fontsize=fontsize, gid="inset-label", zorder=6)
+        land = [g.intersection(frame) for g in sub.geometry]
+        info["obstacles"] = np.array([g for g in [*parts, *land] if not g.is_empty], dtype=object)
+    iax.sc_inset = info
     return iax
+
+
+def finish_figure(fig) -> dict:
+    """Final text placement of a figure whose layout is done (scale bars in
+    open sea, inset labels clear of the dashes, labels separated by
+    adjustText); see :mod:`spatial_carbon.maps._layout`.  Every figure
+    function calls it last."""
+    from . import _layout
+
+    return _layout.finish(fig)
 
 
 #: Figure size of a single map (inches): fits a double-column page (180 mm).
@@ -853,12 +1088,36 @@ def draw_map(
     hatch_mask=None,
     furniture_scale: float = 1.0,
     labels: Sequence[str] | None = None,
+    complete_territory: bool | None = None,
 ) -> dict:
     """Draw regions with map furniture on ``ax``; return drawing facts.
 
     ``labels`` (one per row of ``gdf``, or None): region names written at
-    the regions' centroids (or a point inside), with a white halo.
+    the regions' centroids (or a point inside), with a white halo; they are
+    separated by :func:`finish_figure`.
+
+    ``complete_territory`` (None = when :func:`is_national_map`): add Taiwan,
+    Hong Kong and Macau from the bundled layer, grey and hatched ("No
+    data"), where ``gdf`` lacks them (:func:`missing_territory`).  The
+    returned ``added`` lists their ids; the caller shows "No data" in the
+    legend then.
     """
+    fc = list(facecolors)
+    hm = np.zeros(len(gdf), dtype=bool) if hatch_mask is None else np.asarray(hatch_mask, bool)
+    added: list = []
+    if complete_territory is None:
+        complete_territory = is_national_map(gdf)
+    if complete_territory and gdf.crs is not None:
+        extra = missing_territory(gdf, id_field)
+        if len(extra):
+            added = extra[id_field].tolist()
+            if labels is not None:
+                labels = list(labels) + _territory_names(extra, lang)
+            gdf = pd.concat([gdf[[id_field, "geometry"]], extra[[id_field, "geometry"]]],
+                            ignore_index=True)
+            gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=extra.crs)
+            fc += [NODATA_COLOR] * len(extra)
+            hm = np.concatenate([hm, np.ones(len(extra), dtype=bool)])
     gp = project(gdf, projection)
     scs = has_scs_islands(gdf) if south_china_sea is None else bool(south_china_sea)
     south = None
@@ -868,8 +1127,9 @@ def draw_map(
     setup_map_axes(ax)
     # thinner outlines for many small units (counties) and for small panels
     lw = (0.3 if len(gp) < 300 else 0.08) * (1.0 if furniture_scale >= 1 else 0.7)
-    coll = draw_regions(ax, gp, facecolors, id_field=id_field, hatch_mask=hatch_mask,
-                        linewidth=lw)
+    coll = draw_regions(ax, gp, fc, id_field=id_field, hatch_mask=hm, linewidth=lw)
+    lay = _layout_of(ax)
+    lay["land"] = shapely.STRtree(gp.geometry.to_numpy())
     x0, x1, y0, y1 = _extent(gp, cut_scs=scs and gp.crs is not None, south=south)
     if scs:
         # sea room at the lower right for the inset, clear of the coast
@@ -885,13 +1145,15 @@ def draw_map(
                         gid="maritime-line")
     inset = None
     if scs:
-        inset = add_scs_inset(ax.figure, ax, gp, facecolors, id_field=id_field, lang=lang,
-                              fontsize=5.5 * furniture_scale, label=furniture_scale >= 1)
+        inset = add_scs_inset(ax.figure, ax, gp, fc, id_field=id_field, lang=lang,
+                              fontsize=5.5 * furniture_scale, label=furniture_scale >= 1,
+                              hatch_mask=hm)
     km = None
     projected = gp.crs is not None and gp.crs.is_projected
     if scale_bar and projected:
         unit = gp.crs.axis_info[0].unit_conversion_factor if gp.crs.axis_info else 1.0
         km = add_scale_bar(ax, lang=lang, units_per_m=1.0 / unit, fontsize=6 * furniture_scale)
+        lay["scale_bar"]["land"] = lay["land"]
     if north_arrow:
         add_north_arrow(ax, size=0.07, fontsize=8 * furniture_scale)
     if labels is not None:
@@ -902,13 +1164,39 @@ def draw_map(
         fx0, fx1 = ax.get_xlim()
         fy0, fy1 = ax.get_ylim()
         halo = [patheffects.withStroke(linewidth=1.2, foreground="white")]
+        texts, targets = [], []
         for (x, y), text in zip(zip(pts.x, pts.y), labels):
             if text and fx0 <= x <= fx1 and fy0 <= y <= fy1:
-                ax.text(x, y, str(text), ha="center", va="center",
-                        fontsize=5.5 * furniture_scale, zorder=4, gid="region-label",
-                        path_effects=halo)
+                texts.append(ax.text(x, y, str(text), ha="center", va="center",
+                                     fontsize=5.5 * furniture_scale, zorder=4, gid="region-label",
+                                     path_effects=halo))
+                targets.append((x, y))
+        ax.sc_labels = {"texts": texts, "targets": targets}
     return {"collection": coll, "inset": inset, "scale_bar_km": km,
-            "south_china_sea": scs}
+            "south_china_sea": scs, "added": added}
+
+
+def draw_panel(ax, i: int, n: int, frame: gpd.GeoDataFrame, facecolors, boundaries, *,
+               id_field: str, projection, south_china_sea, scale_bar: bool, north_arrow: bool,
+               lang: str, hatch_mask, label_regions: bool, complete_territory) -> dict:
+    """Panel ``i`` of ``n`` of a map figure: :func:`draw_map` with the
+    small-multiples conventions (scale bar and north arrow on the first
+    panel only, smaller furniture when ``n > 1``, region names on request)."""
+    return draw_map(ax, frame, facecolors, id_field=id_field, projection=projection,
+                    south_china_sea=south_china_sea, scale_bar=scale_bar and i == 0,
+                    north_arrow=north_arrow and i == 0, lang=lang, hatch_mask=hatch_mask,
+                    furniture_scale=1.0 if n == 1 else 0.85,
+                    labels=region_names(boundaries, id_field, lang) if label_regions else None,
+                    complete_territory=complete_territory)
+
+
+def _territory_names(extra: gpd.GeoDataFrame, lang: str) -> list[str]:
+    from .. import regions
+
+    reg = regions.registry().set_index("region")["name_zh_short"]
+    if lang == "zh":
+        return [str(reg.get(n, z)) for n, z in zip(extra["region"], extra["name_zh"])]
+    return extra["region"].astype(str).tolist()
 
 
 def legend_handles(colors: Sequence[str], labels: Sequence[str], *, hatch_last=False):

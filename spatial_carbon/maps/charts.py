@@ -59,6 +59,7 @@ def zones_map(
     label_regions: bool = False,
     ncols: int | None = None,
     panel_size: tuple[float, float] | None = None,
+    complete_territory: bool | None = None,
 ):
     """Map of the quadrant mitigation zones (I-IV), one panel per year.
 
@@ -66,6 +67,12 @@ def zones_map(
     ----------
     zones : DataFrame
         The ``zones.quadrants`` table: ``id_field``, ``year``, ``zone``.
+    title : str, optional
+        Default "Mitigation zones (footprint size × depth)" (and the year of
+        a single panel); ``""`` for none.
+    complete_territory : bool or None
+        Draw Taiwan, Hong Kong and Macau as "No data" when the layer lacks
+        them; ``None``: for national maps of China.
 
     Returns
     -------
@@ -83,6 +90,9 @@ def zones_map(
         fig, axes, legend_h = B.make_panels(n, ncols, panel_size)
         meta = {"codes": {}, "years": yrs}
         any_nodata = False
+        panel = dict(id_field=id_field, projection=projection, south_china_sea=south_china_sea,
+                     scale_bar=scale_bar, north_arrow=north_arrow, lang=lang,
+                     label_regions=label_regions, complete_territory=complete_territory)
         for i, (ax, y, f) in enumerate(zip(axes.flat, yrs, frames)):
             z = f[zone_col].astype(object).where(f[zone_col].notna(), None).tolist()
             bad = sorted({str(v) for v in z if v is not None and v not in ZONE_STYLE})
@@ -90,14 +100,11 @@ def zones_map(
                 raise InputError(f"zones table: unknown zone code(s) {bad}; expected I, II, III, IV")
             fc = [ZONE_STYLE[v][1] if v is not None else B.NODATA_COLOR for v in z]
             nodata = np.array([v is None for v in z])
-            any_nodata |= bool(nodata.any())
-            B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
-                       south_china_sea=south_china_sea, scale_bar=scale_bar and i == 0,
-                       north_arrow=north_arrow and i == 0, lang=lang, hatch_mask=nodata,
-                       furniture_scale=1.0 if n == 1 else 0.85,
-                       labels=B.region_names(boundaries, id_field, lang) if label_regions else None)
+            info = B.draw_panel(ax, i, n, f, fc, boundaries, hatch_mask=nodata, **panel)
+            any_nodata |= bool(nodata.any()) or bool(info["added"])
+            meta["added"] = info["added"]
             meta["codes"][y] = dict(zip(f[id_field].tolist(), z))
-            if y is not None:
+            if n > 1:
                 ax.set_title(str(y))
         for ax in list(axes.flat)[n:]:
             ax.set_visible(False)
@@ -107,6 +114,10 @@ def zones_map(
             labels.append(B.tr("No data", lang))
             colors.append(B.NODATA_COLOR)
         handles = B.legend_handles(colors, labels, hatch_last=any_nodata)
+        if title is None:
+            title = B.tr("Mitigation zones (footprint size × depth)", lang)
+            if n == 1 and yrs[0] is not None:
+                title = f"{title} {yrs[0]}"
         if n == 1:
             leg = axes.flat[0].legend(handles=handles, title=B.tr("Zone", lang),
                                       loc="lower left", frameon=False)
@@ -121,6 +132,7 @@ def zones_map(
         leg.set_gid("zone-legend")
         meta.update(labels=labels, colors=colors,
                     legend_labels=[t.get_text() for t in leg.get_texts()])
+        meta["layout"] = B.finish_figure(fig)
         fig.spatial_carbon = meta
     return fig
 
@@ -170,7 +182,7 @@ def size_depth_scatter(
     zc = df[zone_col].astype(str).to_numpy()
     with matplotlib.rc_context(B.rc_params(lang)):
         if ax is None:
-            fig, ax = B.new_axes((4.2, 3.6))
+            fig, ax = B.new_axes((5.6, 3.8))
         else:
             fig = ax.figure
         for code, (name, col) in ZONE_STYLE.items():
@@ -193,33 +205,33 @@ def size_depth_scatter(
                     names = [reg.get(int(c), n) for c, n in zip(df["region_code"], names)]
                 except Exception:  # pragma: no cover - labels are cosmetic
                     pass
-            # greedy decluttering: skip a label too close (in axes units) to one
-            # already placed; the most extreme points are labelled first
-            span_x = (np.nanmax(xv) - np.nanmin(xv)) or 1.0
-            span_y = (np.nanmax(yv) - np.nanmin(yv)) or 1.0
-            order = np.argsort(-(np.abs(xv) / span_x + np.abs(yv) / span_y))
-            placed: list[tuple[float, float, float]] = []
-            cw = 0.013  # width of one 5-pt character, in units of the x span (approx.)
-            for i in order:
-                px, py = xv[i] / span_x, yv[i] / span_y
-                w = cw * len(names[i])
-                if any(px < qx + qw and qx < px + w and abs(py - qy) < 0.035
-                       for qx, qy, qw in placed):
-                    continue
-                placed.append((px, py, w))
-                ax.annotate(names[i], (xv[i], yv[i]), xytext=(2, 2), textcoords="offset points",
-                            fontsize=5, color="#333333", gid="point-label")
+            # every point labelled; adjustText keeps labels off each other and
+            # off the points, with leader lines where a label had to move
+            from matplotlib import patheffects
+
+            halo = [patheffects.withStroke(linewidth=1.0, foreground="white")]
+            texts = [ax.text(xv[i], yv[i], names[i], fontsize=5, color="#333333", ha="center",
+                             va="center", gid="point-label", zorder=5, path_effects=halo)
+                     for i in range(len(names)) if np.isfinite(xv[i]) and np.isfinite(yv[i])]
+            ok = np.isfinite(xv) & np.isfinite(yv)
+            ax.sc_labels = {"texts": texts, "targets": list(zip(xv[ok], yv[ok])),
+                            "points": (xv[ok], yv[ok])}
         prefix = "z " if standardized else ""
         ax.set_xlabel(prefix + B.column_label(x, lang, None if not standardized else "dimensionless"))
         ax.set_ylabel(prefix + B.column_label(y, lang, None if not standardized else "dimensionless"))
-        ax.legend(frameon=False, loc="best", fontsize=6)
-        if title or year is not None:
-            ax.set_title(title or str(year))
+        # zone legend outside the plot, so it hides no point or label
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=6,
+                  title=B.tr("Zone", lang), borderaxespad=0.0)
+        if title is None:
+            title = B.tr("Footprint size vs depth", lang) + ("" if year is None else f", {year}")
+        if title:
+            ax.set_title(title)
         for s in ("top", "right"):
             ax.spines[s].set_visible(False)
         fig.tight_layout()
         ids = df["region_code"].tolist() if "region_code" in df.columns else list(range(len(df)))
         fig.spatial_carbon = {"n": int(len(df)), "zones": dict(zip(ids, zc.tolist()))}
+        fig.spatial_carbon["layout"] = B.finish_figure(fig)
     return fig
 
 
@@ -245,7 +257,11 @@ def national_series(
         Unit of the columns (default from the names: hm² for ICF/CEC).
     scale : float, optional
         Divide values by this factor for display (e.g. 1e6 -> "10⁶ hm²");
-        default picks a power of ten so axis numbers stay short.
+        default :func:`~spatial_carbon.maps._base.display_scale` (the legends'
+        rule: ICF/CEC in 10⁶ hm²).
+    title : str, optional
+        Default names the variables ("Industrial carbon footprint (ICF) and
+        carbon ecological capacity (CEC), China"); ``""`` for none.
 
     Returns
     -------
@@ -262,13 +278,12 @@ def national_series(
     vals = {c: df[c].to_numpy(dtype=float) for c in columns}
     unit = unit or B.column_unit(columns[0]) or ""
     if scale is None:
-        big = max(np.nanmax(np.abs(v)) for v in vals.values())
-        e = int(math.floor(math.log10(big))) if big > 0 else 0
-        e = 3 * (e // 3) if e >= 3 else 0
-        scale = 10.0**e
-    e = int(round(math.log10(scale))) if scale > 0 else 0
-    sup = str(e).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
-    unit_txt = f"10{sup} {unit}" if e else unit
+        sc = B.display_scale(unit, np.concatenate([v for v in vals.values()]))
+        scale, unit_txt = sc.factor, sc.unit
+    else:
+        e = int(round(math.log10(scale))) if scale > 0 else 0
+        sup = str(e).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+        unit_txt = f"10{sup} {unit}" if e else unit
     with matplotlib.rc_context(B.rc_params(lang)):
         if ax is None:
             fig, ax = B.new_axes((4.8, 3.0))
@@ -289,12 +304,18 @@ def national_series(
         ax.set_ylabel(unit_txt)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(frameon=False, loc="best")
+        if title is None:
+            names = [B.variable_name(c, lang) for c in columns]
+            joined = (" 与 " if lang == "zh" else " and ").join(
+                [", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+            title = f"{B.tr('China', lang)}：{joined}" if lang == "zh" else f"{joined}, China"
         if title:
-            ax.set_title(title)
+            ax.set_title(title, fontsize=8)
         for s in ("top", "right"):
             ax.spines[s].set_visible(False)
         fig.tight_layout()
         fig.spatial_carbon = {"columns": list(columns), "scale": scale, "unit": unit_txt}
+        fig.spatial_carbon["layout"] = B.finish_figure(fig)
     return fig
 
 
@@ -317,6 +338,7 @@ def flow_map(
     scale_bar: bool = True,
     north_arrow: bool = True,
     color: str = "#b2182b",
+    complete_territory: bool | None = None,
 ):
     """Flow map of carbon transfers: curved arrows between region centroids
     (:func:`anchor_points`), width proportional to the flow.
@@ -331,6 +353,14 @@ def flow_map(
         Draw only the ``top`` largest flows (default 30; ``None``: all).
     min_value : float, optional
         Drop flows below this value.
+    unit : str
+        Unit of ``value``; the legend shows round values in a scaled unit
+        (:func:`~spatial_carbon.maps._base.display_scale`, e.g. 10⁶ t CO₂).
+    title : str, optional
+        Default "Carbon transfers (largest N flows)"; ``""`` for none.
+    complete_territory : bool or None
+        Draw Taiwan, Hong Kong and Macau (base colour) when the layer lacks
+        them; ``None``: for national maps of China.
 
     Returns
     -------
@@ -376,7 +406,8 @@ def flow_map(
         base = boundaries[[id_field, "geometry"]].copy()
         info = B.draw_map(ax, base, ["#f7f7f7"] * len(base), id_field=id_field,
                           projection=projection, south_china_sea=south_china_sea,
-                          scale_bar=scale_bar, north_arrow=north_arrow, lang=lang)
+                          scale_bar=scale_bar, north_arrow=north_arrow, lang=lang,
+                          complete_territory=complete_territory)
         gp = B.project(base, projection)
         pts = anchor_points(gp.geometry)
         xy = dict(zip(bkeys, zip(pts.x, pts.y)))
@@ -395,17 +426,27 @@ def flow_map(
             drawn.append((o, d, float(v), float(lw)))
         ax.scatter([p[0] for p in xy.values()], [p[1] for p in xy.values()], s=3,
                    color="#333333", zorder=5)
-        # width legend: three round values
+        # width legend: the largest flow, a half and a quarter of it, each
+        # drawn with the width its value gets on the map
         lv = np.array([vmax, vmax / 2, vmax / 4])
         handles = [Line2D([], [], color=color, linewidth=max_width * x / vmax, alpha=0.75)
                    for x in lv]
-        leg = ax.legend(handles, [f"{B.format_number(x)} {unit}" for x in lv],
-                        title=B.tr("Carbon transfer", lang), loc="lower left", frameon=False)
+        sc = B.display_scale(unit, lv)
+        leg = ax.legend(handles, [B.format_sig(x / sc.factor) for x in lv],
+                        title=f"{B.tr('Carbon transfer', lang)} ({sc.unit})" if sc.unit
+                        else B.tr("Carbon transfer", lang), loc="lower left", frameon=False)
         leg.set_gid("flow-legend")
+        if title is None:
+            title = B.tr("Carbon transfers", lang)
+            if top is not None and len(drawn) == top:
+                title += f" ({B.tr('largest', lang)} {top})"
         if title:
             ax.set_title(title)
-        fig.spatial_carbon = {"flows": drawn, "legend_values": lv.tolist(),
-                              "south_china_sea": info["south_china_sea"]}
+        fig.spatial_carbon = {"flows": drawn, "legend_values": lv.tolist(), "scale": sc.factor,
+                              "display_unit": sc.unit, "added": info["added"],
+                              "south_china_sea": info["south_china_sea"],
+                              "legend_labels": [t.get_text() for t in leg.get_texts()]}
+        fig.spatial_carbon["layout"] = B.finish_figure(fig)
     return fig
 
 

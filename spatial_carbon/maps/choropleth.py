@@ -47,6 +47,7 @@ def choropleth_figure(
     ncols: int | None = None,
     panel_size: tuple[float, float] | None = None,
     digits: int | None = None,
+    complete_territory: bool | None = None,
 ):
     """Natural-breaks choropleth of ``column``: one panel per year, one legend.
 
@@ -69,8 +70,14 @@ def choropleth_figure(
     k : int
         Number of classes when ``breaks`` is None.
     unit : str, optional
-        Unit shown in the legend title; default from the column name
-        (ICF, CEC, ICD, ICS, ICF_size: hm²; ICE, CS: t CO₂; *_pc: hm²/person).
+        Unit of ``column``; default from the column name (ICF, CEC, ICD, ICS,
+        ICF_size: hm²; ICE, CS: t CO₂; *_pc: hm²/person).  The legend shows
+        the bounds in a scaled unit chosen by
+        :func:`~spatial_carbon.maps._base.display_scale` (e.g. 10⁶ hm²), to
+        3 significant figures, and its title names that unit.
+    title : str, optional
+        Figure title; default the variable's name (and the year of a single
+        panel), e.g. "Industrial carbon footprint (ICF) 2019"; ``""`` for none.
     lang : {"en", "zh"}
         Label language; ``"zh"`` needs a CJK font (DependencyError otherwise).
     projection : str or None
@@ -83,14 +90,21 @@ def choropleth_figure(
         islands there (the bundled province and county layers do).
     label_regions : bool
         Write region names on the map (English, or short Chinese names with
-        ``lang="zh"``; the layer's ``name``/``name_zh`` for non-province ids).
+        ``lang="zh"``; the layer's ``name``/``name_zh`` for non-province ids),
+        separated by adjustText with leader lines where they had to move.
+    complete_territory : bool or None
+        Draw Taiwan, Hong Kong and Macau as "No data" when the layer lacks
+        them; ``None`` (default): for national maps of China
+        (:func:`~spatial_carbon.maps._base.is_national_map`).
 
     Returns
     -------
     matplotlib.figure.Figure
         With attribute ``spatial_carbon`` (dict): ``breaks`` (lower bound and
-        upper bounds), ``colors``, ``labels`` (legend texts), ``classes``
-        (per year: region id -> class index, -1 for no data), ``years``.
+        upper bounds, unscaled), ``scale`` and ``display_unit`` (legend
+        numbers are bounds / scale, in display_unit), ``colors``, ``labels``
+        (legend texts), ``classes`` (per year: region id -> class index, -1
+        for no data), ``years``, ``added`` (territory drawn as No data).
 
     Notes
     -----
@@ -112,44 +126,50 @@ def choropleth_figure(
             lower, uppers = B.resolve_breaks(breaks, allvals, k=k, column=column)
         kk = len(uppers)
         colors = B.class_colors(kk, cmap)
-        labels = B.class_labels(lower, uppers, digits)
+        data_unit = unit or B.column_unit(column)
+        scale = B.display_scale(data_unit, [lower, *uppers])
+        labels = B.class_labels(lower, uppers, digits, scale=scale.factor)
         n = len(yrs)
         fig, axes, legend_h = B.make_panels(n, ncols, panel_size)
         meta = {"column": column, "years": yrs, "breaks": [lower, *uppers.tolist()],
-                "colors": colors, "labels": labels, "classes": {}, "unit": unit or B.column_unit(column)}
+                "colors": colors, "labels": labels, "classes": {}, "unit": data_unit,
+                "scale": scale.factor, "display_unit": scale.unit, "added": []}
+        name = B.variable_name(column, lang) if title is None else title
         any_nodata = False
+        panel = dict(id_field=id_field, projection=projection, south_china_sea=south_china_sea,
+                     scale_bar=scale_bar, north_arrow=north_arrow, lang=lang,
+                     label_regions=label_regions, complete_territory=complete_territory)
         for i, (ax, y, f) in enumerate(zip(axes.flat, yrs, frames)):
             cls = B.assign_classes(f[column].to_numpy(dtype=float), lower, uppers)
             fc = [colors[c] if c >= 0 else B.NODATA_COLOR for c in cls]
             nodata = cls < 0
-            any_nodata |= bool(nodata.any())
-            B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
-                       south_china_sea=south_china_sea, scale_bar=scale_bar and i == 0,
-                       north_arrow=north_arrow and i == 0, lang=lang, hatch_mask=nodata,
-                       furniture_scale=1.0 if n == 1 else 0.85,
-                       labels=B.region_names(boundaries, id_field, lang) if label_regions else None)
+            info = B.draw_panel(ax, i, n, f, fc, boundaries, hatch_mask=nodata, **panel)
+            any_nodata |= bool(nodata.any()) or bool(info["added"])
+            meta["added"] = info["added"]
             meta["classes"][y] = dict(zip(f[id_field].tolist(), cls.tolist()))
-            if y is not None:
-                ax.set_title(str(y) if n > 1 else f"{title or B.column_label(column, lang, unit)} {y}")
-            elif title:
-                ax.set_title(title)
+            if n > 1:
+                ax.set_title(str(y))
+            elif name:
+                ax.set_title(name if y is None else f"{name} {y}")
         for ax in list(axes.flat)[n:]:
             ax.set_visible(False)
         leg_colors = list(colors) + ([B.NODATA_COLOR] if any_nodata else [])
         leg_labels = list(labels) + ([B.tr("No data", lang)] if any_nodata else [])
         handles = B.legend_handles(leg_colors, leg_labels, hatch_last=any_nodata)
-        ltitle = B.column_label(column, lang, unit)
+        ltitle = B.column_label(column, lang, scale.unit)
         if n == 1:
             leg = axes.flat[0].legend(handles=handles, title=ltitle, loc="lower left",
                                       frameon=False, borderaxespad=0.3)
         else:
-            if title:
-                fig.suptitle(title)
+            if name:
+                fig.suptitle(name)
             fig.tight_layout(rect=(0, legend_h / fig.get_figheight(), 1, 1))
             leg = fig.legend(handles=handles, title=ltitle, loc="lower center",
                              ncols=B.legend_ncols([h.get_label() for h in handles]), frameon=False)
         leg.set_gid("class-legend")
         meta["legend_labels"] = [t.get_text() for t in leg.get_texts()]
+        meta["legend_title"] = ltitle
+        meta["layout"] = B.finish_figure(fig)
         fig.spatial_carbon = meta
     return fig
 

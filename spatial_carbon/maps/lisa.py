@@ -90,6 +90,7 @@ def lisa_figure(
     label_regions: bool = False,
     ncols: int | None = None,
     panel_size: tuple[float, float] | None = None,
+    complete_territory: bool | None = None,
 ):
     """LISA cluster map (``kind="cluster"``) or significance map
     (``kind="significance"``), one panel per year, GeoDa's colours.
@@ -107,6 +108,13 @@ def lisa_figure(
     alpha : float
         Significance level the cluster codes were computed with; the
         significance map shows only levels <= ``alpha``.
+    title : str, optional
+        Default: the map kind and the variable's name, e.g. "LISA clusters:
+        Footprint size (ICF_size) 2019"; ``""`` for none.  The legend title
+        is only the kind (cluster categories and p levels have no unit).
+    complete_territory : bool or None
+        Draw Taiwan, Hong Kong and Macau as "No data" when the layer lacks
+        them; ``None``: for national maps of China.
 
     Returns
     -------
@@ -150,6 +158,9 @@ def lisa_figure(
         color_of.update({c: v[1] for c, v in extra.items()})
         seen: set[int] = set()
         meta = {"kind": kind, "variable": variable, "years": yrs, "codes": {}, "counts": {}}
+        panel = dict(id_field=id_field, projection=projection, south_china_sea=south_china_sea,
+                     scale_bar=scale_bar, north_arrow=north_arrow, lang=lang,
+                     label_regions=label_regions, complete_territory=complete_territory)
         for i, (ax, y, f) in enumerate(zip(axes.flat, yrs, frames)):
             cl = f[cluster_col].to_numpy(dtype=float)
             clc = np.where(np.isfinite(cl), cl, -1).astype(int)
@@ -169,14 +180,13 @@ def lisa_figure(
                 cat[(clc == 0) & (cat > 0)] = 0
             seen |= set(cat.tolist())
             fc = [color_of[c] for c in cat]
-            B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
-                       south_china_sea=south_china_sea, scale_bar=scale_bar and i == 0,
-                       north_arrow=north_arrow and i == 0, lang=lang, hatch_mask=cat == -1,
-                       furniture_scale=1.0 if n == 1 else 0.85,
-                       labels=B.region_names(boundaries, id_field, lang) if label_regions else None)
+            info = B.draw_panel(ax, i, n, f, fc, boundaries, hatch_mask=cat == -1, **panel)
+            if info["added"]:
+                seen.add(-1)
+            meta["added"] = info["added"]
             meta["codes"][y] = dict(zip(f[id_field].tolist(), cat.tolist()))
             meta["counts"][y] = {int(c): int((cat == c).sum()) for c in np.unique(cat)}
-            if y is not None:
+            if n > 1:
                 ax.set_title(str(y))
         for ax in list(axes.flat)[n:]:
             ax.set_visible(False)
@@ -189,8 +199,11 @@ def lisa_figure(
             if c == -1:
                 h.set_hatch("////")
         ttl = B.tr("LISA cluster" if kind == "cluster" else "LISA significance", lang)
-        if variable:
-            ttl = f"{ttl}: {B.column_label(variable, lang)}"
+        if title is None:
+            what = B.tr("LISA clusters" if kind == "cluster" else "LISA significance", lang)
+            title = f"{what}: {B.variable_name(variable, lang)}" if variable else what
+            if n == 1 and yrs[0] is not None:
+                title = f"{title} {yrs[0]}"
         if n == 1:
             leg = axes.flat[0].legend(handles=handles, title=ttl, loc="lower left", frameon=False)
             if title:
@@ -205,6 +218,8 @@ def lisa_figure(
         meta["categories"] = labels
         meta["colors"] = colors
         meta["legend_labels"] = [t.get_text() for t in leg.get_texts()]
+        meta["legend_title"] = ttl
+        meta["layout"] = B.finish_figure(fig)
         fig.spatial_carbon = meta
     return fig
 
@@ -213,6 +228,11 @@ def lisa_map(lisa, boundaries, *, year=None, kind="cluster", **kwargs):
     """One-year LISA cluster or significance map (see :func:`lisa_figure`)."""
     return lisa_figure(lisa, boundaries, years=None if year is None else [year], kind=kind,
                        **kwargs)
+
+
+#: Moran scatter quadrants: code (as LISA clusters) -> short label; HH upper
+#: right, LH upper left, LL lower left, HL lower right.
+SCATTER_QUADRANTS = {1: "HH", 3: "LH", 2: "LL", 4: "HL"}
 
 
 def moran_scatter(
@@ -226,9 +246,13 @@ def moran_scatter(
     lang: str = "en",
     ax=None,
     title: str | None = None,
+    names=None,
+    significant=None,
+    alpha: float | None = None,
 ):
     """Moran scatter plot: (standardised) value against its spatial lag, with
-    the fitted OLS line whose slope is Moran's I.
+    the fitted OLS line whose slope is Moran's I, a quadrant legend (HH, LH,
+    LL, HL) and the names of the significant regions.
 
     Parameters
     ----------
@@ -242,15 +266,29 @@ def moran_scatter(
         Spatial lag of the (standardised) values, precomputed.
     standardize : bool
         Plot z-scores ``(x - mean) / sd`` (population sd, as GeoDa).
+    label : str, optional
+        The variable's column (e.g. ``"ICF_size"``), named on the x axis.
     title : str, optional
         Axes title; ``{I:.3f}`` in it is replaced by the fitted slope
-        (default ``"Moran's I = {I:.3f}"``).
+        (default ``"Moran's I = {I:.3f}"``, preceded by the variable's name
+        when ``label`` is given).
+    names : sequence of str, optional
+        Region names, one per value (same order), for the labels.
+    significant : sequence of bool, optional
+        Which regions are significant local clusters (e.g. the LISA table's
+        ``cluster`` in 1-4, i.e. after the study's multiple-testing rule):
+        drawn with a black outline and, with ``names``, labelled (labels kept
+        apart by adjustText, with leader lines where moved).
+    alpha : float, optional
+        The significance level, for the legend ("significant, p ≤ 0.05").
 
     Returns
     -------
     matplotlib.figure.Figure
         ``fig.spatial_carbon`` holds ``slope`` (= Moran's I for row-standardised
-        W and standardised values), ``intercept`` and ``n``.
+        W and standardised values), ``intercept``, ``n``, ``quadrants``
+        (code per point: 1 HH, 2 LL, 3 LH, 4 HL), ``labelled`` (names written)
+        and ``legend_labels``.
 
     Notes
     -----
@@ -258,7 +296,7 @@ def moran_scatter(
     I = (n / S0) z'Wz / z'z with S0 = n (Anselin 1996, "The Moran scatterplot
     as an ESDA tool", in Fischer et al., Spatial Analytical Perspectives on
     GIS, 111-125).  Quadrants: HH upper right, LL lower left, LH upper left,
-    HL lower right.
+    HL lower right (a point on an axis counts as high).
     """
     B.check_lang(lang)
     ids = None
@@ -276,6 +314,9 @@ def moran_scatter(
         raise InputError("moran_scatter: values contain missing or infinite entries")
     if x.std() == 0:
         raise InputError("moran_scatter: all values are equal; Moran's I is undefined")
+    for nm, arr in (("names", names), ("significant", significant)):
+        if arr is not None and len(arr) != len(x):
+            raise InputError(f"moran_scatter: {len(arr)} {nm} for {len(x)} values")
     z = (x - x.mean()) / x.std() if standardize else x - x.mean()
     if lag is None:
         if w is None:
@@ -295,17 +336,20 @@ def moran_scatter(
         if wz.shape != z.shape:
             raise InputError(f"lag has {wz.size} values but values have {z.size}")
     slope, intercept = np.polyfit(z, wz, 1)
+    q = np.where(z >= 0, np.where(wz >= 0, 1, 4), np.where(wz >= 0, 3, 2))
+    sig = (np.zeros(len(z), dtype=bool) if significant is None
+           else np.asarray(significant, dtype=bool))
     with matplotlib.rc_context(B.rc_params(lang)):
         if ax is None:
-            fig, ax = B.new_axes((3.5, 3.3))
+            fig, ax = B.new_axes((4.6, 3.4))
         else:
             fig = ax.figure
-        if quadrant_colors:
-            q = np.where(z >= 0, np.where(wz >= 0, 1, 4), np.where(wz >= 0, 3, 2))
-            cols = [LISA_CLUSTERS[int(k)][1] for k in q]
-        else:
-            cols = "#333333"
-        ax.scatter(z, wz, c=cols, s=14, edgecolors="#333333", linewidths=0.4, zorder=3, gid="points")
+        cols = [LISA_CLUSTERS[int(k)][1] for k in q] if quadrant_colors else ["#bdbdbd"] * len(z)
+        ax.scatter(z[~sig], wz[~sig], c=[c for c, s_ in zip(cols, sig) if not s_], s=14,
+                   edgecolors="#666666", linewidths=0.4, zorder=3, gid="points")
+        if sig.any():
+            ax.scatter(z[sig], wz[sig], c=[c for c, s_ in zip(cols, sig) if s_], s=22,
+                       edgecolors="black", linewidths=0.9, zorder=3.5, gid="points-significant")
         xs = np.array([min(z.min(), -0.1), max(z.max(), 0.1)])
         ax.plot(xs, intercept + slope * xs, color="black", linewidth=1.0, zorder=4, gid="fit")
         ax.axhline(0, color="#888888", linewidth=0.6, linestyle="--", zorder=1)
@@ -313,12 +357,52 @@ def moran_scatter(
         name = label or ""
         ax.set_xlabel(f"{B.tr('Standardised value', lang)}{' ' + name if name else ''}")
         ax.set_ylabel(B.tr("Spatial lag", lang))
-        ttl = title if title is not None else "Moran's I = {I:.3f}"
-        ax.set_title(ttl.format(I=slope) if "{I" in ttl else ttl)
-        for s in ("top", "right"):
-            ax.spines[s].set_visible(False)
+        if title is None:
+            title = ("Moran's I = {I:.3f}" if not label
+                     else f"{B.variable_name(label, lang)}: Moran's I = {{I:.3f}}")
+        ax.set_title(title.format(I=slope) if "{I" in title else title)
+        for s_ in ("top", "right"):
+            ax.spines[s_].set_visible(False)
+        # quadrant legend (outside the plot, so it hides no point)
+        from matplotlib.lines import Line2D
+
+        handles, labels = [], []
+        for code, short in SCATTER_QUADRANTS.items():
+            long = B.tr(LISA_CLUSTERS[code][0], lang)
+            handles.append(Line2D([], [], marker="o", linestyle="none", markersize=4.5,
+                                  markerfacecolor=LISA_CLUSTERS[code][1] if quadrant_colors
+                                  else "#bdbdbd", markeredgecolor="#666666",
+                                  markeredgewidth=0.4))
+            labels.append(f"{short} ({long})")
+        if significant is not None:
+            handles.append(Line2D([], [], marker="o", linestyle="none", markersize=5,
+                                  markerfacecolor="white", markeredgecolor="black",
+                                  markeredgewidth=0.9))
+            labels.append(B.tr("significant", lang) + (f" (p ≤ {alpha:g})" if alpha else ""))
+        handles.append(Line2D([], [], color="black", linewidth=1.0))
+        labels.append(f"{B.tr('slope', lang)} = Moran's I")
+        leg = ax.legend(handles, labels, title=B.tr("Quadrant", lang), loc="upper left",
+                        bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0.0)
+        leg.set_gid("quadrant-legend")
+        labelled = []
+        if names is not None and sig.any():
+            from matplotlib import patheffects
+
+            halo = [patheffects.withStroke(linewidth=1.2, foreground="white")]
+            texts, targets = [], []
+            for i in np.flatnonzero(sig):
+                texts.append(ax.text(z[i], wz[i], str(names[i]), fontsize=5.5, ha="center",
+                                     va="center", zorder=5, gid="point-label",
+                                     path_effects=halo))
+                targets.append((z[i], wz[i]))
+                labelled.append(str(names[i]))
+            ax.sc_labels = {"texts": texts, "targets": targets, "points": (z, wz)}
         fig.tight_layout()
-        fig.spatial_carbon = {"slope": float(slope), "intercept": float(intercept), "n": int(z.size)}
+        meta = {"slope": float(slope), "intercept": float(intercept), "n": int(z.size),
+                "quadrants": q.tolist(), "labelled": labelled,
+                "legend_labels": [t.get_text() for t in leg.get_texts()]}
+        meta["layout"] = B.finish_figure(fig)
+        fig.spatial_carbon = meta
     return fig
 
 
@@ -371,7 +455,7 @@ def moran_series(
             yr = g["year"].to_numpy(dtype=int)
             iv = g[i_col].to_numpy(dtype=float)
             sig = g[p_col].to_numpy(dtype=float) <= alpha
-            lbl = (B.column_label(v, lang, "dimensionless") if v is not None else "I")
+            lbl = v if v is not None else "I"
             line, = ax.plot(yr, iv, color=f"C{k}", linewidth=1.0, label=lbl, zorder=2)
             m = markers[k % len(markers)]
             ax.scatter(yr[sig], iv[sig], marker=m, color=f"C{k}", s=18, zorder=3)
@@ -396,12 +480,16 @@ def moran_series(
         ax.set_xlabel(B.tr("Year", lang))
         ax.set_ylabel(B.tr("Moran's I", lang))
         ax.xaxis.get_major_locator().set_params(integer=True)
+        if title is None:
+            names = [B.variable_name(v, lang) for v, _ in groups if v is not None]
+            title = B.tr("Global Moran's I", lang) + (": " + ", ".join(names) if names else "")
         if title:
-            ax.set_title(title)
+            ax.set_title(title, fontsize=8)
         for s in ("top", "right"):
             ax.spines[s].set_visible(False)
         fig.tight_layout()
         fig.spatial_carbon = {"series": meta, "alpha": alpha}
+        fig.spatial_carbon["layout"] = B.finish_figure(fig)
     return fig
 
 
@@ -476,7 +564,8 @@ def transition_heatmap(
         ax.set_xlabel("t + 1" if lang == "en" else "t + 1 年")
         ax.set_ylabel("t" if lang == "en" else "t 年")
         ttl = title or ("LISA transitions" if lang == "en" else "LISA 转移概率")
-        ax.set_title(f"{ttl}: {variable}" if variable and title is None else ttl)
+        ax.set_title(f"{ttl}: {B.variable_name(variable, lang)}" if variable and title is None
+                     else ttl, fontsize=8)
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
         fig.tight_layout()
         fig.spatial_carbon = {"matrix": p}

@@ -185,7 +185,7 @@ def _moran_scatters(fp, lisa, boundaries, out, years, lang, formats, weights, id
     y = ys[-1]
     vcol = next((c for c in ("column", "variable") if c in lisa.columns), None)
     for var in variables:
-        title = f"{var} {y}: Moran's I = {{I:.3f}}"
+        title = f"{B.variable_name(var, lang)} {y}: Moran's I = {{I:.3f}}"
         sub = lisa[lisa["year"].astype(int) == y]
         if vcol is not None:
             sub = sub[sub[vcol].astype(str) == var]
@@ -193,8 +193,15 @@ def _moran_scatters(fp, lisa, boundaries, out, years, lang, formats, weights, id
             sub = sub.dropna(subset=["z", "lag"])
             if len(sub) < 3:
                 continue
+            # significant local clusters (the cluster code already applies the
+            # study's significance rule), labelled with the regions' names
+            sig = sub["cluster"].isin([1, 2, 3, 4]).to_numpy() if "cluster" in sub else None
+            names = (B.region_names(sub, id_field, lang) if id_field in sub
+                     and (id_field == "region_code" or {"name", "name_zh"} & set(sub.columns))
+                     else None)
             fig = moran_scatter(sub["z"].to_numpy(dtype=float), lag=sub["lag"].to_numpy(dtype=float),
-                                standardize=False, label=var, lang=lang, title=title)
+                                standardize=False, label=var, lang=lang, title=title,
+                                names=names, significant=sig)
         else:
             if var not in fp.columns:
                 continue
