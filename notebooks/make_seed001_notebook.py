@@ -94,8 +94,9 @@ breaks[breaks["year"] == "pooled"]"""),
     ("code", """fig = maps.small_multiples(fp, provinces, "ICF", [2000, 2010, 2019],
                            breaks=breaks.assign(column="ICF"))
 assert fig.spatial_carbon["legend_labels"][:5] == maps.class_labels(
-    *(lambda b: (b["lower"].iloc[0], b["upper"].to_numpy()))(breaks[breaks["year"] == "pooled"]))
-fig   # the legend shows the pooled breaks, in hm2"""),
+    *(lambda b: (b["lower"].iloc[0], b["upper"].to_numpy()))(breaks[breaks["year"] == "pooled"]),
+    scale=fig.spatial_carbon["scale"])
+fig   # the legend shows the pooled breaks, in 10^6 hm2 (3 significant figures)"""),
     ("code", """maps.zones_map(zt, provinces, years=[2019])"""),
     ("md", """## 5. Spatial statistics
 

@@ -1089,6 +1089,7 @@ def draw_map(
     furniture_scale: float = 1.0,
     labels: Sequence[str] | None = None,
     complete_territory: bool | None = None,
+    territory_color: str | None = None,
 ) -> dict:
     """Draw regions with map furniture on ``ax``; return drawing facts.
 
@@ -1100,7 +1101,8 @@ def draw_map(
     Hong Kong and Macau from the bundled layer, grey and hatched ("No
     data"), where ``gdf`` lacks them (:func:`missing_territory`).  The
     returned ``added`` lists their ids; the caller shows "No data" in the
-    legend then.
+    legend then.  ``territory_color``: draw them in this colour, unhatched,
+    instead (a base map, e.g. under flows).
     """
     fc = list(facecolors)
     hm = np.zeros(len(gdf), dtype=bool) if hatch_mask is None else np.asarray(hatch_mask, bool)
@@ -1116,8 +1118,8 @@ def draw_map(
             gdf = pd.concat([gdf[[id_field, "geometry"]], extra[[id_field, "geometry"]]],
                             ignore_index=True)
             gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=extra.crs)
-            fc += [NODATA_COLOR] * len(extra)
-            hm = np.concatenate([hm, np.ones(len(extra), dtype=bool)])
+            fc += [territory_color or NODATA_COLOR] * len(extra)
+            hm = np.concatenate([hm, np.full(len(extra), territory_color is None)])
     gp = project(gdf, projection)
     scs = has_scs_islands(gdf) if south_china_sea is None else bool(south_china_sea)
     south = None

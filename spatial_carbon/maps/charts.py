@@ -407,7 +407,7 @@ def flow_map(
         info = B.draw_map(ax, base, ["#f7f7f7"] * len(base), id_field=id_field,
                           projection=projection, south_china_sea=south_china_sea,
                           scale_bar=scale_bar, north_arrow=north_arrow, lang=lang,
-                          complete_territory=complete_territory)
+                          complete_territory=complete_territory, territory_color="#f7f7f7")
         gp = B.project(base, projection)
         pts = anchor_points(gp.geometry)
         xy = dict(zip(bkeys, zip(pts.x, pts.y)))
