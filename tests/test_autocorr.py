@@ -372,3 +372,120 @@ def test_global_same_result_with_two_processes():
     one = autocorr.global_moran(df, w, "v", **kw)
     two = autocorr.global_moran(df, w, "v", n_jobs=2, **kw)
     pd.testing.assert_frame_equal(one, two)
+
+
+# --------------------------------------------------------------------------- #
+# analytic local inference (spdep localmoran) and bivariate Moran / LISA
+# --------------------------------------------------------------------------- #
+def _spdep_localmoran(x, W, conditional=True):
+    """R spdep ``localmoran`` (R/localmoran.R @ 6693ca5, mlvar=TRUE), written out
+    per unit; returns spdep's (Ii, E.Ii, Var.Ii, Z.Ii).  spdep is not installable
+    here (no CRAN), so its formulas are implemented independently of the module."""
+    n = len(x)
+    z = x - x.mean()
+    lz = W @ z
+    s2 = (z ** 2).sum() / n
+    Ii = z / s2 * lz
+    m2 = (z * z).sum() / n
+    b2 = ((z ** 4).sum() / n) / s2 ** 2
+    res = []
+    for i in range(n):
+        Wi, Wi2 = W[i].sum(), (W[i] ** 2).sum()
+        if conditional:
+            E = -(z[i] ** 2 * Wi) / ((n - 1) * m2)
+            V = (z[i] / m2) ** 2 * (n / (n - 2)) * (Wi2 - Wi ** 2 / (n - 1)) * (m2 - z[i] ** 2 / (n - 1))
+        else:
+            A = (n - b2) / (n - 1)
+            B = (2 * b2 - n) / ((n - 1) * (n - 2))
+            E = -Wi / (n - 1)
+            V = A * Wi2 + B * (Wi ** 2 - Wi2) - E ** 2
+        res.append((Ii[i], E, V, (Ii[i] - E) / np.sqrt(V)))
+    return np.array(res)
+
+
+@pytest.mark.parametrize("null", ["conditional", "total"])
+def test_local_analytic_matches_spdep_formulas(columbus, cw, null):
+    y = columbus.set_index("POLYID").loc[cw.ids, "CRIME"].to_numpy()
+    r = autocorr.local_moran(columbus, cw, "CRIME", id_col="POLYID", permutations=0,
+                             analytic_null=null, inference="analytic")
+    ref = _spdep_localmoran(y, cw.sparse.toarray(), conditional=(null == "conditional"))
+    n = len(y)
+    # spdep's I_i is n/(n-1) times ours (esda/GeoDa); its moments scale alike, z does not
+    np.testing.assert_allclose(r["I"] * n / (n - 1), ref[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(r["EI"] * n / (n - 1), ref[:, 1], rtol=1e-12)
+    np.testing.assert_allclose(r["VI"] * (n / (n - 1)) ** 2, ref[:, 2], rtol=1e-12)
+    np.testing.assert_allclose(r["z_norm"], ref[:, 3], rtol=1e-10)
+    from scipy.stats import norm
+    np.testing.assert_allclose(r["p_norm"], 2 * norm.sf(np.abs(ref[:, 3])), rtol=1e-9)
+    assert r["cluster_basis"].iloc[0].startswith("p_norm <= 0.05 (analytic")
+    sig = r["p_norm"] <= 0.05
+    np.testing.assert_array_equal(r["significant"], sig)
+    assert set(r.loc[~sig, "cluster"]) <= {0, 5}
+
+
+def test_local_analytic_vs_esda_fields(columbus, cw):
+    # esda 2.8 Moran_Local: EIc/VIc (conditional) and EI/VI (total) are in
+    # spdep's n-scaling while its Is is (n-1)-scaled like ours
+    y = columbus.set_index("POLYID").loc[cw.ids, "CRIME"].to_numpy()
+    n = len(y)
+    m = esda.Moran_Local(y, cw.to_libpysal(), transformation="o", permutations=0)
+    for null, E, V in (("conditional", m.EIc, m.VIc), ("total", m.EI, m.VI)):
+        r = autocorr.local_moran(columbus, cw, "CRIME", id_col="POLYID", permutations=0,
+                                 analytic_null=null)
+        np.testing.assert_allclose(r["I"], m.Is, rtol=1e-12)
+        np.testing.assert_allclose(r["EI"] * n / (n - 1), E, rtol=1e-10)
+        np.testing.assert_allclose(r["VI"] * (n / (n - 1)) ** 2, V, rtol=1e-10)
+
+
+def test_local_default_basis_is_permutation(columbus, cw):
+    r = autocorr.local_moran(columbus, cw, "CRIME", id_col="POLYID", permutations=99)
+    assert r["cluster_basis"].iloc[0].startswith("p_sim <= 0.05")
+    np.testing.assert_array_equal(r["significant"], r["p_sim"] <= 0.05)
+    assert r["p_norm"].notna().all()
+
+
+def test_bivariate_local_matches_pygeoda_and_esda(columbus):
+    pygeoda = pytest.importorskip("pygeoda")
+    w, _ = weights.build(columbus, "POLYID", "queen")
+    r = autocorr.local_moran(columbus, w, "INC", id_col="POLYID", with_column="CRIME",
+                             permutations=9999, alternative="folded")
+    r = r.set_index("POLYID").loc[columbus.POLYID]
+    qw = pygeoda.queen_weights(pygeoda.open(columbus))
+    bm = pygeoda.local_bimoran(qw, columbus["INC"].tolist(), columbus["CRIME"].tolist(),
+                               permutations=9999, seed=1, cpu_threads=1)
+    np.testing.assert_allclose(r["I"], np.array(bm.lisa_values()), rtol=1e-10, atol=1e-14)
+    pg = np.array(bm.lisa_pvalues())
+    d = np.abs(r["p_sim"].to_numpy() - pg)
+    assert d.max() < 0.08 and d.mean() < 0.02  # different samplers (see test_hotspots)
+    border = (np.abs(pg - 0.05) < 0.03) | (np.abs(r["p_sim"].to_numpy() - 0.05) < 0.03)
+    np.testing.assert_array_equal(r["cluster"].to_numpy()[~border],
+                                  np.array(bm.lisa_clusters())[~border])
+    assert (r["with"] == "CRIME").all() and r["p_norm"].isna().all()
+    e = esda.Moran_Local_BV(columbus["INC"].to_numpy(), columbus["CRIME"].to_numpy(),
+                            libpysal.weights.Queen.from_dataframe(columbus, use_index=False),
+                            permutations=0)
+    np.testing.assert_allclose(r["I"], e.Is, rtol=1e-10)
+    np.testing.assert_array_equal(r["quadrant"], e.q)
+
+
+def test_bivariate_global_matches_esda(columbus, cw):
+    y = columbus.set_index("POLYID").loc[cw.ids]
+    m = esda.Moran_BV(y["INC"].to_numpy(), y["CRIME"].to_numpy(), cw.to_libpysal(),
+                      transformation="o", permutations=0)
+    r = autocorr.global_moran(columbus, cw, "INC", id_col="POLYID", with_column="CRIME",
+                              permutations=9999).iloc[0]
+    np.testing.assert_allclose(r["I"], m.I, rtol=1e-12)
+    # permutation distribution centred near E = -1/(n-1)-ish and p small for a strong association
+    assert r["with"] == "CRIME" and r["p_sim"] < 0.01 and abs(r["EI_sim"]) < 0.05
+
+
+def test_bivariate_bad_inputs(columbus, cw):
+    c = columbus[["POLYID", "CRIME", "INC"]]
+    with pytest.raises(InputError, match="no column 'NOPE'"):
+        autocorr.local_moran(c, cw, "INC", id_col="POLYID", with_column="NOPE")
+    with pytest.raises(MissingDataError, match="empty value.*bivariate"):
+        autocorr.local_moran(c.assign(CRIME=np.nan), cw, "INC", id_col="POLYID", with_column="CRIME")
+    with pytest.raises(InputError, match="same value.*bivariate Moran's I"):
+        autocorr.global_moran(c.assign(CRIME=2.0), cw, "INC", id_col="POLYID", with_column="CRIME")
+    with pytest.raises(InputError, match="no analytic"):
+        autocorr.local_moran(c, cw, "INC", id_col="POLYID", with_column="CRIME", inference="analytic")

@@ -23,7 +23,9 @@ def province_table(tmp_path_factory):
     lat = g.geometry.representative_point().y.to_numpy()
     rng = np.random.default_rng(0)
     df = pd.concat([pd.DataFrame({"region": g["name_zh"].to_numpy(), "year": y,
-                                  "ICF_size": lat + rng.normal(0, 4, len(g))}) for y in (2017, 2018, 2019)])
+                                  "ICF_size": lat + rng.normal(0, 4, len(g)),
+                                  "ICF_depth": 1 + np.abs(rng.normal(0, 1, len(g)))})
+                    for y in (2017, 2018, 2019)])
     p = tmp_path_factory.mktemp("t") / "table.csv"
     _io.write_csv(df, p)
     return p
@@ -107,3 +109,41 @@ def test_cli_errors(tmp_path):
     r = _run(["moran", str(tmp_path / "c.csv"), "--zones", str(tmp_path / "c.gpkg"), "--id-field",
               "POLYID", "--column", "CRIME", "--weights", "distance:x", "-o", str(tmp_path / "x.csv")])
     assert r.exit_code == 2 and "distance:D" in r.output
+
+
+def test_hotspots_csv_gpkg_deterministic(province_table, tmp_path):
+    out = tmp_path / "h.csv"
+    args = ["hotspots", str(province_table), "--column", "ICF_size", "--permutations", "99", "-o"]
+    r = _run(args + [str(out)])
+    assert r.exit_code == 0, r.output
+    h = _io.read_csv(out)
+    assert len(h) == 90 and (h["statistic"] == "G*").all()
+    assert {"G", "z", "gi_bin", "p_sim", "cluster", "cluster_basis"} <= set(h.columns)
+    layer = gpd.read_file(tmp_path / "h.gpkg", layer="hotspots")
+    assert len(layer) == 90 and layer.geometry.notna().all()
+    r2 = _run(args + [str(tmp_path / "h2.csv")])
+    assert (tmp_path / "h2.csv").read_bytes() == out.read_bytes()
+    r3 = _run(["hotspots", str(province_table), "--column", "ICF_size", "--no-star",
+               "--permutations", "0", "-o", str(tmp_path / "g.csv")])
+    assert r3.exit_code == 0, r3.output
+    assert (_io.read_csv(tmp_path / "g.csv")["statistic"] == "G").all()
+
+
+def test_bivariate_lisa_and_moran(province_table, tmp_path):
+    r = _run(["lisa", str(province_table), "--column", "ICF_size", "--with", "ICF_depth",
+              "--permutations", "99", "-o", str(tmp_path / "b.csv")])
+    assert r.exit_code == 0, r.output
+    b = _io.read_csv(tmp_path / "b.csv")
+    assert (b["with"] == "ICF_depth").all() and b["value_with"].notna().all()
+    r = _run(["moran", str(province_table), "--column", "ICF_size", "--with", "ICF_depth",
+              "--permutations", "99", "-o", str(tmp_path / "bm.csv")])
+    assert r.exit_code == 0, r.output
+    assert list(_io.read_csv(tmp_path / "bm.csv")["with"]) == ["ICF_depth"] * 3
+    r = _run(["lisa", str(province_table), "--column", "ICF_size", "--with", "NOPE",
+              "-o", str(tmp_path / "x.csv")])
+    assert r.exit_code == 2 and "no column 'NOPE'" in r.output and "Traceback" not in r.output
+    r = _run(["lisa", str(province_table), "--column", "ICF_size", "--inference", "analytic",
+              "--permutations", "0", "-o", str(tmp_path / "a.csv")])
+    assert r.exit_code == 0, r.output
+    a = _io.read_csv(tmp_path / "a.csv")
+    assert a["cluster_basis"].iloc[0].startswith("p_norm") and a["z_norm"].notna().all()

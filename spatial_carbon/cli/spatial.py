@@ -16,7 +16,7 @@ import click
 import pandas as pd
 
 from .. import _io, datasets, defaults
-from ..spatial import autocorr, transitions, weights
+from ..spatial import autocorr, hotspots, transitions, weights
 from ..errors import InputError
 from ._options import out_csv
 
@@ -141,21 +141,34 @@ def _sidecar(output: str, rep, extra: dict | None = None) -> Path:
     return side
 
 
+def _write_layer(zdf, zid, out, w, tid, gpkg: str, layer: str) -> str:
+    """Join a per-id result to the zones' polygons and write it as a GeoPackage layer."""
+    key = "region_code" if w.region_ids else tid
+    zkey = weights.normalise_ids(zdf[zid], regions=w.region_ids, where="zones")
+    geo = zdf[[zdf.geometry.name]].assign(**{"_k": zkey})
+    joined = geo.merge(out, left_on="_k", right_on=key, how="inner").drop(columns="_k")
+    _io.write_gpkg(joined, gpkg, layer=layer)
+    return gpkg
+
+
 @click.command("moran")
 @_common
+@click.option("--with", "with_column", default=None,
+              help="Bivariate: COLUMN at each unit with the spatial lag of this column (GeoDa).")
 @click.option("--jobs", default=None, type=click.IntRange(1),
               help="Worker processes for the permutations (same result for any number); "
                    "default: every core from 100,000 units on, else 1.")
 @out_csv
 def moran_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
-              tolerance, permutations, seed, alternative, jobs, output):
-    """Global Moran's I per year: I, E[I], z and p (normality, randomisation), pseudo p."""
+              tolerance, permutations, seed, alternative, with_column, jobs, output):
+    """Global Moran's I per year: I, E[I], z and p (normality, randomisation), pseudo p;
+    bivariate Moran's I with --with."""
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
     w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
     with _warnings_to_stderr():
         out = autocorr.global_moran(df, w, column, id_col=tid, year_col=year_col,
                                     permutations=permutations, seed=seed, alternative=alternative,
-                                    n_jobs=jobs)
+                                    n_jobs=jobs, with_column=with_column)
     _io.write_csv(out, output)
     side = _sidecar(output, rep)
     click.echo(f"{len(out)} year(s) written to {output}; connectivity report in {side}")
@@ -163,6 +176,14 @@ def moran_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, isla
 
 @click.command("lisa")
 @_common
+@click.option("--with", "with_column", default=None,
+              help="Bivariate: COLUMN at each unit with the spatial lag of this column (GeoDa).")
+@click.option("--inference", default="permutation", show_default=True,
+              type=click.Choice(["permutation", "analytic"]),
+              help="p-value deciding significance and cluster: pseudo p (GeoDa) or analytic (spdep).")
+@click.option("--analytic-null", default="conditional", show_default=True,
+              type=click.Choice(list(autocorr.ANALYTIC_NULLS)),
+              help="Randomisation null of the analytic E[I_i], Var[I_i] (spdep localmoran's conditional=).")
 @click.option("--alpha", default=defaults.ALPHA, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Significance level for the cluster map.")
 @click.option("--cluster-on", default="p", show_default=True, type=click.Choice(["p", "fdr", "bonferroni"]),
@@ -171,21 +192,19 @@ def moran_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, isla
               help="GeoPackage output (layer 'lisa', one feature per id and year); default OUT.gpkg.")
 @out_csv
 def lisa_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
-             tolerance, permutations, seed, alternative, alpha, cluster_on, gpkg, output):
-    """Local Moran's I (LISA) per id and year with GeoDa cluster codes, CSV and GeoPackage."""
+             tolerance, permutations, seed, alternative, with_column, inference, analytic_null,
+             alpha, cluster_on, gpkg, output):
+    """Local Moran's I (LISA) per id and year with GeoDa cluster codes, analytic and
+    permutation p, CSV and GeoPackage; bivariate LISA with --with."""
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
     w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
     with _warnings_to_stderr():
         out = autocorr.local_moran(df, w, column, id_col=tid, year_col=year_col,
                                    permutations=permutations, seed=seed, alternative=alternative,
-                                   alpha=alpha, cluster_on=cluster_on)
+                                   alpha=alpha, cluster_on=cluster_on, with_column=with_column,
+                                   inference=inference, analytic_null=analytic_null)
     _io.write_csv(out, output)
-    key = "region_code" if w.region_ids else tid
-    zkey = weights.normalise_ids(zdf[zid], regions=w.region_ids, where="zones")
-    geo = zdf[[zdf.geometry.name]].assign(**{"_k": zkey})
-    layer = geo.merge(out, left_on="_k", right_on=key, how="inner").drop(columns="_k")
-    gpkg = gpkg or str(Path(output).with_suffix(".gpkg"))
-    _io.write_gpkg(layer, gpkg, layer="lisa")
+    gpkg = _write_layer(zdf, zid, out, w, tid, gpkg or str(Path(output).with_suffix(".gpkg")), "lisa")
     side = _sidecar(output, rep)
     counts = out["cluster_label"].value_counts().to_dict()
     click.echo(f"{len(out)} id-years written to {output} and {gpkg} (layer lisa); clusters {counts}; "
@@ -232,4 +251,37 @@ def transitions_cmd(table, zones, zones_layer, id_field, column, year_col, wspec
                f"homogeneity Q={h['Q']:.3f} (dof {h['dof']}, p={h['Q_p']:.3g}); report {side}")
 
 
-COMMANDS = [moran_cmd, lisa_cmd, transitions_cmd]
+@click.command("hotspots")
+@_common
+@click.option("--star/--no-star", default=True, show_default=True,
+              help="G* (the unit is its own neighbour; ArcGIS Hot Spot Analysis) or G.")
+@click.option("--alpha", default=defaults.ALPHA, show_default=True,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Significance level of the pseudo p for the GeoDa cluster codes.")
+@click.option("--cluster-on", default="p", show_default=True, type=click.Choice(["p", "fdr", "bonferroni"]),
+              help="Significance flag deciding the cluster code: raw pseudo p, BH-FDR or Bonferroni.")
+@click.option("--bins-fdr", is_flag=True, help="FDR-correct ArcGIS's Gi_Bin confidence bins.")
+@click.option("--gpkg", type=click.Path(dir_okay=False),
+              help="GeoPackage output (layer 'hotspots', one feature per id and year); default OUT.gpkg.")
+@out_csv
+def hotspots_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
+                 tolerance, permutations, seed, alternative, star, alpha, cluster_on, bins_fdr, gpkg,
+                 output):
+    """Getis-Ord G*/G hot spots per id and year: G, Ord-Getis z, ArcGIS Gi_Bin,
+    pseudo p, FDR/Bonferroni flags and GeoDa cluster codes; CSV and GeoPackage."""
+    df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
+    w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
+    with _warnings_to_stderr():
+        out = hotspots.local_g(df, w, column, id_col=tid, year_col=year_col, star=star,
+                               permutations=permutations, seed=seed, alternative=alternative,
+                               alpha=alpha, cluster_on=cluster_on, bins_fdr=bins_fdr)
+    _io.write_csv(out, output)
+    gpkg = _write_layer(zdf, zid, out, w, tid, gpkg or str(Path(output).with_suffix(".gpkg")),
+                        "hotspots")
+    side = _sidecar(output, rep)
+    bins = out["gi_bin_label"].value_counts().to_dict()
+    click.echo(f"{len(out)} id-years written to {output} and {gpkg} (layer hotspots); Gi_Bin {bins}; "
+               f"connectivity report in {side}")
+
+
+COMMANDS = [moran_cmd, lisa_cmd, transitions_cmd, hotspots_cmd]

@@ -48,6 +48,9 @@ __all__ = [
     "local_moran",
     "moran_global_arrays",
     "moran_local_arrays",
+    "moran_bv_global_arrays",
+    "moran_local_bv_arrays",
+    "local_moran_moments",
     "fdr_bh",
     "min_permutations",
 ]
@@ -410,30 +413,170 @@ def moran_local_arrays(
     z = (y - y.mean()) / sd
     lag = w.sparse @ z
     I = (n - 1) * z * lag / float(z @ z)
-    q = np.zeros(n, dtype=np.int64)
+    out = {"z": z, "lag": lag, "I": I, "q": _quadrants(z, lag), "n_neighbors": np.diff(w.sparse.indptr)}
+    _local_p(out, z, w, permutations, rng, alternative)
+    return out
+
+
+ANALYTIC_NULLS = ("conditional", "total")
+
+
+def local_moran_moments(z: np.ndarray, w: Weights, null: str = "conditional") -> dict:
+    """Analytic ``E[I_i]``, ``Var[I_i]`` of local Moran under randomisation,
+    in our (esda/GeoDa) scaling ``I_i = (n-1) z_i (W z)_i / sum z^2``.
+
+    Parameters
+    ----------
+    z : array
+        Centred values (any scale).
+    null : {"conditional", "total"}
+        ``"conditional"``: the unit's value fixed, the others permuted
+        (Sokal et al. 1998 eqs. A7-A8; spdep ``localmoran(conditional=TRUE)``,
+        its default since 1.1-7, and esda's ``EIc``/``VIc``).  ``"total"``:
+        all values permuted (Anselin 1995 / Sokal 1998 eqs. A3-A4*;
+        spdep ``conditional=FALSE``, esda ``EI``/``VI``).
+
+    Returns
+    -------
+    dict
+        ``EI``, ``VI``, ``z`` (``(I_i - E)/sqrt(V)``), ``scale`` (``n/(n-1)``).
+
+    Notes
+    -----
+    spdep's ``I_i = z_i (W z)_i / m2`` with ``m2 = sum z^2 / n`` is ``n/(n-1)``
+    times ours; its moments are for its scaling, so ours are its ``E`` times
+    ``(n-1)/n`` and its ``Var`` times ``((n-1)/n)^2``; the z-scores are the
+    same.  esda 2.8 reports spdep-scaled ``EI``/``VI`` beside its
+    ``(n-1)``-scaled ``Is`` (checked in tests/test_autocorr.py), so
+    ``(Is - EI)/sqrt(VI)`` from esda is not the spdep z.  With ``Wi = sum_j
+    w_ij``, ``Wi2 = sum_j w_ij^2``, ``b2 = (sum z^4/n)/m2^2`` (spdep scaling):
+    conditional ``E = -z_i^2 Wi / ((n-1) m2)``, ``V = (z_i/m2)^2 n/(n-2)
+    (Wi2 - Wi^2/(n-1)) (m2 - z_i^2/(n-1))``; total ``E = -Wi/(n-1)``,
+    ``V = Wi2 (n-b2)/(n-1) + (Wi^2-Wi2)(2 b2-n)/((n-1)(n-2)) - E^2``.
+    """
+    if null not in ANALYTIC_NULLS:
+        raise InputError(f"analytic null must be one of {', '.join(ANALYTIC_NULLS)}, got {null!r}")
+    z = np.asarray(z, dtype=float)
+    n = len(z)
+    S = w.sparse
+    Wi = np.asarray(S.sum(axis=1)).ravel()
+    Wi2 = np.asarray(S.multiply(S).sum(axis=1)).ravel()
+    m2 = float(z @ z) / n
+    I_sp = z * (S @ z) / m2
+    if null == "conditional":
+        E = -(z ** 2 * Wi) / ((n - 1) * m2)
+        V = (z / m2) ** 2 * (n / (n - 2)) * (Wi2 - Wi ** 2 / (n - 1)) * (m2 - z ** 2 / (n - 1))
+    else:
+        b2 = (float((z ** 4).sum()) / n) / m2 ** 2
+        E = -Wi / (n - 1)
+        V = Wi2 * (n - b2) / (n - 1) + (Wi ** 2 - Wi2) * (2 * b2 - n) / ((n - 1) * (n - 2)) - E ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zz = np.where(V > 0, (I_sp - E) / np.sqrt(V), np.nan)
+    c = (n - 1) / n
+    return {"EI": E * c, "VI": V * c * c, "z": zz, "scale": 1 / c}
+
+
+def moran_bv_global_arrays(
+    x: np.ndarray, y: np.ndarray, w: Weights, *, permutations: int = PERMUTATIONS,
+    seed: int = SEED, alternative: str = ALTERNATIVE, key: int = 0,
+) -> dict:
+    """Global bivariate Moran's I of ``x`` with the spatial lag of ``y``.
+
+    ``I_B = n/S0 * (z_x' W z_y) / (z_x' z_x)`` with standardised ``z_x``,
+    ``z_y`` (esda.Moran_BV; GeoDa's bivariate Moran scatter plot slope for
+    row-standardised weights).  Inference by permuting ``y`` over the units
+    (esda, GeoDa); ``z_x' W z_y(pi) = (W' z_x) . z_y(pi)`` so each
+    permutation costs one gather and one dot product.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = len(x)
+    W = w.sparse
+    zx = (x - x.mean()) / x.std()
+    zy = (y - y.mean()) / y.std()
+    S0 = float(W.sum())
+    c = n / S0 / float(zx @ zx)
+    I = c * float(zx @ (W @ zy))
+    out = {"n": n, "I": I, "permutations": int(permutations)}
+    if permutations:
+        a = W.T @ zx
+        rng = _rng(seed, key, 5)
+        bsz = int(max(1, min(permutations, (1 << 25) // (8 * max(n, 1)))))
+        sims = np.empty(permutations)
+        for s0 in range(0, permutations, bsz):
+            b = min(bsz, permutations - s0)
+            R = _draws(n, n, b, rng)
+            sims[s0:s0 + b] = zy[R] @ a
+        sims *= c
+        tol = 1e-12 * max(1.0, abs(I))
+        ge = int((sims >= I - tol).sum())
+        le = int((sims <= I + tol).sum())
+        sd = float(sims.std())
+        out.update({"p_sim": float(_p_from_counts(ge, le, permutations, alternative)),
+                    "EI_sim": float(sims.mean()), "seI_sim": sd,
+                    "z_sim": (I - float(sims.mean())) / sd if sd > 0 else np.nan})
+    else:
+        out.update({"p_sim": np.nan, "EI_sim": np.nan, "seI_sim": np.nan, "z_sim": np.nan})
+    return out
+
+
+def moran_local_bv_arrays(
+    x: np.ndarray, y: np.ndarray, w: Weights, *, permutations: int = PERMUTATIONS,
+    rng: np.random.Generator | None = None, alternative: str = ALTERNATIVE,
+) -> dict:
+    """Bivariate local Moran (GeoDa): ``x`` at ``i`` with the lag of ``y``.
+
+    ``I_i = (n-1) z_x,i (W z_y)_i / sum_j z_x,j^2`` with population-sd z
+    (= GeoDa's product of sample-sd z-scores; pygeoda ``local_bimoran``
+    values to 1e-12 in the tests).  Conditional randomisation: ``x_i``
+    fixed, the neighbours' ``y`` drawn from the other units.  Keys as
+    :func:`moran_local_arrays` (``z`` is ``z_x``, ``lag`` is ``W z_y``).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = len(x)
+    zx = (x - x.mean()) / x.std()
+    zy = (y - y.mean()) / y.std()
+    lag = w.sparse @ zy
+    I = (n - 1) * zx * lag / float(zx @ zx)
+    out = {"z": zx, "lag": lag, "I": I, "q": _quadrants(zx, lag),
+           "n_neighbors": np.diff(w.sparse.indptr)}
+    _local_p(out, zy, w, permutations, rng, alternative)
+    return out
+
+
+def _quadrants(z: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    q = np.zeros(len(z), dtype=np.int64)
     q[(z > 0) & (lag > 0)] = 1
     q[(z < 0) & (lag > 0)] = 2
     q[(z < 0) & (lag < 0)] = 3
     q[(z > 0) & (lag < 0)] = 4
-    out = {"z": z, "lag": lag, "I": I, "q": q, "n_neighbors": np.diff(w.sparse.indptr)}
+    return q
+
+
+def _local_p(out: dict, zlag: np.ndarray, w: Weights, permutations: int, rng, alternative: str) -> None:
+    """Pseudo p of ``out["I"]`` by conditional randomisation of the lagged values."""
+    z = out["z"]
     if permutations:
         rng = rng if rng is not None else np.random.default_rng(0)
-        ge_lag, le_lag = _conditional_counts(z, w, permutations, rng)
+        ge_lag, le_lag = _conditional_counts(zlag, w, permutations, rng)
         # I_sim >= I_obs  <=>  lag_sim >= lag (z > 0) or lag_sim <= lag (z < 0)
         ge = np.where(z > 0, ge_lag, np.where(z < 0, le_lag, permutations))
         le = np.where(z > 0, le_lag, np.where(z < 0, ge_lag, permutations))
         out["p_sim"] = _p_from_counts(ge, le, permutations, alternative)
         out["count_ge"], out["count_le"] = ge, le
     else:
-        out["p_sim"] = np.full(n, np.nan)
-    return out
+        out["p_sim"] = np.full(len(z), np.nan)
 
 
 # --------------------------------------------------------------------------- #
 # table handling
 # --------------------------------------------------------------------------- #
-def _panel(df: pd.DataFrame, w: Weights, column: str, id_col: str, year_col: str | None):
-    """Validate a long table and return (years, keys, Y (T x n_kept), id frame)."""
+def _panel(df: pd.DataFrame, w: Weights, column: str, id_col: str, year_col: str | None,
+           stat: str = "Moran's I"):
+    """Validate a long table and return (years, has_year, Y (T x n_kept), wide table).
+
+    ``stat`` names the statistic in the error messages."""
     if not isinstance(df, pd.DataFrame):
         raise InputError("the data must be a pandas DataFrame (long format: id, [year], value)")
     for c in (id_col, column):
@@ -481,7 +624,7 @@ def _panel(df: pd.DataFrame, w: Weights, column: str, id_col: str, year_col: str
         if nan_rows:
             parts.append(f"{len(nan_rows)} empty value(s) in {column!r}, e.g. {nan_rows[:10]}")
         raise MissingDataError(
-            "; ".join(parts) + ". Moran's I needs a value for every unit; fill or impute them, "
+            "; ".join(parts) + f". {stat} needs a value for every unit; fill or impute them, "
             "or remove the units from both the table and the zones"
         )
     Y = wide[kept].to_numpy(dtype=float)
@@ -491,7 +634,7 @@ def _panel(df: pd.DataFrame, w: Weights, column: str, id_col: str, year_col: str
     if const:
         raise InputError(
             f"column {column!r} has the same value for every unit in year(s) {const[:10]}; "
-            "Moran's I is undefined for constant data"
+            f"{stat} is undefined for constant data"
         )
     return years, has_year, Y, wide
 
@@ -555,8 +698,9 @@ def global_moran(
     seed: int = SEED,
     alternative: str = ALTERNATIVE,
     n_jobs: int | None = None,
+    with_column: str | None = None,
 ) -> pd.DataFrame:
-    """Global Moran's I of ``column`` per year.
+    """Global Moran's I of ``column`` per year (bivariate with ``with_column``).
 
     Parameters
     ----------
@@ -581,6 +725,12 @@ def global_moran(
         Worker processes for the permutations; default: every core from
         10^5 units on (where it pays for the process start-up), else one.
         The result is identical for any ``n_jobs``.
+    with_column : str, optional
+        Bivariate Moran's I of ``column`` with the spatial lag of
+        ``with_column`` (:func:`moran_bv_global_arrays`): columns ``year``,
+        ``variable``, ``with``, ``n``, ``I``, ``p_sim``, ``EI_sim``,
+        ``seI_sim``, ``z_sim``, ``permutations`` and the weights columns (no
+        analytic moments).
 
     Returns
     -------
@@ -607,9 +757,17 @@ def global_moran(
     _check_alt(alternative)
     permutations = _check_perm(permutations)
     _rng(seed, 0, 0)  # validates the seed
-    years, has_year, Y, _ = _panel(df, w, column, id_col, year_col)
+    stat = "bivariate Moran's I" if with_column is not None else "Moran's I"
+    years, has_year, Y, _ = _panel(df, w, column, id_col, year_col, stat=stat)
     quad = None
-    if permutations:
+    if with_column is not None:
+        _, _, Y2, _ = _panel(df, w, with_column, id_col, year_col, stat=stat)
+        rows = [{"year": yy, "variable": column, "with": with_column,
+                 **moran_bv_global_arrays(y, Y2[pos], w, permutations=permutations, seed=seed,
+                                          alternative=alternative, key=_year_key(yy, pos))}
+                for pos, (yy, y) in enumerate(zip(years, Y))]
+        out = pd.DataFrame(rows)
+    elif permutations:
         # one permutation stream per (seed, n), shared by all years (see
         # _global_quadratic_sims): a year's result does not depend on the others
         Zc = Y - Y.mean(axis=1, keepdims=True)
@@ -617,16 +775,16 @@ def global_moran(
             n_jobs = (os.cpu_count() or 1) if w.n >= 100_000 else 1
         quad = _global_quadratic_sims(Zc, w.sparse, permutations, (int(seed), w.n, 1),
                                       n_jobs=int(n_jobs))
-    rows = []
-    for pos, (yy, y) in enumerate(zip(years, Y)):
-        r = moran_global_arrays(y, w, permutations=permutations, alternative=alternative,
-                                quad_sims=None if quad is None else quad[pos])
-        r = {"year": yy, "variable": column, **r}
-        rows.append(r)
-    out = pd.DataFrame(rows)
+    if with_column is None:
+        rows = []
+        for pos, (yy, y) in enumerate(zip(years, Y)):
+            r = moran_global_arrays(y, w, permutations=permutations, alternative=alternative,
+                                    quad_sims=None if quad is None else quad[pos])
+            r = {"year": yy, "variable": column, **r}
+            rows.append(r)
+        out = pd.DataFrame(rows).drop(columns=["S0", "S1", "S2"])
     if not has_year:
         out = out.drop(columns="year")
-    out = out.drop(columns=["S0", "S1", "S2"])
     rep = w.report
     out["alternative"] = alternative
     out["seed"] = int(seed)
@@ -650,6 +808,9 @@ def local_moran(
     alpha: float = ALPHA,
     alternative: str = ALTERNATIVE,
     cluster_on: str = "p",
+    with_column: str | None = None,
+    inference: str = "permutation",
+    analytic_null: str = "conditional",
 ) -> pd.DataFrame:
     """Local Moran's I (LISA) of ``column`` per id and year, with GeoDa cluster codes.
 
@@ -663,21 +824,34 @@ def local_moran(
     cluster_on : {"p", "fdr", "bonferroni"}
         Which significance flag decides whether a unit gets a cluster code
         (default ``"p"``, GeoDa's map).
+    with_column : str, optional
+        Bivariate LISA (GeoDa): ``column`` at the unit with the spatial lag
+        of ``with_column`` (:func:`moran_local_bv_arrays`).
+    inference : {"permutation", "analytic"}
+        Which p-value the flags and the cluster code use: ``p_sim``
+        (permutations, GeoDa's map) or ``p_norm`` (analytic, spdep's
+        ``localmoran``).  Both are always in the table (``p_norm`` only for
+        the univariate LISA); ``cluster_basis`` says which decided.
+    analytic_null : {"conditional", "total"}
+        Randomisation null of ``EI``, ``VI``, ``z_norm``, ``p_norm``
+        (:func:`local_moran_moments`).
 
     Returns
     -------
     DataFrame
         One row per id and year: id columns (``region_code``, ``region`` for
         Chinese regions, else ``id_col``), ``year``, ``variable``, ``value``,
-        ``z``, ``lag``, ``I``, ``quadrant`` (1 HH, 2 LH, 3 LL, 4 HL, 0
-        undefined), ``quadrant_label``, ``p_sim``, ``significant``,
+        (bivariate: ``with``, ``value_with``), ``z``, ``lag``, ``I``,
+        ``quadrant`` (1 HH, 2 LH, 3 LL, 4 HL, 0 undefined), ``quadrant_label``,
+        ``EI``, ``VI``, ``z_norm``, ``p_norm`` (analytic, our scaling of
+        ``I``; NaN for the bivariate LISA), ``p_sim``, ``significant``,
         ``sig_fdr`` (Benjamini-Hochberg at ``alpha`` within the year),
-        ``sig_bonferroni`` (``p <= alpha / n``), ``significance`` (``"0.001"``,
-        ``"0.01"``, ``"0.05"`` or ``"ns"``), ``cluster`` (GeoDa: 0 not
-        significant, 1 HH, 2 LL, 3 LH, 4 HL, 5 undefined, 6 isolated),
-        ``cluster_label``, ``n_neighbors``, ``permutations``,
-        ``alternative``, ``seed``.  Units dropped by ``islands="drop"`` are
-        rows with cluster 6 and NaN statistics.
+        ``sig_bonferroni`` (``p <= alpha / n``), ``significance``
+        (``"0.001"``, ``"0.01"``, ``"0.05"`` or ``"ns"``), ``cluster``
+        (GeoDa: 0 not significant, 1 HH, 2 LL, 3 LH, 4 HL, 5 undefined, 6
+        isolated), ``cluster_label``, ``cluster_basis``, ``n_neighbors``,
+        ``permutations``, ``alternative``, ``seed``.  Units dropped by
+        ``islands="drop"`` are rows with cluster 6 and NaN statistics.
 
     Warns
     -----
@@ -689,7 +863,8 @@ def local_moran(
     Notes
     -----
     ``I_i = (n-1) z_i sum_j w_ij z_j / sum_j z_j^2`` (Anselin 1995, eq. 7 as
-    in esda.Moran_Local).  Counting and sampling in :func:`_conditional_counts`.
+    in esda.Moran_Local and GeoDa).  Counting and sampling in
+    :func:`_conditional_counts`; analytic moments in :func:`local_moran_moments`.
     """
     _check_alt(alternative)
     permutations = _check_perm(permutations)
@@ -697,9 +872,23 @@ def local_moran(
         raise InputError(f"alpha must be between 0 and 1, got {alpha}")
     if cluster_on not in ("p", "fdr", "bonferroni"):
         raise InputError(f"cluster_on must be 'p', 'fdr' or 'bonferroni', got {cluster_on!r}")
-    years, has_year, Y, wide = _panel(df, w, column, id_col, year_col)
+    if inference not in ("permutation", "analytic"):
+        raise InputError(f"inference must be 'permutation' or 'analytic', got {inference!r}")
+    if analytic_null not in ANALYTIC_NULLS:
+        raise InputError(f"analytic_null must be one of {', '.join(ANALYTIC_NULLS)}, got {analytic_null!r}")
+    bivariate = with_column is not None
+    if bivariate and inference == "analytic":
+        raise InputError("the bivariate LISA has no analytic inference here; use inference='permutation'")
+    if inference == "permutation" and permutations == 0:
+        inference_p = None
+    else:
+        inference_p = "p_sim" if inference == "permutation" else "p_norm"
+    stat = "bivariate local Moran" if bivariate else "local Moran"
+    years, has_year, Y, wide = _panel(df, w, column, id_col, year_col, stat=stat)
+    if bivariate:
+        _, _, Y2, wide2 = _panel(df, w, with_column, id_col, year_col, stat=stat)
     n = w.n
-    if permutations:
+    if permutations and inference == "permutation":
         need = min_permutations(n, alpha, alternative)
         if permutations < need:
             warnings.warn(
@@ -709,11 +898,25 @@ def local_moran(
                 f"after Bonferroni (or the first FDR step); use at least {need} permutations",
                 DataQualityWarning, stacklevel=2,
             )
+    corr = {"p": "", "fdr": ", Benjamini-Hochberg FDR", "bonferroni": f", Bonferroni (alpha/{n})"}[cluster_on]
+    if inference_p is None:
+        basis = "no permutations: quadrant only"
+    elif inference_p == "p_sim":
+        basis = f"p_sim <= {alpha:g}{corr} ({permutations} permutations, {alternative})"
+    else:
+        basis = f"p_norm <= {alpha:g}{corr} (analytic, {analytic_null} randomisation, {alternative})"
     frames = []
     for pos, (yy, y) in enumerate(zip(years, Y)):
-        r = moran_local_arrays(y, w, permutations=permutations,
-                               rng=_rng(seed, _year_key(yy, pos), 2), alternative=alternative)
-        p = r["p_sim"]
+        rng = _rng(seed, _year_key(yy, pos), 6 if bivariate else 2)
+        if bivariate:
+            r = moran_local_bv_arrays(y, Y2[pos], w, permutations=permutations, rng=rng,
+                                      alternative=alternative)
+            mom = {k: np.full(n, np.nan) for k in ("EI", "VI", "z")}
+        else:
+            r = moran_local_arrays(y, w, permutations=permutations, rng=rng, alternative=alternative)
+            mom = local_moran_moments(r["z"], w, analytic_null)
+        p_norm = _p_normal(mom["z"], alternative)
+        p = r["p_sim"] if inference_p != "p_norm" else p_norm
         sig = p <= alpha
         fdr = fdr_bh(p, alpha)
         bonf = p <= alpha / n
@@ -727,15 +930,22 @@ def local_moran(
         f.insert(len(f.columns), "year", yy)
         f["variable"] = column
         f["value"] = y
+        if bivariate:
+            f["with"] = with_column
+            f["value_with"] = Y2[pos]
         f["z"] = r["z"]
         f["lag"] = r["lag"]
         f["I"] = r["I"]
         f["quadrant"] = r["q"]
-        f["p_sim"] = p
+        f["EI"] = mom["EI"]
+        f["VI"] = mom["VI"]
+        f["z_norm"] = mom["z"]
+        f["p_norm"] = p_norm
+        f["p_sim"] = r["p_sim"]
         f["significant"] = sig
         f["sig_fdr"] = fdr
         f["sig_bonferroni"] = bonf
-        f["significance"] = level if permutations else "n/a"
+        f["significance"] = level if inference_p else "n/a"
         f["cluster"] = cluster
         f["n_neighbors"] = r["n_neighbors"]
         if w.dropped:
@@ -743,6 +953,9 @@ def local_moran(
             g.insert(len(g.columns), "year", yy)
             g["variable"] = column
             g["value"] = wide.loc[yy, list(w.dropped)].to_numpy(dtype=float)
+            if bivariate:
+                g["with"] = with_column
+                g["value_with"] = wide2.loc[yy, list(w.dropped)].to_numpy(dtype=float)
             g["quadrant"] = 0
             g["significant"] = False
             g["sig_fdr"] = False
@@ -755,14 +968,16 @@ def local_moran(
     out = pd.concat(frames, ignore_index=True)
     out["quadrant_label"] = out["quadrant"].map(QUADRANT_LABELS)
     out["cluster_label"] = out["cluster"].map(CLUSTER_LABELS)
+    out["cluster_basis"] = basis
     out["permutations"] = permutations
     out["alternative"] = alternative
     out["seed"] = int(seed)
     if not has_year:
         out = out.drop(columns="year")
-    cols = [c for c in out.columns if c not in ("quadrant_label", "cluster_label")]
+    cols = [c for c in out.columns if c not in ("quadrant_label", "cluster_label", "cluster_basis")]
     cols.insert(cols.index("quadrant") + 1, "quadrant_label")
     cols.insert(cols.index("cluster") + 1, "cluster_label")
+    cols.insert(cols.index("cluster_label") + 1, "cluster_basis")
     out = out[cols]
     out.attrs["weights_report"] = w.report.as_dict()
     return out
