@@ -68,6 +68,15 @@ def write_gpkg(gdf, path: str | os.PathLike, layer: str) -> Path:
     return Path(path)
 
 
+def write_gpkg_layers(layers: dict, path: str | os.PathLike) -> Path:
+    """Write several layers (``{name: GeoDataFrame}``) into one GeoPackage atomically."""
+    with atomic_path(path, suffix=".gpkg") as tmp:
+        for name, gdf in layers.items():
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
+                        dataset_options={"VERSION": "1.2"})
+    return Path(path)
+
+
 def read_csv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     """Read a CSV as users save it: UTF-8 (with or without BOM) or GBK/GB18030.
 

@@ -147,3 +147,38 @@ def test_bivariate_lisa_and_moran(province_table, tmp_path):
     assert r.exit_code == 0, r.output
     a = _io.read_csv(tmp_path / "a.csv")
     assert a["cluster_basis"].iloc[0].startswith("p_norm") and a["z_norm"].notna().all()
+
+
+def test_markov_command(province_table, tmp_path):
+    out = tmp_path / "mk.csv"
+    r = _run(["markov", str(province_table), "--column", "ICF_size", "--k", "3", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    t = _io.read_csv(out)
+    assert set(t["conditioning"]) == {"pooled", "lag class 1", "lag class 2", "lag class 3"}
+    assert t.loc[t.lag_class == 0, "count"].sum() == 60  # 30 regions x 2 year pairs
+    for suffix in ("_steady_states", "_classes", "_units"):
+        assert (tmp_path / f"mk{suffix}.csv").exists()
+    rep = json.loads((tmp_path / "mk.connectivity.json").read_text(encoding="utf-8"))
+    assert {"Q", "LR", "dof"} <= set(rep["homogeneity"])
+    r = _run(["markov", str(province_table), "--column", "ICF_size", "--year-col", "yr",
+              "-o", str(tmp_path / "x.csv")])
+    assert r.exit_code == 2 and "year column" in r.output
+
+
+def test_centre_command(province_table, tmp_path):
+    out = tmp_path / "c.csv"
+    r = _run(["centre", str(province_table), "--column", "ICF_depth", "--id-field", "region",
+              "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    c = _io.read_csv(out)
+    assert list(c["year"]) == [2017, 2018, 2019] and c["distance_km"].iloc[1:].notna().all()
+    g = tmp_path / "c.gpkg"
+    assert len(gpd.read_file(g, layer="centres")) == 3
+    assert len(gpd.read_file(g, layer="trajectory")) == 2
+    ell = gpd.read_file(g, layer="ellipses")
+    assert len(ell) == 9 and (ell.geom_type == "Polygon").all()
+    df = _io.read_csv(province_table).assign(ICF_depth=0.0)
+    _io.write_csv(df, tmp_path / "zero.csv")
+    r = _run(["centre", str(tmp_path / "zero.csv"), "--column", "ICF_depth", "--id-field", "region",
+              "-o", str(tmp_path / "z.csv")])
+    assert r.exit_code == 2 and "sums to 0" in r.output and not (tmp_path / "z.csv").exists()

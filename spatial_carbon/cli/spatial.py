@@ -16,7 +16,7 @@ import click
 import pandas as pd
 
 from .. import _io, datasets, defaults
-from ..spatial import autocorr, hotspots, transitions, weights
+from ..spatial import autocorr, centrography, hotspots, markov, transitions, weights
 from ..errors import InputError
 from ._options import out_csv
 
@@ -284,4 +284,95 @@ def hotspots_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, i
                f"connectivity report in {side}")
 
 
-COMMANDS = [moran_cmd, lisa_cmd, transitions_cmd, hotspots_cmd]
+def _markov_opts(f):
+    for o in reversed([
+        click.argument("table", type=click.Path(exists=True, dir_okay=False)),
+        click.option("--zones", type=click.Path(exists=True, dir_okay=False),
+                     help="Polygon layer (default: TABLE if a layer, else the bundled provinces)."),
+        click.option("--zones-layer", help="Layer name inside --zones."),
+        click.option("--id-field", help="Key shared by TABLE and the zones."),
+        click.option("--column", required=True, help="Numeric column to classify."),
+        click.option("--year-col", default="year", show_default=True, help="Year column of TABLE."),
+        click.option("--weights", "wspec", default="queen", show_default=True,
+                     help="queen, rook, knn:K, distance:D, FILE.gal or FILE.gwt."),
+        click.option("--islands", default="knn", show_default=True, help="knn, drop or LINKS.csv."),
+        click.option("--island-k", default=1, show_default=True, type=click.IntRange(1)),
+        click.option("--tolerance", default=0.0, show_default=True, type=click.FloatRange(0)),
+    ]):
+        f = o(f)
+    return f
+
+
+@click.command("markov")
+@_markov_opts
+@click.option("--k", "k", default=5, show_default=True, type=click.IntRange(2), help="Value classes.")
+@click.option("--m", "m", default=None, type=click.IntRange(2), help="Lag classes (default: k).")
+@click.option("--scheme", default="quantiles", show_default=True, type=click.Choice(markov.CLASS_SCHEMES),
+              help="Pooled classes of the values: quantiles (giddy) or exact natural breaks.")
+@click.option("--lag-scheme", default=None, type=click.Choice(markov.CLASS_SCHEMES + ("same",)),
+              help="Pooled classes of the lags (default: --scheme; same: the value classes).")
+@click.option("--relative", is_flag=True, help="Divide each year's values by the year's mean first.")
+@out_csv
+def markov_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
+               tolerance, k, m, scheme, lag_scheme, relative, output):
+    """Spatial Markov chain (Rey 2001, giddy Spatial_Markov): class transitions
+    conditioned on the neighbours' lag class, steady states, Q and LR tests."""
+    df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
+    w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
+    with _warnings_to_stderr():
+        r = markov.spatial_markov(df, w, column, id_col=tid, year_col=year_col, k=k, m=m,
+                                  scheme=scheme, lag_scheme=lag_scheme, relative=relative)
+    stem = Path(output).with_suffix("")
+    _io.write_csv(r.transitions, output)
+    _io.write_csv(r.steady_states, f"{stem}_steady_states.csv")
+    _io.write_csv(r.classes, f"{stem}_classes.csv")
+    _io.write_csv(r.units, f"{stem}_units.csv")
+    side = _sidecar(output, rep, {"homogeneity": r.homogeneity, "notes": list(r.notes),
+                                  "k": r.k, "m": r.m, "scheme": scheme})
+    h = r.homogeneity
+    click.echo(f"transitions {output}, steady states, classes and units beside it; homogeneity "
+               f"Q={h['Q']:.3f}, LR={h['LR']:.3f} (dof {h['dof']}, p={h['Q_p']:.3g}, {h['LR_p']:.3g}); "
+               f"report {side}")
+
+
+@click.command("centre")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False))
+@click.option("--zones", type=click.Path(exists=True, dir_okay=False),
+              help="Polygon layer (default: TABLE if a layer, else the bundled provinces).")
+@click.option("--zones-layer", help="Layer name inside --zones.")
+@click.option("--id-field", help="Key shared by TABLE and the zones.")
+@click.option("--column", required=True, help="Non-negative column weighting the centre (e.g. ICE).")
+@click.option("--year-col", default="year", show_default=True, help="Year column of TABLE.")
+@click.option("--crs", default=None,
+              help="Projection of the computation (default: China Albers equal-area for Chinese "
+                   "regions, else an Albers fitted to the zones).")
+@click.option("--points", type=click.Path(exists=True, dir_okay=False),
+              help="Point layer (e.g. settlements) weighting each region's share by --point-weight.")
+@click.option("--point-zone", help="Field of --points holding the region id.")
+@click.option("--point-weight", help="Field of --points with the weight (e.g. population).")
+@click.option("--gpkg", type=click.Path(dir_okay=False),
+              help="GeoPackage with layers centres (points), trajectory (lines) and ellipses "
+                   "(1/2/3 SD polygons); default OUT.gpkg.")
+@out_csv
+def centre_cmd(table, zones, zones_layer, id_field, column, year_col, crs, points, point_zone,
+               point_weight, gpkg, output):
+    """Centre of gravity per year (weighted mean centre on an equal-area projection),
+    trajectory (km, bearing) and ArcGIS standard deviational ellipses."""
+    df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
+    pts = _read_layer(points, None) if points else None
+    if regions:
+        df = df.assign(**{tid: weights.normalise_ids(df[tid], regions=True, where=f"{table} {tid!r}")})
+    r = centrography.mean_centre(df, zdf, column, id_col=tid, zone_id=zid, year_col=year_col,
+                                 crs=crs, points=pts, point_zone=point_zone,
+                                 point_weight=point_weight, regions=regions)
+    _io.write_csv(r.centres, output)
+    gpkg = gpkg or str(Path(output).with_suffix(".gpkg"))
+    _io.write_gpkg_layers({"centres": r.points, "trajectory": r.trajectory,
+                           "ellipses": r.ellipses}, gpkg)
+    sm = r.summary
+    click.echo(f"{len(r.centres)} centre(s) written to {output} and {gpkg} (layers centres, trajectory, "
+               f"ellipses); {sm['first_year']}-{sm['last_year']}: path {sm['path_km']:.1f} km, net "
+               f"{sm['net_km']:.1f} km towards {sm['net_direction'] or '-'}")
+
+
+COMMANDS = [moran_cmd, lisa_cmd, transitions_cmd, hotspots_cmd, markov_cmd, centre_cmd]
