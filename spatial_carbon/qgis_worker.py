@@ -525,6 +525,130 @@ def _lisa_transitions(inputs: dict, params: dict, outputs: dict) -> dict:
     return out
 
 
+def _join_geometry(geo, res, key, idf):
+    from . import regions
+
+    key = idf if idf in res.columns else "region_code"
+    if key not in geo.columns:
+        geo = regions.attach_codes(geo, idf, where="input layer")
+    return geo[[key, geo.geometry.name]].merge(res, on=key, how="right", validate="one_to_many")
+
+
+@step("hotspots")
+def _hotspots(inputs: dict, params: dict, outputs: dict) -> dict:
+    from .spatial import hotspots
+    from . import styles
+
+    _check_gpkg(outputs["OUTPUT"], "OUTPUT")
+    col, idf, yf = params["field"], params["id_field"], _year_field(params)
+    gdf, geo, w = _weights_input(inputs, params, {"FIELD": col})
+    progress(0.1)
+    res = hotspots.local_g(
+        _frame(gdf), w, col, id_col=idf, year_col=yf, star=bool(params.get("star", True)),
+        permutations=int(params.get("permutations", _defaults.PERMUTATIONS)),
+        seed=int(params.get("seed", _defaults.SEED)), alpha=float(params.get("alpha", _defaults.ALPHA)),
+        alternative=params.get("alternative") or _defaults.ALTERNATIVE,
+        cluster_on=params.get("cluster_on") or "p", bins_fdr=bool(params.get("bins_fdr")))
+    progress(0.9)
+    write_gpkg(_join_geometry(geo, res, None, idf), outputs["OUTPUT"], layer="hotspots")
+    lang = params.get("lang") or "en"
+    info("Gi_Bin: " + ", ".join(f"{k}: {v}" for k, v in res["gi_bin_label"].value_counts().items()))
+    return {"OUTPUT": outputs["OUTPUT"], "styles": {"OUTPUT": style_layer(
+        outputs["OUTPUT"], "hotspots", {
+            "Hot spots (gi_bin)": styles.hotspots_qml("gi_bin", lang=lang),
+            "GeoDa G cluster (cluster)": styles.g_cluster_qml("cluster", lang=lang)})}}
+
+
+@step("bivariate_lisa")
+def _bivariate_lisa(inputs: dict, params: dict, outputs: dict) -> dict:
+    from .spatial import autocorr
+    from . import styles
+
+    _check_gpkg(outputs["OUTPUT"], "OUTPUT")
+    col, other, idf, yf = params["field"], params["with_field"], params["id_field"], _year_field(params)
+    gdf, geo, w = _weights_input(inputs, params, {"FIELD": col, "WITH_FIELD": other})
+    progress(0.1)
+    res = autocorr.local_moran(
+        _frame(gdf), w, col, id_col=idf, year_col=yf, with_column=other,
+        permutations=int(params.get("permutations", _defaults.PERMUTATIONS)),
+        seed=int(params.get("seed", _defaults.SEED)), alpha=float(params.get("alpha", _defaults.ALPHA)),
+        alternative=params.get("alternative") or _defaults.ALTERNATIVE,
+        cluster_on=params.get("cluster_on") or "p")
+    progress(0.9)
+    write_gpkg(_join_geometry(geo, res, None, idf), outputs["OUTPUT"], layer="bivariate_lisa")
+    lang = params.get("lang") or "en"
+    info("clusters: " + ", ".join(f"{k}: {v}" for k, v in res["cluster_label"].value_counts().items()))
+    return {"OUTPUT": outputs["OUTPUT"], "styles": {"OUTPUT": style_layer(
+        outputs["OUTPUT"], "bivariate_lisa", {
+            "Bivariate LISA clusters (cluster)": styles.lisa_qml("cluster", lang=lang)})}}
+
+
+@step("spatial_markov")
+def _spatial_markov(inputs: dict, params: dict, outputs: dict) -> dict:
+    from ._io import write_csv
+    from .spatial import markov
+
+    col, idf, yf = params["field"], params["id_field"], _year_field(params)
+    if not yf:
+        raise InputError("the spatial Markov chain needs a Year field (a long layer, one feature "
+                         "per region and year)")
+    gdf, geo, w = _weights_input(inputs, params, {"FIELD": col})
+    res = markov.spatial_markov(_frame(gdf), w, col, id_col=idf, year_col=yf,
+                                k=int(params.get("k_classes") or 5),
+                                m=int(params["m_classes"]) if params.get("m_classes") else None,
+                                scheme=params.get("scheme") or "quantiles",
+                                lag_scheme=params.get("lag_scheme") or None)
+    out = {}
+    for key, frame in (("OUTPUT", res.transitions), ("OUTPUT_STEADY", res.steady_states),
+                       ("OUTPUT_CLASSES", res.classes)):
+        if outputs.get(key):
+            write_csv(frame, outputs[key])
+            out[key] = outputs[key]
+    h = res.homogeneity
+    info(f"homogeneity across lag classes: Q = {h['Q']:.4g} (p = {h['Q_p']:.3g}), LR = {h['LR']:.4g} "
+         f"(p = {h['LR_p']:.3g}), dof {h['dof']}")
+    out.update(Q=float(h["Q"]), LR=float(h["LR"]), DOF=int(h["dof"]))
+    return out
+
+
+@step("centre")
+def _centre(inputs: dict, params: dict, outputs: dict) -> dict:
+    from .spatial import centrography
+    from . import styles
+
+    for key in ("OUTPUT_POINTS", "OUTPUT_ELLIPSES"):
+        _check_gpkg(outputs[key], key)
+    gdf = read_layer(inputs["input"]["path"], layer=inputs["input"].get("layer"), where="input layer")
+    col, idf, yf = params["field"], params["id_field"], _year_field(params)
+    require_fields(gdf, {"FIELD": col, "ID_FIELD": idf, "YEAR_FIELD": yf}, where="input layer",
+                   numeric=(col,))
+    geo = gdf[[idf, gdf.geometry.name]].drop_duplicates(subset=[idf]).reset_index(drop=True)
+    pts = None
+    if inputs.get("points"):
+        pts = read_layer(inputs["points"]["path"], layer=inputs["points"].get("layer"),
+                         where="points layer")
+    res = centrography.mean_centre(_frame(gdf), geo, col, id_col=idf, year_col=yf,
+                                   points=pts, point_zone=params.get("point_zone"),
+                                   point_weight=params.get("point_weight"))
+    write_gpkg(res.points, outputs["OUTPUT_POINTS"], layer="centres")
+    write_gpkg(res.ellipses, outputs["OUTPUT_ELLIPSES"], layer="ellipses")
+    out = {"OUTPUT_POINTS": outputs["OUTPUT_POINTS"], "OUTPUT_ELLIPSES": outputs["OUTPUT_ELLIPSES"],
+           "styles": {
+               "OUTPUT_POINTS": style_layer(outputs["OUTPUT_POINTS"], "centres",
+                                            {"Centres (year)": styles.centre_points_qml()}),
+               "OUTPUT_ELLIPSES": style_layer(outputs["OUTPUT_ELLIPSES"], "ellipses",
+                                              {"Ellipses (sd)": styles.ellipses_qml("sd")})}}
+    if outputs.get("OUTPUT_TRAJECTORY"):
+        _check_gpkg(outputs["OUTPUT_TRAJECTORY"], "OUTPUT_TRAJECTORY")
+        write_gpkg(res.trajectory, outputs["OUTPUT_TRAJECTORY"], layer="trajectory")
+        out["OUTPUT_TRAJECTORY"] = outputs["OUTPUT_TRAJECTORY"]
+    sm = res.summary
+    info(f"{sm['first_year']}-{sm['last_year']}: path {sm['path_km']:.1f} km, net {sm['net_km']:.1f} km "
+         f"towards {sm['net_direction'] or '-'} ({sm['crs']})")
+    out["PATH_KM"] = float(sm["path_km"])
+    return out
+
+
 @step("study")
 def _study(inputs: dict, params: dict, outputs: dict) -> dict:
     from . import study

@@ -255,6 +255,45 @@ def significance_qml(field: str = "p_sim", *, alpha: float = 0.05, lang: str = "
     return graduated_qml(field, uppers, colors, lower=0.0, labels=labels)
 
 
+def hotspots_qml(field: str = "gi_bin", *, lang: str = "en") -> str:
+    """Getis-Ord hot spots in ArcGIS's colours (``gi_bin`` -3..3)."""
+    from .maps.hotspots import GI_BIN_COLORS, _t
+
+    return categorized_qml(field, [(b, _t(lbl, lang), c) for b, (lbl, c) in GI_BIN_COLORS.items()])
+
+
+def g_cluster_qml(field: str = "cluster", *, lang: str = "en") -> str:
+    """GeoDa's local G cluster map (0 not significant, 1 high, 2 low, 3 undefined, 4 isolated)."""
+    from .maps._base import tr
+    from .maps.lisa import LISA_CLUSTERS
+
+    cats = [(0, tr("Not significant", lang), LISA_CLUSTERS[0][1]), (1, "High", LISA_CLUSTERS[1][1]),
+            (2, "Low", LISA_CLUSTERS[2][1]), (3, tr("Undefined", lang), LISA_CLUSTERS[5][1]),
+            (4, tr("Isolated", lang), LISA_CLUSTERS[6][1])]
+    return categorized_qml(field, cats)
+
+
+def centre_points_qml() -> str:
+    """Centres of gravity: one dark 2.5 mm marker per year."""
+    return _single_qml("point", "#333333", width_mm=2.5)
+
+
+def ellipses_qml(field: str = "sd") -> str:
+    """Standard deviational ellipses: outlines, darker for 1 SD."""
+    return categorized_qml(field, [(1, "1 SD", "#d62f2733"), (2, "2 SD", "#ed755122"),
+                                   (3, "3 SD", "#fab98411")])
+
+
+def _single_qml(geometry: str, color: str, *, width_mm: float = 0.26) -> str:
+    r = ET.Element("renderer-v2", {"type": "singleSymbol", "symbollevels": "0", "enableorderby": "0",
+                                   "forceraster": "0"})
+    syms = ET.SubElement(r, "symbols")
+    _symbol(syms, "0", geometry, color, width_mm=width_mm)
+    ET.SubElement(r, "rotation")
+    ET.SubElement(r, "sizescale")
+    return _document(r)
+
+
 def zones_qml(field: str = "zone", *, lang: str = "en") -> str:
     """Quadrant mitigation zones I-IV (``zones.quadrants``), colours as in the maps."""
     from .maps.charts import ZONE_STYLE, zone_label

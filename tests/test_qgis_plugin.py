@@ -112,6 +112,7 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     wide.columns = [f"ice_{y}" for y in wide.columns]
     prov = prov.merge(wide.reset_index(), on="region_code", how="inner")  # 30 (no Tibet)
     prov["ice_text"] = prov["ice_2019"].round(3).astype(str)
+    prov["zero"] = 0.0  # centre of gravity with zero weights
     paths = {"provinces": str(d / "provinces.gpkg")}
     prov.to_file(paths["provinces"], layer="provinces", driver="GPKG")
     paths["provinces_3857"] = str(d / "provinces_3857.gpkg")
@@ -290,6 +291,25 @@ def _cases(p: dict[str, str]) -> list[dict]:
          "params": {"INPUT": f"{o}/lisa_fp.gpkg", "YEAR_FIELD": "year",
                     "OUTPUT_COUNTS": f"{o}/tr1_counts.csv",
                     "OUTPUT_PROBABILITIES": f"{o}/tr1_probs.csv"}},
+        # hot spots, bivariate LISA, spatial Markov, centre of gravity (issue 13)
+        {"id": "hot_spots", "alg": "spatial_carbon:hot_spots", "load": True,
+         "params": {"INPUT": p["provinces"], "FIELD": "ice_2019", "ID_FIELD": "region_code",
+                    **MORAN, "OUTPUT": f"{o}/hot.gpkg"}},
+        {"id": "bivariate_lisa", "alg": "spatial_carbon:bivariate_lisa", "load": True,
+         "params": {"INPUT": p["provinces"], "FIELD": "ice_2019", "WITH_FIELD": "ice_2018",
+                    "ID_FIELD": "region_code", **MORAN, "OUTPUT": f"{o}/bilisa.gpkg"}},
+        {"id": "spatial_markov", "alg": "spatial_carbon:spatial_markov",
+         "params": {"INPUT": p["long"], "FIELD": "ice", "ID_FIELD": "region_code",
+                    "YEAR_FIELD": "year", "K_CLASSES": 3, "WEIGHTS": 0, "ISLANDS": 0,
+                    "OUTPUT": f"{o}/markov.csv", "OUTPUT_STEADY": f"{o}/markov_ss.csv"}},
+        {"id": "centre", "alg": "spatial_carbon:centre_of_gravity", "load": True,
+         "params": {"INPUT": p["long"], "FIELD": "ice", "ID_FIELD": "region_code",
+                    "YEAR_FIELD": "year", "OUTPUT_POINTS": f"{o}/centres.gpkg",
+                    "OUTPUT_ELLIPSES": f"{o}/ellipses.gpkg",
+                    "OUTPUT_TRAJECTORY": f"{o}/trajectory.gpkg"}},
+        {"id": "centre_zero", "alg": "spatial_carbon:centre_of_gravity",
+         "params": {"INPUT": p["provinces"], "FIELD": "zero", "ID_FIELD": "region_code",
+                    "OUTPUT_POINTS": f"{o}/c0.gpkg", "OUTPUT_ELLIPSES": f"{o}/e0.gpkg"}},
         {"id": "model", "alg": "spatial_carbon:seed001_study",
          "params": {"CEADS": ceads_dir, "YEAR": 2019, "LANDCOVER": modis, "LEGEND": 1,
                     "BOUNDARIES": p["provinces"], "POPULATION": pop,
@@ -1114,3 +1134,80 @@ def test_mrio_accounts_match_core(report, inputs):
     flows = pd.read_csv(rec["outputs"]["OUTPUT_FLOWS"], encoding="utf-8-sig")
     assert list(flows.columns)[:3] == ["origin", "destination", "value"]
     assert "CO2" in _error(report, "mrio_bad_stressor")
+
+
+# ------------------------------------------------- issue 13 spatial tools
+def test_hot_spots_match_core_and_load_in_arcgis_colours(report, inputs):
+    import geopandas as gpd
+
+    from spatial_carbon.maps.hotspots import GI_BIN_COLORS
+    from spatial_carbon.spatial import hotspots
+
+    rec = _ok(report, "hot_spots")
+    got = _gpkg(rec["outputs"]["OUTPUT"]).sort_values("region_code")
+    src = gpd.read_file(inputs["provinces"])
+    exp = hotspots.local_g(src, _core_weights(src), "ice_2019", id_col="region_code",
+                           year_col=None, permutations=999, seed=20191231).sort_values("region_code")
+    np.testing.assert_allclose(got["z"], exp["z"], rtol=1e-12)
+    np.testing.assert_allclose(got["p_sim"], exp["p_sim"], rtol=1e-12)
+    np.testing.assert_array_equal(got["gi_bin"], exp["gi_bin"])
+    lay = rec["layers"]["OUTPUT"]
+    assert lay["type"] == "categorizedSymbol" and lay["attribute"] == "gi_bin"
+    colours = {c[0]: c[1] for c in lay["categories"]}
+    assert colours["3"] == GI_BIN_COLORS[3][1] and colours["-3"] == GI_BIN_COLORS[-3][1]
+
+
+def test_bivariate_lisa_matches_core(report, inputs):
+    import geopandas as gpd
+
+    from spatial_carbon.spatial import autocorr
+
+    rec = _ok(report, "bivariate_lisa")
+    got = _gpkg(rec["outputs"]["OUTPUT"]).sort_values("region_code")
+    src = gpd.read_file(inputs["provinces"])
+    exp = autocorr.local_moran(src, _core_weights(src), "ice_2019", id_col="region_code",
+                               year_col=None, with_column="ice_2018", permutations=999,
+                               seed=20191231).sort_values("region_code")
+    np.testing.assert_allclose(got["I"], exp["I"], rtol=1e-12)
+    np.testing.assert_array_equal(got["cluster"], exp["cluster"])
+    assert rec["layers"]["OUTPUT"]["attribute"] == "cluster"
+
+
+def test_spatial_markov_matches_core(report, inputs):
+    import geopandas as gpd
+
+    from spatial_carbon.spatial import markov
+
+    rec = _ok(report, "spatial_markov")
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    long = gpd.read_file(inputs["long"])
+    exp = markov.spatial_markov(pd.DataFrame(long.drop(columns="geometry")),
+                                _core_weights(long.drop_duplicates("region_code")), "ice",
+                                id_col="region_code", year_col="year", k=3)
+    np.testing.assert_array_equal(got["count"], exp.transitions["count"])
+    assert rec["outputs"]["Q"] == pytest.approx(exp.homogeneity["Q"], rel=1e-12)
+
+
+def test_centre_of_gravity_points_and_polygons(report, inputs):
+    import geopandas as gpd
+
+    from spatial_carbon.spatial import centrography
+
+    rec = _ok(report, "centre")
+    pts = _gpkg(rec["outputs"]["OUTPUT_POINTS"])
+    ell = _gpkg(rec["outputs"]["OUTPUT_ELLIPSES"])
+    assert (pts.geom_type == "Point").all() and (ell.geom_type == "Polygon").all()
+    long = gpd.read_file(inputs["long"])
+    geo = long.drop_duplicates("region_code")[["region_code", "geometry"]]
+    exp = centrography.mean_centre(pd.DataFrame(long.drop(columns="geometry")), geo, "ice",
+                                   id_col="region_code", year_col="year")
+    np.testing.assert_allclose(pts["x_m"], exp.centres["x_m"], rtol=1e-12)
+    np.testing.assert_allclose(pts["distance_km"].iloc[1:], exp.centres["distance_km"].iloc[1:],
+                               rtol=1e-12)
+    assert len(ell) == 3 * len(pts)
+    assert len(_gpkg(rec["outputs"]["OUTPUT_TRAJECTORY"])) == len(pts) - 1
+    assert rec["layers"]["OUTPUT_ELLIPSES"]["type"] == "categorizedSymbol"
+
+
+def test_centre_of_zero_weights_is_a_readable_message(report):
+    assert re.search(r"sums to 0", _error(report, "centre_zero"))

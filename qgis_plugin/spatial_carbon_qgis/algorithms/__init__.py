@@ -1,12 +1,15 @@
 """Every tool of the provider, in Toolbox order."""
 
+from .bivariate_lisa import BivariateLisa
 from .carbon_sinks import CarbonSinks
+from .centre_of_gravity import CentreOfGravity
 from .ceads_import import CeadsImport
 from .class_areas import ClassAreas
 from .footprint import Footprint
 from .footprint_trends import FootprintTrends
 from .fuel_emissions import FuelEmissions
 from .global_moran import GlobalMoran
+from .hot_spots import HotSpots
 from .io_decompose import IoDecompose
 from .io_mrio_accounts import IoMrioAccounts
 from .io_share_shift import IoShareShift
@@ -17,6 +20,7 @@ from .lisa_transitions import LisaTransitions
 from .natural_breaks import NaturalBreaks
 from .quadrant_zones import QuadrantZones
 from .run_study import RunStudy
+from .spatial_markov import SpatialMarkov
 from .spatial_weights import SpatialWeights
 
 ALGORITHMS = [
@@ -32,6 +36,10 @@ ALGORITHMS = [
     GlobalMoran,
     Lisa,
     LisaTransitions,
+    HotSpots,
+    BivariateLisa,
+    SpatialMarkov,
+    CentreOfGravity,
     IoTradeCarbon,
     IoTransferShift,
     IoDecompose,

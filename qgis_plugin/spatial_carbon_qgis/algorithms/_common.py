@@ -50,8 +50,9 @@ DEFAULT_PERMUTATIONS = 999
 DEFAULT_ALTERNATIVE = "folded"
 
 
-def add_weights_parameters(alg):
-    """Weights, islands and permutation parameters shared by the Moran tools."""
+def add_weights_parameters(alg, permutations=True):
+    """Weights, islands and (unless ``permutations=False``) permutation
+    parameters shared by the spatial statistics tools."""
     from qgis.core import (
         QgsProcessingParameterEnum,
         QgsProcessingParameterFile,
@@ -66,14 +67,15 @@ def add_weights_parameters(alg):
                                        options=ISLAND_POLICIES, defaultValue=0),
             "knn (default): link an island (e.g. Hainan) to its nearest unit; drop: leave it "
             "out (reported as isolated, cluster 6).")
-    alg.add(QgsProcessingParameterNumber("PERMUTATIONS", "Permutations",
-                                         QgsProcessingParameterNumber.Integer,
-                                         defaultValue=DEFAULT_PERMUTATIONS, minValue=0, maxValue=99999),
-            "Random permutations for the pseudo p-value (999 as GeoDa).")
-    alg.add(QgsProcessingParameterNumber("SEED", "Random seed",
-                                         QgsProcessingParameterNumber.Integer,
-                                         defaultValue=DEFAULT_SEED, minValue=0),
-            "Seed of the permutations: the same seed gives the same p-values, byte for byte.")
+    if permutations:
+        alg.add(QgsProcessingParameterNumber("PERMUTATIONS", "Permutations",
+                                             QgsProcessingParameterNumber.Integer,
+                                             defaultValue=DEFAULT_PERMUTATIONS, minValue=0, maxValue=99999),
+                "Random permutations for the pseudo p-value (999 as GeoDa).")
+        alg.add(QgsProcessingParameterNumber("SEED", "Random seed",
+                                             QgsProcessingParameterNumber.Integer,
+                                             defaultValue=DEFAULT_SEED, minValue=0),
+                "Seed of the permutations: the same seed gives the same p-values, byte for byte.")
     alg.add(QgsProcessingParameterNumber("K", "Neighbours (knn)",
                                          QgsProcessingParameterNumber.Integer,
                                          defaultValue=4, minValue=1, maxValue=100),
@@ -87,13 +89,14 @@ def add_weights_parameters(alg):
                                        optional=True, fileFilter="GeoDa weights (*.gal *.gwt)"),
             "GeoDa .gal/.gwt file replacing the weights above; its ids must be the layer's.",
             advanced=True)
-    alg.add(QgsProcessingParameterEnum("ALTERNATIVE", "Alternative hypothesis",
-                                       options=ALTERNATIVES,
-                                       defaultValue=ALTERNATIVES.index(DEFAULT_ALTERNATIVE)),
-            "folded (default) = GeoDa's, esda's and ArcGIS's pseudo p (one-sided in the "
-            "direction of the observed statistic); two-sided = twice the folded value; "
-            "greater; less.",
-            advanced=True)
+    if permutations:
+        alg.add(QgsProcessingParameterEnum("ALTERNATIVE", "Alternative hypothesis",
+                                           options=ALTERNATIVES,
+                                           defaultValue=ALTERNATIVES.index(DEFAULT_ALTERNATIVE)),
+                "folded (default) = GeoDa's, esda's and ArcGIS's pseudo p (one-sided in the "
+                "direction of the observed statistic); two-sided = twice the folded value; "
+                "greater; less.",
+                advanced=True)
 
 
 def weights_parameters(alg, parameters, context):

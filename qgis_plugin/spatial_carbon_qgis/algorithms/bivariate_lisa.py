@@ -1,0 +1,88 @@
+"""Bivariate LISA (GeoDa): a field at each region with its neighbours' other field."""
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterVectorDestination,
+)
+
+from ..base import SpatialCarbonAlgorithm
+from ._common import GROUP_SPATIAL, add_weights_parameters, field_or_none, weights_parameters
+
+
+class BivariateLisa(SpatialCarbonAlgorithm):
+    INPUT = "INPUT"
+    FIELD = "FIELD"
+    WITH_FIELD = "WITH_FIELD"
+    ID_FIELD = "ID_FIELD"
+    YEAR_FIELD = "YEAR_FIELD"
+    ALPHA = "ALPHA"
+    CLUSTER_ON = "CLUSTER_ON"
+    OUTPUT = "OUTPUT"
+
+    CLUSTER_RULES = ["p", "fdr", "bonferroni"]
+
+    NAME = "bivariate_lisa"
+    DISPLAY = "Bivariate LISA (x with neighbours' y)"
+    GROUP, GROUP_ID = GROUP_SPATIAL
+    STEP = "bivariate_lisa"
+    ICON = "lisa.svg"
+    HELP = (
+        "<p>GeoDa's bivariate local Moran: I<sub>i</sub> = z<sub>x,i</sub> &Sigma;<sub>j</sub> "
+        "w<sub>ij</sub> z<sub>y,j</sub> (standardised values; e.g. footprint size at a region "
+        "with its neighbours' depth), pseudo p-values by seeded conditional randomisation "
+        "(x<sub>i</sub> fixed, the neighbours' y drawn from the other regions), FDR and "
+        "Bonferroni flags and GeoDa's cluster codes (1 High-High, 2 Low-Low, 3 Low-High, "
+        "4 High-Low). The layer loads with GeoDa's LISA colours.</p>"
+        "<p>Core: <code>spatial_carbon.spatial.autocorr.local_moran(with_column=...)</code>.</p>"
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.add(QgsProcessingParameterFeatureSource(
+            self.INPUT, "Input layer", [QgsProcessing.TypeVectorPolygon]),
+            "Polygons with both variables; a long layer needs the Year field.")
+        self.add(QgsProcessingParameterField(
+            self.FIELD, "Field x (at the region)", parentLayerParameterName=self.INPUT,
+            type=QgsProcessingParameterField.Numeric),
+            "Variable at each region (e.g. ICF_size).")
+        self.add(QgsProcessingParameterField(
+            self.WITH_FIELD, "Field y (of the neighbours)", parentLayerParameterName=self.INPUT,
+            type=QgsProcessingParameterField.Numeric),
+            "Variable whose spatial lag is compared (e.g. ICF_depth).")
+        self.add(QgsProcessingParameterField(
+            self.ID_FIELD, "Region id field", parentLayerParameterName=self.INPUT,
+            defaultValue="region_code"),
+            "Field identifying the units (codes or names); unique per year.")
+        self.add(QgsProcessingParameterField(
+            self.YEAR_FIELD, "Year field", parentLayerParameterName=self.INPUT, optional=True),
+            "If set, one bivariate LISA per year.")
+        add_weights_parameters(self)
+        self.add(QgsProcessingParameterNumber(self.ALPHA, "Significance level",
+                                              QgsProcessingParameterNumber.Double,
+                                              defaultValue=0.05, minValue=0.0001, maxValue=0.5),
+                 "alpha for the cluster map (0.05).")
+        self.add(QgsProcessingParameterEnum(self.CLUSTER_ON, "Cluster map significance",
+                                            options=self.CLUSTER_RULES, defaultValue=0),
+                 "p: raw pseudo p <= alpha (GeoDa); fdr: Benjamini-Hochberg; bonferroni.",
+                 advanced=True)
+        self.add(QgsProcessingParameterVectorDestination(
+            self.OUTPUT, "Bivariate LISA clusters", QgsProcessing.TypeVectorPolygon),
+            "GeoPackage with I, z (of x), lag (of y), quadrant, p_sim, flags and cluster.")
+
+    def prepare(self, parameters, context, feedback):
+        winputs, params = weights_parameters(self, parameters, context)
+        inputs = {"input": self.source_path(parameters, self.INPUT, context, feedback), **winputs}
+        params.update({
+            "field": field_or_none(self, parameters, self.FIELD, context),
+            "with_field": field_or_none(self, parameters, self.WITH_FIELD, context),
+            "id_field": field_or_none(self, parameters, self.ID_FIELD, context),
+            "year_field": field_or_none(self, parameters, self.YEAR_FIELD, context),
+            "alpha": self.parameterAsDouble(parameters, self.ALPHA, context),
+            "cluster_on": self.CLUSTER_RULES[self.parameterAsEnum(parameters, self.CLUSTER_ON,
+                                                                   context)],
+        })
+        outputs = {self.OUTPUT: self.vector_output(self, parameters, self.OUTPUT, context)}
+        return inputs, params, outputs

@@ -1,0 +1,224 @@
+"""Hot-spot map (ArcGIS colours), spatial Markov heat maps and the centre of
+gravity map (trajectory and standard deviational ellipses).  Drawing only:
+every number comes from the tables of ``spatial.hotspots``, ``spatial.markov``
+and ``spatial.centrography``."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from . import _base as B
+
+__all__ = ["GI_BIN_COLORS", "centre_map", "hotspot_map", "markov_heatmaps"]
+
+#: ArcGIS Pro's Hot Spot Analysis renderer: Gi_Bin -> (label, colour).
+GI_BIN_COLORS = {
+    -3: ("Cold spot - 99% confidence", "#4575b5"),
+    -2: ("Cold spot - 95% confidence", "#849eba"),
+    -1: ("Cold spot - 90% confidence", "#c0ccbe"),
+    0: ("Not significant", "#ffffbf"),
+    1: ("Hot spot - 90% confidence", "#fab984"),
+    2: ("Hot spot - 95% confidence", "#ed7551"),
+    3: ("Hot spot - 99% confidence", "#d62f27"),
+}
+_ZH = {
+    "Cold spot - 99% confidence": "冷点（99% 置信度）", "Cold spot - 95% confidence": "冷点（95% 置信度）",
+    "Cold spot - 90% confidence": "冷点（90% 置信度）", "Not significant": "不显著",
+    "Hot spot - 90% confidence": "热点（90% 置信度）", "Hot spot - 95% confidence": "热点（95% 置信度）",
+    "Hot spot - 99% confidence": "热点（99% 置信度）",
+}
+
+
+def _t(text: str, lang: str) -> str:
+    return _ZH.get(text, text) if lang == "zh" else text
+
+
+def hotspot_map(
+    hot: pd.DataFrame,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    years: Sequence[int] | None = None,
+    id_field: str = "region_code",
+    field: str = "gi_bin",
+    lang: str = "en",
+    title: str | None = None,
+    projection: str | None = "auto",
+    ncols: int | None = None,
+):
+    """Getis-Ord G* hot-spot map in ArcGIS's colours (``gi_bin`` -3..3), one
+    panel per year.
+
+    Parameters
+    ----------
+    hot : DataFrame
+        ``hotspots.local_g`` output (``id_field``, ``year``, ``gi_bin``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.spatial_carbon["bins"]``: per year, id -> bin drawn.
+    """
+    B.check_lang(lang)
+    if field not in hot.columns:
+        raise InputError(f"hot-spot table has no column {field!r}")
+    yrs = [None] if years is None else list(years)
+    with matplotlib.rc_context(B.rc_params(lang)):
+        n = len(yrs)
+        fig, axes, legend_h = B.make_panels(n, ncols, None)
+        meta = {"bins": {}}
+        for i, (ax, y) in enumerate(zip(axes.flat, yrs)):
+            f = B.join_boundaries(boundaries, B.select_year(hot, y, where="hot-spot table"), [field],
+                                  id_field=id_field, where="hot-spot table")
+            b = f[field]
+            fc = [GI_BIN_COLORS[int(v)][1] if pd.notna(v) else B.NODATA_COLOR for v in b]
+            B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
+                       scale_bar=i == 0, north_arrow=i == 0, lang=lang,
+                       hatch_mask=b.isna().to_numpy(), furniture_scale=1.0 if n == 1 else 0.85)
+            meta["bins"][y] = dict(zip(f[id_field].tolist(), b.tolist()))
+            if y is not None:
+                ax.set_title(str(y))
+        for ax in list(axes.flat)[n:]:
+            ax.set_visible(False)
+        handles = B.legend_handles([c for _, c in GI_BIN_COLORS.values()],
+                                   [_t(lbl, lang) for lbl, _ in GI_BIN_COLORS.values()])
+        ttl = title or ("Hot spots (Getis-Ord Gi*)" if lang == "en" else "冷热点（Getis-Ord Gi*）")
+        if n == 1:
+            axes.flat[0].legend(handles=handles, loc="lower left", frameon=False, fontsize=6)
+            axes.flat[0].set_title(ttl)
+        else:
+            fig.suptitle(ttl)
+            fig.tight_layout(rect=(0, legend_h / fig.get_figheight(), 1, 1))
+            fig.legend(handles=handles, loc="lower center", ncols=4, frameon=False, fontsize=6)
+        fig.spatial_carbon = meta
+    return fig
+
+
+def markov_heatmaps(transitions: pd.DataFrame, *, lang: str = "en", title: str | None = None,
+                    variable: str | None = None):
+    """Spatial Markov matrices as annotated heat maps: the pooled matrix and one
+    per lag class (rows from class, columns to class; cells: probability and
+    count).
+
+    Parameters
+    ----------
+    transitions : DataFrame
+        ``SpatialMarkovResult.transitions`` (or the study's
+        ``spatial_markov`` table, filtered to one ``variable``).
+    """
+    B.check_lang(lang)
+    t = transitions
+    if "variable" in t.columns and variable is not None:
+        t = t[t["variable"] == variable]
+    need = {"lag_class", "from_class", "to_class", "count", "probability"}
+    if not need <= set(t.columns):
+        raise InputError(f"transitions table lacks {sorted(need - set(t.columns))}")
+    lcs = sorted(pd.unique(t["lag_class"]).tolist())
+    with matplotlib.rc_context(B.rc_params(lang)):
+        ncol = min(3, len(lcs))
+        nrow = int(np.ceil(len(lcs) / ncol))
+        fig = B.new_figure((3.1 * ncol, 2.9 * nrow))
+        for pos, lc in enumerate(lcs):
+            ax = fig.add_subplot(nrow, ncol, pos + 1)
+            s = t[t["lag_class"] == lc]
+            P = s.pivot(index="from_class", columns="to_class", values="probability")
+            C = s.pivot(index="from_class", columns="to_class", values="count")
+            k = len(P)
+            vals = P.to_numpy(dtype=float)
+            ax.imshow(np.nan_to_num(vals), cmap="Blues", vmin=0, vmax=1)
+            for i in range(k):
+                for j in range(k):
+                    v = vals[i, j]
+                    txt = "–" if not np.isfinite(v) else f"{v:.2f}\n({int(C.iat[i, j])})"
+                    ax.text(j, i, txt, ha="center", va="center", fontsize=5.5 if k > 4 else 6.5,
+                            color="white" if np.isfinite(v) and v > 0.6 else "black")
+            ax.set_xticks(range(k), [str(c) for c in P.columns])
+            ax.set_yticks(range(k), [str(c) for c in P.index])
+            if lc == 0:
+                name = "pooled" if lang == "en" else "全部"
+            else:
+                name = f"lag class {lc}" if lang == "en" else f"邻域类型 {lc}"
+            ax.set_title(name, fontsize=8)
+            ax.set_xlabel("t + 1" if lang == "en" else "t + 1 年", fontsize=7)
+            ax.set_ylabel("t" if lang == "en" else "t 年", fontsize=7)
+        ttl = title or ("Spatial Markov transition probabilities" if lang == "en"
+                        else "空间马尔可夫转移概率")
+        fig.suptitle(f"{ttl}: {variable}" if variable else ttl, fontsize=9)
+        fig.tight_layout()
+        fig.spatial_carbon = {"lag_classes": lcs}
+    return fig
+
+
+def centre_map(
+    centres: pd.DataFrame,
+    ellipses: gpd.GeoDataFrame,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    years: Sequence[int] | None = None,
+    sd: int = 1,
+    lang: str = "en",
+    title: str | None = None,
+    label_every: int = 1,
+):
+    """Centre of gravity trajectory and standard deviational ellipses over the
+    regions, drawn in the projection of the computation (equal-area).
+
+    Parameters
+    ----------
+    centres, ellipses : DataFrame, GeoDataFrame
+        ``CentreResult.centres`` / ``.ellipses`` (``x_m``, ``y_m``, ``crs``).
+    years : sequence, optional
+        Ellipses to draw (default: first and last year); the trajectory
+        always joins every year.
+    sd : {1, 2, 3}
+        Ellipse size.
+    """
+    B.check_lang(lang)
+    if centres.empty:
+        raise InputError("no centres to draw")
+    crs = centres["crs"].iloc[0]
+    allyrs = centres["year"].tolist() if "year" in centres.columns else [None]
+    yrs = [allyrs[0], allyrs[-1]] if years is None else list(years)
+    cmap = matplotlib.colormaps["viridis"]
+    with matplotlib.rc_context(B.rc_params(lang)):
+        fig, ax = B.new_axes((6.4, 5.0))
+        B.setup_map_axes(ax)
+        bp = boundaries.to_crs(crs)
+        B.draw_regions(ax, bp, ["#f4f4f4"] * len(bp), id_field=bp.columns[0], linewidth=0.3)
+        x, y = centres["x_m"].to_numpy(), centres["y_m"].to_numpy()
+        e = ellipses[ellipses["sd"] == sd]
+        drawn = []
+        for yy in yrs:
+            g = e[e["year"] == yy] if "year" in e.columns else e
+            if g.empty:
+                raise InputError(f"no {sd}-SD ellipse for {yy}")
+            col = cmap(0.0 if yy == allyrs[0] else allyrs.index(yy) / max(1, len(allyrs) - 1))
+            xy = np.asarray(g.geometry.iloc[0].exterior.coords)
+            ax.plot(xy[:, 0], xy[:, 1], color=col, linewidth=1.0, label=f"{yy} ({sd} SD)",
+                    gid="ellipse")
+            drawn.append(yy)
+        ax.plot(x, y, color="#444444", linewidth=0.8, zorder=4, gid="trajectory")
+        ax.scatter(x, y, c=np.linspace(0, 1, len(x)), cmap=cmap, s=10, zorder=5)
+        for i, yy in enumerate(allyrs):
+            if yy is not None and (i % max(1, label_every) == 0 or i == len(allyrs) - 1):
+                ax.annotate(str(yy), (x[i], y[i]), fontsize=5, xytext=(2, 2),
+                            textcoords="offset points", zorder=6)
+        xs = np.concatenate([x] + [np.asarray(g.exterior.coords)[:, 0] for g in e.geometry])
+        ys = np.concatenate([y] + [np.asarray(g.exterior.coords)[:, 1] for g in e.geometry])
+        bx0, by0, bx1, by1 = bp.total_bounds
+        ax.set_xlim(min(bx0, xs.min()), max(bx1, xs.max()))
+        ax.set_ylim(min(by0, ys.min()), max(by1, ys.max()))
+        B.add_north_arrow(ax)
+        B.add_scale_bar(ax, lang=lang)
+        ax.legend(loc="lower left", frameon=False, fontsize=6)
+        var = centres["variable"].iloc[0] if "variable" in centres.columns else ""
+        ttl = title or (f"Centre of gravity of {var}" if lang == "en" else f"{var} 重心迁移与标准差椭圆")
+        ax.set_title(ttl)
+        fig.tight_layout()
+        fig.spatial_carbon = {"ellipse_years": drawn, "trajectory": np.column_stack([x, y])}
+    return fig
