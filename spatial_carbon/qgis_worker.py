@@ -556,7 +556,7 @@ def _hotspots(inputs: dict, params: dict, outputs: dict) -> dict:
     return {"OUTPUT": outputs["OUTPUT"], "styles": {"OUTPUT": style_layer(
         outputs["OUTPUT"], "hotspots", {
             "Hot spots (gi_bin)": styles.hotspots_qml("gi_bin", lang=lang),
-            "GeoDa G cluster (cluster)": styles.g_cluster_qml("cluster", lang=lang)})}}
+            "GeoDa G cluster (g_cluster)": styles.g_cluster_qml("g_cluster", lang=lang)})}}
 
 
 @step("bivariate_lisa")

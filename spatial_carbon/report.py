@@ -29,6 +29,14 @@ __all__ = ["write_report", "build_report"]
 
 #: Literature cited in the method notes.
 CITATIONS = {
+    "getis1992": "Getis A., Ord J. K. (1992). The analysis of spatial association by use of "
+                 "distance statistics. Geographical Analysis 24(3), 189-206.",
+    "ord1995": "Ord J. K., Getis A. (1995). Local spatial autocorrelation statistics: "
+               "distributional issues and an application. Geographical Analysis 27(4), 286-306.",
+    "bickenbach2003": "Bickenbach F., Bode E. (2003). Evaluating the Markov property in studies "
+                      "of economic convergence. International Regional Science Review 26(3), 363-392.",
+    "yuill1971": "Yuill R. S. (1971). The standard deviational ellipse; an updated tool for "
+                 "spatial description. Geografiska Annaler B 53(1), 28-39.",
     "ipcc2006": "IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, "
                 "Vol. 2 Energy. IGES, Hayama.",
     "shan2018": "Shan Y., Guan D., Zheng H. et al. (2018). China CO2 emission accounts "
@@ -88,6 +96,7 @@ _FIGURE_GROUPS = [
     ("zones", r"^(zones|size_depth)"),
     ("moran", r"^moran_"),
     ("lisa", r"^lisa_"),
+    ("migration", r"^(hotspots_|bilisa_|markov_|centre_)"),
     ("flows", r"^flows"),
 ]
 
@@ -401,6 +410,50 @@ def build_report(out_dir: str | os.PathLike) -> str:
                     "likelihood ratio LR)</h3>" + _table_html(hom))
     sections.append(("lisa", "LISA clusters and transitions", "".join(body)))
 
+    # -- hot spots, bivariate LISA, spatial Markov, centre of gravity (issue 13)
+    body = []
+    for f in figs_for(r"^(hotspots_|bilisa_|markov_|centre_)"):
+        body.append(_img(f, _caption(f.stem)))
+    hs = t("hotspots")
+    if hs is not None and {"gi_bin", "year"} <= set(hs.columns):
+        names = {b: lab for b, lab in ((-3, "cold 99%"), (-2, "cold 95%"), (-1, "cold 90%"),
+                                       (0, "not significant"), (1, "hot 90%"), (2, "hot 95%"),
+                                       (3, "hot 99%"))}
+        body.append("<h3>Getis-Ord G* hot spots per year (ArcGIS Gi_Bin from the analytic z)</h3>"
+                    + _table_html(_year_counts(hs, "gi_bin", list(range(-3, 4)), names), max_rows=200))
+    bm = t("bivariate_moran")
+    if bm is not None:
+        cols = [c for c in ("column", "year", "n", "I", "EI_sim", "z_sim", "p_sim", "permutations")
+                if c in bm.columns]
+        body.append("<h3>Bivariate Moran's I (x with the neighbours' y)</h3>"
+                    + _table_html(bm[cols], max_rows=200))
+    bl = t("bivariate_lisa")
+    if bl is not None and {"cluster", "year"} <= set(bl.columns):
+        names = {0: "not significant", 1: "HH", 2: "LL", 3: "LH", 4: "HL", 5: "undefined",
+                 6: "isolated"}
+        body.append("<h3>Bivariate LISA clusters per year</h3>"
+                    + _table_html(_year_counts(bl, "cluster", list(range(7)), names), max_rows=200))
+    mh = t("markov_homogeneity")
+    if mh is not None:
+        body.append("<h3>Spatial Markov: homogeneity across lag classes (Q, LR)</h3>"
+                    + _table_html(mh))
+    ms = t("markov_steady_states")
+    if ms is not None:
+        body.append("<h3>Spatial Markov: steady states</h3>" + _table_html(ms, max_rows=120))
+    ce = t("centre")
+    if ce is not None:
+        cols = [c for c in ("variable", "year", "lon", "lat", "distance_km", "bearing_deg",
+                            "direction", "major_km", "minor_km", "rotation_deg", "area_km2")
+                if c in ce.columns]
+        body.append("<h3>Centre of gravity (equal-area projection), trajectory and standard "
+                    "deviational ellipse (1 SD, ArcGIS)</h3>" + _table_html(ce[cols], max_rows=200))
+    cs = t("centre_summary")
+    if cs is not None:
+        body.append(_table_html(cs))
+    if body:
+        sections.append(("migration", "Hot spots, bivariate LISA, spatial Markov, centre of gravity",
+                         "".join(body)))
+
     # -- flows and other figures
     flows = figs_for(r"^flows")
     if flows:
@@ -442,6 +495,12 @@ z-scores [moran1950; rey_pysal].</li>
 <li><b>LISA</b>: local Moran I<sub>i</sub>, conditional permutation pseudo-p (seeded), GeoDa
 cluster codes (HH, LL, LH, HL; undefined; isolated) [anselin1995]; LISA Markov transitions and
 Rey's space-time move typology [rey2001].</li>
+<li><b>Hot spots</b>: Getis-Ord G* with the Ord-Getis z-score, ArcGIS's confidence bins and a
+conditional permutation pseudo-p [getis1992; ord1995]. <b>Bivariate LISA</b>: x at the region
+with the neighbours' y (GeoDa). <b>Spatial Markov</b>: class transitions conditioned on the
+neighbours' class, Q and LR homogeneity tests [rey2001; bickenbach2003]. <b>Centre of
+gravity</b>: weighted mean centre on an equal-area projection and ArcGIS's standard deviational
+ellipse [yuill1971].</li>
 <li><b>Seed 001 and these results</b>: how this method and the bundled data compare with the
 seed study (Zuo &amp; Zhao), and why its printed depths (about 1 nationally, 1.5 for Shanghai)
 cannot follow from its formulas, is worked out with numbers in <code>docs/seed001.md</code>

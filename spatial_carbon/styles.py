@@ -262,7 +262,7 @@ def hotspots_qml(field: str = "gi_bin", *, lang: str = "en") -> str:
     return categorized_qml(field, [(b, _t(lbl, lang), c) for b, (lbl, c) in GI_BIN_COLORS.items()])
 
 
-def g_cluster_qml(field: str = "cluster", *, lang: str = "en") -> str:
+def g_cluster_qml(field: str = "g_cluster", *, lang: str = "en") -> str:
     """GeoDa's local G cluster map (0 not significant, 1 high, 2 low, 3 undefined, 4 isolated)."""
     from .maps._base import tr
     from .maps.lisa import LISA_CLUSTERS

@@ -412,13 +412,13 @@ def test_local_analytic_matches_spdep_formulas(columbus, cw, null):
     n = len(y)
     # spdep's I_i is n/(n-1) times ours (esda/GeoDa); its moments scale alike, z does not
     np.testing.assert_allclose(r["I"] * n / (n - 1), ref[:, 0], rtol=1e-12)
-    np.testing.assert_allclose(r["EI"] * n / (n - 1), ref[:, 1], rtol=1e-12)
-    np.testing.assert_allclose(r["VI"] * (n / (n - 1)) ** 2, ref[:, 2], rtol=1e-12)
-    np.testing.assert_allclose(r["z_norm"], ref[:, 3], rtol=1e-10)
+    np.testing.assert_allclose(r["EI_rand"] * n / (n - 1), ref[:, 1], rtol=1e-12)
+    np.testing.assert_allclose(r["VI_rand"] * (n / (n - 1)) ** 2, ref[:, 2], rtol=1e-12)
+    np.testing.assert_allclose(r["z_rand"], ref[:, 3], rtol=1e-10)
     from scipy.stats import norm
-    np.testing.assert_allclose(r["p_norm"], 2 * norm.sf(np.abs(ref[:, 3])), rtol=1e-9)
-    assert r["cluster_basis"].iloc[0].startswith("p_norm <= 0.05 (analytic")
-    sig = r["p_norm"] <= 0.05
+    np.testing.assert_allclose(r["p_rand"], 2 * norm.sf(np.abs(ref[:, 3])), rtol=1e-9)
+    assert r["cluster_basis"].iloc[0].startswith("p_rand <= 0.05 (analytic")
+    sig = r["p_rand"] <= 0.05
     np.testing.assert_array_equal(r["significant"], sig)
     assert set(r.loc[~sig, "cluster"]) <= {0, 5}
 
@@ -433,15 +433,15 @@ def test_local_analytic_vs_esda_fields(columbus, cw):
         r = autocorr.local_moran(columbus, cw, "CRIME", id_col="POLYID", permutations=0,
                                  analytic_null=null)
         np.testing.assert_allclose(r["I"], m.Is, rtol=1e-12)
-        np.testing.assert_allclose(r["EI"] * n / (n - 1), E, rtol=1e-10)
-        np.testing.assert_allclose(r["VI"] * (n / (n - 1)) ** 2, V, rtol=1e-10)
+        np.testing.assert_allclose(r["EI_rand"] * n / (n - 1), E, rtol=1e-10)
+        np.testing.assert_allclose(r["VI_rand"] * (n / (n - 1)) ** 2, V, rtol=1e-10)
 
 
 def test_local_default_basis_is_permutation(columbus, cw):
     r = autocorr.local_moran(columbus, cw, "CRIME", id_col="POLYID", permutations=99)
     assert r["cluster_basis"].iloc[0].startswith("p_sim <= 0.05")
     np.testing.assert_array_equal(r["significant"], r["p_sim"] <= 0.05)
-    assert r["p_norm"].notna().all()
+    assert r["p_rand"].notna().all()
 
 
 def test_bivariate_local_matches_pygeoda_and_esda(columbus):
@@ -460,7 +460,7 @@ def test_bivariate_local_matches_pygeoda_and_esda(columbus):
     border = (np.abs(pg - 0.05) < 0.03) | (np.abs(r["p_sim"].to_numpy() - 0.05) < 0.03)
     np.testing.assert_array_equal(r["cluster"].to_numpy()[~border],
                                   np.array(bm.lisa_clusters())[~border])
-    assert (r["with"] == "CRIME").all() and r["p_norm"].isna().all()
+    assert (r["with"] == "CRIME").all() and r["p_rand"].isna().all()
     e = esda.Moran_Local_BV(columbus["INC"].to_numpy(), columbus["CRIME"].to_numpy(),
                             libpysal.weights.Queen.from_dataframe(columbus, use_index=False),
                             permutations=0)

@@ -124,7 +124,7 @@ def test_population_points(provinces):
     b = cg.mean_centre(df, provinces, "ICE", id_col="region_code", points=pts, point_zone="code",
                        point_weight="pop")
     np.testing.assert_allclose(b.centres[["x_m", "y_m"]], a.centres[["x_m", "y_m"]], rtol=1e-12)
-    assert b.summary["basis"].startswith("points weighted by pop")
+    assert b.summary["weighted_over"].startswith("points weighted by pop")
     # a second point in Beijing with 3x the population pulls Beijing's share 3/4 there
     bj = ea[provinces.region_code == 110000].geometry.centroid.iloc[0]
     extra = gpd.GeoDataFrame({"code": [110000], "pop": [15.0]},

@@ -45,6 +45,11 @@ def test_defaults_are_filled_and_relative_paths_resolved(tmp_path):
         ("[sinkz]\nx = 1\n", r"unknown section\(s\) \['sinkz'\]"),
         ("[sinks]\nnep_forst = 3.0\n", r"unknown key\(s\) \['nep_forst'\] in \[sinks\]"),
         ("[spatial]\nseed = 'abc'\n", "seed must be an integer"),
+        ("[hotspots]\ncolumns = 'ICF_size'\n", r"\[hotspots\] columns must be a list"),
+        ("[bivariate]\npairs = ['ICF_size']\n", r"\[bivariate\] pairs must be a list of \[x, y\]"),
+        ("[markov]\nscheme = 'jenks'\n", r"\[markov\] scheme"),
+        ("[markov]\nk = 1\n", r"\[markov\] k must be"),
+        ("[centre]\ncolumnz = ['ICE']\n", r"unknown key\(s\) \['columnz'\] in \[centre\]"),
     ],
 )
 def test_typos_are_errors_not_defaults(tmp_path, extra, match):

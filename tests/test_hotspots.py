@@ -55,19 +55,19 @@ def test_hand_worked_path():
     # G* unit 2: {1, 2, 3}: W = 3, S1 = 3, lag = 6, z = (6 - 9)/(sqrt(3.5)*1) = -1.6035675
     np.testing.assert_allclose(out["G"].iloc[3], 0.75, rtol=1e-12)
     np.testing.assert_allclose(out["EG"].iloc[3], 0.5, rtol=1e-12)
-    np.testing.assert_allclose(out["z"].iloc[3], 1.3887301496588271, rtol=1e-12)
-    np.testing.assert_allclose(out["z"].iloc[1], -1.6035674514745464, rtol=1e-12)
+    np.testing.assert_allclose(out["gi_z"].iloc[3], 1.3887301496588271, rtol=1e-12)
+    np.testing.assert_allclose(out["gi_z"].iloc[1], -1.6035674514745464, rtol=1e-12)
     g = hotspots.local_g(df, _path4("b"), "v", id_col="id", year_col=None, star=False,
                          permutations=0)
     # G unit 4: others {1, 2, 3}: m = 6/3 = 2, s^2 = (50 - 36)/3 - 4 = 2/3, W = S1 = 1, lag = 3
     #   G = 3/6 = 0.5, E = 2/6, z = (3 - 2)/(sqrt(2/3) * sqrt((3*1 - 1)/2)) = 1.2247449
     np.testing.assert_allclose(g["G"].iloc[3], 0.5, rtol=1e-12)
     np.testing.assert_allclose(g["EG"].iloc[3], 1 / 3, rtol=1e-12)
-    np.testing.assert_allclose(g["z"].iloc[3], 1.2247448713915890, rtol=1e-12)
+    np.testing.assert_allclose(g["gi_z"].iloc[3], 1.2247448713915890, rtol=1e-12)
     assert (g["statistic"] == "G").all() and (out["statistic"] == "G*").all()
     # the z-score does not depend on row-standardisation
     r = hotspots.local_g(df, _path4("r"), "v", id_col="id", year_col=None, permutations=0)
-    np.testing.assert_allclose(r["z"], out["z"], rtol=1e-12)
+    np.testing.assert_allclose(r["gi_z"], out["gi_z"], rtol=1e-12)
 
 
 def test_gi_bin_arcgis_thresholds():
@@ -104,7 +104,7 @@ def test_z_matches_spdep_formulas(columbus, star, kind):
     w, _ = weights.build(columbus, "POLYID", k[0], k=int(k[1]) if len(k) > 1 else 4, **kw)
     out = hotspots.local_g(columbus, w, "CRIME", id_col="POLYID", star=star, permutations=0)
     W = (hotspots.star_weights(w) if star else w).sparse.toarray()
-    np.testing.assert_allclose(out["z"], _spdep_localG(columbus.set_index("POLYID").loc[w.ids, "CRIME"].to_numpy(), W, star),
+    np.testing.assert_allclose(out["gi_z"], _spdep_localG(columbus.set_index("POLYID").loc[w.ids, "CRIME"].to_numpy(), W, star),
                                rtol=1e-10)
 
 
@@ -116,7 +116,7 @@ def test_matches_esda_binary(columbus, star):
     y = columbus.set_index("POLYID").loc[w.ids, "CRIME"].to_numpy()
     e = esda.G_Local(y, w.to_libpysal(), transform="B", star=star, permutations=0)
     np.testing.assert_allclose(out["G"], e.Gs, rtol=1e-12)
-    np.testing.assert_allclose(out["z"], e.Zs, rtol=1e-10)
+    np.testing.assert_allclose(out["gi_z"], e.Zs, rtol=1e-10)
 
 
 @pytest.mark.parametrize("star", [True, False])
@@ -137,7 +137,7 @@ def test_matches_pygeoda(columbus, star):
     assert d.max() < 0.08 and d.mean() < 0.02
     cl = np.array(lg.lisa_clusters())
     border = (np.abs(pg - 0.05) < 0.03) | (np.abs(out["p_sim"].to_numpy() - 0.05) < 0.03)
-    np.testing.assert_array_equal(out["cluster"].to_numpy()[~border], cl[~border])
+    np.testing.assert_array_equal(out["g_cluster"].to_numpy()[~border], cl[~border])
     assert (~border).sum() >= 35
 
 
@@ -175,8 +175,8 @@ def test_flags_and_bins(columbus):
     w, _ = weights.build(columbus, "POLYID", "queen")
     out = hotspots.local_g(columbus, w, "CRIME", id_col="POLYID", permutations=999)
     assert set(out["gi_bin"]) <= {-3, -2, -1, 0, 1, 2, 3}
-    np.testing.assert_array_equal(out["gi_bin"] > 0, (out["gi_bin"] != 0) & (out["z"] > 0))
-    hot = out[out.cluster == 1]
+    np.testing.assert_array_equal(out["gi_bin"] > 0, (out["gi_bin"] != 0) & (out["gi_z"] > 0))
+    hot = out[out.g_cluster == 1]
     assert (hot["G"] > hot["EG"]).all() and hot["significant"].all()
     assert (out["sig_bonferroni"] <= out["significant"]).all()
     assert out["gi_bin_label"].notna().all() and out["cluster_basis"].iloc[0] == "p_sim <= 0.05"
@@ -191,8 +191,8 @@ def test_island_dropped_is_isolated():
     df = pd.DataFrame({"region_code": prov.region_code, "v": np.arange(len(prov), dtype=float)})
     out = hotspots.local_g(df, w, "v", id_col="region_code", year_col=None, permutations=99)
     hainan = out[out.region_code == 460000].iloc[0]
-    assert hainan["cluster"] == 4 and hainan["cluster_label"] == "Isolated"
-    assert np.isnan(hainan["z"]) and hainan["gi_bin"] == 0
+    assert hainan["g_cluster"] == 4 and hainan["g_cluster_label"] == "Isolated"
+    assert np.isnan(hainan["gi_z"]) and hainan["gi_bin"] == 0
     wk, _ = weights.build(prov, "region_code")  # default: linked to the nearest neighbour
     outk = hotspots.local_g(df, wk, "v", id_col="region_code", year_col=None, permutations=99)
     assert outk.loc[outk.region_code == 460000, "n_neighbors"].iloc[0] == 1

@@ -631,3 +631,32 @@ def test_transition_heatmap_shows_the_matrix():
                                probs[["HH", "LH", "LL", "HL"]].to_numpy())
     with pytest.raises(InputError, match="lacks quadrant"):
         maps.transition_heatmap(probs.drop(columns="HL"))
+
+
+def test_hotspot_map_uses_arcgis_colours(provinces, panel):
+    from spatial_carbon.maps.hotspots import GI_BIN_COLORS, hotspot_map
+
+    hot = panel[["region_code", "year"]].assign(gi_bin=np.resize([-3, -1, 0, 2, 3], len(panel)))
+    fig = hotspot_map(hot, provinces, years=[2000, 2019])
+    bins = fig.spatial_carbon["bins"]
+    assert set(bins) == {2000, 2019}
+    assert GI_BIN_COLORS[3][1] == "#d62f27" and GI_BIN_COLORS[-3][1] == "#4575b5"
+    with pytest.raises(InputError, match="no column 'gi_bin'"):
+        hotspot_map(hot.drop(columns="gi_bin"), provinces)
+
+
+def test_markov_heatmaps_and_centre_map(provinces, panel):
+    from spatial_carbon.maps.hotspots import centre_map, markov_heatmaps
+    from spatial_carbon.spatial import centrography, markov, weights
+
+    prov = provinces[provinces.region_code != 540000].reset_index(drop=True)
+    w, _ = weights.build(prov, "region_code")
+    r = markov.spatial_markov(panel, w, "ICF", id_col="region_code", k=3)
+    fig = markov_heatmaps(r.transitions, variable="ICF")
+    assert fig.spatial_carbon["lag_classes"] == [0, 1, 2, 3]
+    c = centrography.mean_centre(panel, prov, "ICF", id_col="region_code")
+    fig = centre_map(c.centres, provinces, sd=2)
+    assert fig.spatial_carbon["ellipse_years"] == [2000, 2019]
+    np.testing.assert_allclose(fig.spatial_carbon["trajectory"], c.centres[["x_m", "y_m"]])
+    with pytest.raises(InputError, match="sd must be 1, 2 or 3"):
+        centre_map(c.centres, provinces, sd=4)

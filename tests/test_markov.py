@@ -38,9 +38,9 @@ def test_giddy_published_us_income(us):
     df, w, _ = us
     r = markov.spatial_markov(df, w, "pci", id_col="id", k=5, relative=True)
     c = r.classes
-    np.testing.assert_allclose(c[c.kind == "value"]["upper"].to_numpy()[:4],
+    np.testing.assert_allclose(c[c.classes_of == "value"]["upper"].to_numpy()[:4],
                                [0.83999133, 0.94707545, 1.03242697, 1.14911154], atol=1e-8)
-    np.testing.assert_allclose(c[c.kind == "lag"]["upper"].to_numpy()[:4],
+    np.testing.assert_allclose(c[c.classes_of == "lag"]["upper"].to_numpy()[:4],
                                [0.88973386, 0.95891917, 1.01469758, 1.1183566], atol=1e-8)
     np.testing.assert_allclose(r.matrix(1).to_numpy(), [
         [0.96341463, 0.0304878, 0.00609756, 0., 0.],
@@ -65,18 +65,18 @@ def test_giddy_published_us_income(us):
         [0.12124869, 0.21137444, 0.2635101, 0.29013417, 0.1137326],
         [0.0776413, 0.19748806, 0.25352636, 0.22480415, 0.24654013],
         [0.01776781, 0.19964349, 0.19009833, 0.25524697, 0.3372434]], atol=1e-8)
-    assert r.transitions["count"].sum() == 2 * 48 * 80  # pooled + conditional, 80 year pairs
+    assert r.transitions["n_steps"].sum() == 2 * 48 * 80  # pooled + conditional, 80 year pairs
 
 
 def test_against_giddy_with_natural_breaks(us):
     giddy = pytest.importorskip("giddy.markov")
     df, w, pci = us
     r = markov.spatial_markov(df, w, "pci", id_col="id", k=4, scheme="fisher_jenks", lag_scheme="same")
-    ub = r.classes[r.classes.kind == "value"]["upper"].to_numpy()[:3]
+    ub = r.classes[r.classes.classes_of == "value"]["upper"].to_numpy()[:3]
     gw = w.to_libpysal()
     sm = giddy.Spatial_Markov(pci, gw, k=4, m=4, fixed=True, cutoffs=ub, lag_cutoffs=ub)
     for j in range(4):
-        np.testing.assert_array_equal(r.matrix(j + 1, "count").to_numpy(), sm.T[j])
+        np.testing.assert_array_equal(r.matrix(j + 1, "n_steps").to_numpy(), sm.T[j])
         np.testing.assert_allclose(np.nan_to_num(r.matrix(j + 1).to_numpy()), sm.P[j], atol=1e-12)
     assert r.homogeneity["Q"] == pytest.approx(sm.Q, rel=1e-12)
     assert r.homogeneity["LR"] == pytest.approx(sm.LR, rel=1e-12)
@@ -93,9 +93,9 @@ def test_hand_worked_two_units():
                        "v": [1.0, 9, 9, 9, 1, 1]})
     with pytest.warns(DataQualityWarning):
         r = markov.spatial_markov(df, w, "v", id_col="id", k=2, cutoffs=[5], lag_cutoffs=[5])
-    np.testing.assert_array_equal(r.matrix(1, "count").to_numpy(), [[0, 0], [1, 1]])
-    np.testing.assert_array_equal(r.matrix(2, "count").to_numpy(), [[1, 1], [0, 0]])
-    np.testing.assert_array_equal(r.matrix(0, "count").to_numpy(), [[1, 1], [1, 1]])
+    np.testing.assert_array_equal(r.matrix(1, "n_steps").to_numpy(), [[0, 0], [1, 1]])
+    np.testing.assert_array_equal(r.matrix(2, "n_steps").to_numpy(), [[1, 1], [0, 0]])
+    np.testing.assert_array_equal(r.matrix(0, "n_steps").to_numpy(), [[1, 1], [1, 1]])
     np.testing.assert_allclose(r.matrix(0).to_numpy(), [[0.5, 0.5], [0.5, 0.5]])
     assert any("no transition starts" in n for n in r.notes)
 

@@ -1148,7 +1148,7 @@ def test_hot_spots_match_core_and_load_in_arcgis_colours(report, inputs):
     src = gpd.read_file(inputs["provinces"])
     exp = hotspots.local_g(src, _core_weights(src), "ice_2019", id_col="region_code",
                            year_col=None, permutations=999, seed=20191231).sort_values("region_code")
-    np.testing.assert_allclose(got["z"], exp["z"], rtol=1e-12)
+    np.testing.assert_allclose(got["gi_z"], exp["gi_z"], rtol=1e-12)
     np.testing.assert_allclose(got["p_sim"], exp["p_sim"], rtol=1e-12)
     np.testing.assert_array_equal(got["gi_bin"], exp["gi_bin"])
     lay = rec["layers"]["OUTPUT"]
@@ -1184,7 +1184,7 @@ def test_spatial_markov_matches_core(report, inputs):
     exp = markov.spatial_markov(pd.DataFrame(long.drop(columns="geometry")),
                                 _core_weights(long.drop_duplicates("region_code")), "ice",
                                 id_col="region_code", year_col="year", k=3)
-    np.testing.assert_array_equal(got["count"], exp.transitions["count"])
+    np.testing.assert_array_equal(got["n_steps"], exp.transitions["n_steps"])
     assert rec["outputs"]["Q"] == pytest.approx(exp.homogeneity["Q"], rel=1e-12)
 
 

@@ -118,7 +118,7 @@ def test_hotspots_csv_gpkg_deterministic(province_table, tmp_path):
     assert r.exit_code == 0, r.output
     h = _io.read_csv(out)
     assert len(h) == 90 and (h["statistic"] == "G*").all()
-    assert {"G", "z", "gi_bin", "p_sim", "cluster", "cluster_basis"} <= set(h.columns)
+    assert {"G", "gi_z", "gi_p", "gi_bin", "p_sim", "g_cluster", "cluster_basis"} <= set(h.columns)
     layer = gpd.read_file(tmp_path / "h.gpkg", layer="hotspots")
     assert len(layer) == 90 and layer.geometry.notna().all()
     r2 = _run(args + [str(tmp_path / "h2.csv")])
@@ -146,7 +146,7 @@ def test_bivariate_lisa_and_moran(province_table, tmp_path):
               "--permutations", "0", "-o", str(tmp_path / "a.csv")])
     assert r.exit_code == 0, r.output
     a = _io.read_csv(tmp_path / "a.csv")
-    assert a["cluster_basis"].iloc[0].startswith("p_norm") and a["z_norm"].notna().all()
+    assert a["cluster_basis"].iloc[0].startswith("p_rand") and a["z_rand"].notna().all()
 
 
 def test_markov_command(province_table, tmp_path):
@@ -155,7 +155,7 @@ def test_markov_command(province_table, tmp_path):
     assert r.exit_code == 0, r.output
     t = _io.read_csv(out)
     assert set(t["conditioning"]) == {"pooled", "lag class 1", "lag class 2", "lag class 3"}
-    assert t.loc[t.lag_class == 0, "count"].sum() == 60  # 30 regions x 2 year pairs
+    assert t.loc[t.lag_class == 0, "n_steps"].sum() == 60  # 30 regions x 2 year pairs
     for suffix in ("_steady_states", "_classes", "_units"):
         assert (tmp_path / f"mk{suffix}.csv").exists()
     rep = json.loads((tmp_path / "mk.connectivity.json").read_text(encoding="utf-8"))

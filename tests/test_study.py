@@ -133,3 +133,26 @@ def test_demo_lisa_uses_geoda_folded_p(demo_out):
     assert int((last["p_sim"] <= 0.05).sum()) == 8
     assert int((np.minimum(1, 2 * last["p_sim"]) <= 0.05).sum()) == 3
     assert set(read(demo_out, "moran")["alternative"]) == {"folded"}
+
+
+def test_demo_hot_spots_bivariate_markov_centre(demo_out):
+    """The issue-13 sections of the demo configuration: tables, figures, report."""
+    hs = read(demo_out, "hotspots")
+    assert set(hs["column"]) == {"ICF_size"} and (hs["statistic"] == "G*").all()
+    assert set(hs["gi_bin"]) <= set(range(-3, 4)) and len(hs) == 30 * 23
+    bl = read(demo_out, "bivariate_lisa")
+    assert set(bl["column"]) == {"ICF_size~ICF_depth"} and (bl["with"] == "ICF_depth").all()
+    assert len(read(demo_out, "bivariate_moran")) == 23
+    mt = read(demo_out, "markov_transitions")
+    # 30 regions x 22 one-year steps, counted once pooled and once by lag class
+    assert mt["n_steps"].sum() == 2 * 30 * 22
+    assert {"Q", "LR", "dof"} <= set(read(demo_out, "markov_homogeneity").columns)
+    ce = read(demo_out, "centre")
+    assert set(ce["variable"]) == {"ICE", "ICD"} and ce.groupby("variable").size().eq(23).all()
+    assert ce["distance_km"].iloc[1:23].notna().all() and (ce["area_km2"] > 0).all()
+    for stem in ("hotspots_ICF_size", "bilisa_cluster_ICF_size_with_ICF_depth", "markov_ICF_size",
+                 "centre_ICE"):
+        assert (demo_out / "maps" / f"{stem}.png").stat().st_size > 5_000, stem
+    html = (demo_out / "report.html").read_text(encoding="utf-8")
+    assert "Hot spots, bivariate LISA, spatial Markov, centre of gravity" in html
+    assert "Getis-Ord G* hot spots per year" in html and "Centre of gravity" in html

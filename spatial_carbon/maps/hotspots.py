@@ -85,8 +85,13 @@ def hotspot_map(
                 ax.set_title(str(y))
         for ax in list(axes.flat)[n:]:
             ax.set_visible(False)
-        handles = B.legend_handles([c for _, c in GI_BIN_COLORS.values()],
-                                   [_t(lbl, lang) for lbl, _ in GI_BIN_COLORS.values()])
+        colors = [c for _, c in GI_BIN_COLORS.values()]
+        labels = [_t(lbl, lang) for lbl, _ in GI_BIN_COLORS.values()]
+        nodata = any(pd.isna(v) for b in meta["bins"].values() for v in b.values())
+        if nodata:
+            colors.append(B.NODATA_COLOR)
+            labels.append(B.tr("No data", lang))
+        handles = B.legend_handles(colors, labels, hatch_last=nodata)
         ttl = title or ("Hot spots (Getis-Ord Gi*)" if lang == "en" else "冷热点（Getis-Ord Gi*）")
         if n == 1:
             axes.flat[0].legend(handles=handles, loc="lower left", frameon=False, fontsize=6)
@@ -115,7 +120,7 @@ def markov_heatmaps(transitions: pd.DataFrame, *, lang: str = "en", title: str |
     t = transitions
     if "variable" in t.columns and variable is not None:
         t = t[t["variable"] == variable]
-    need = {"lag_class", "from_class", "to_class", "count", "probability"}
+    need = {"lag_class", "from_class", "to_class", "n_steps", "probability"}
     if not need <= set(t.columns):
         raise InputError(f"transitions table lacks {sorted(need - set(t.columns))}")
     lcs = sorted(pd.unique(t["lag_class"]).tolist())
@@ -127,7 +132,7 @@ def markov_heatmaps(transitions: pd.DataFrame, *, lang: str = "en", title: str |
             ax = fig.add_subplot(nrow, ncol, pos + 1)
             s = t[t["lag_class"] == lc]
             P = s.pivot(index="from_class", columns="to_class", values="probability")
-            C = s.pivot(index="from_class", columns="to_class", values="count")
+            C = s.pivot(index="from_class", columns="to_class", values="n_steps")
             k = len(P)
             vals = P.to_numpy(dtype=float)
             ax.imshow(np.nan_to_num(vals), cmap="Blues", vmin=0, vmax=1)
@@ -156,7 +161,6 @@ def markov_heatmaps(transitions: pd.DataFrame, *, lang: str = "en", title: str |
 
 def centre_map(
     centres: pd.DataFrame,
-    ellipses: gpd.GeoDataFrame,
     boundaries: gpd.GeoDataFrame,
     *,
     years: Sequence[int] | None = None,
@@ -170,19 +174,32 @@ def centre_map(
 
     Parameters
     ----------
-    centres, ellipses : DataFrame, GeoDataFrame
-        ``CentreResult.centres`` / ``.ellipses`` (``x_m``, ``y_m``, ``crs``).
+    centres : DataFrame
+        ``CentreResult.centres`` (or the study's ``centre`` table for one
+        variable): ``year``, ``x_m``, ``y_m``, ``major_km``, ``minor_km``,
+        ``rotation_deg``, ``crs``.
     years : sequence, optional
-        Ellipses to draw (default: first and last year); the trajectory
-        always joins every year.
+        Years whose ellipse is drawn (default: first and last); the
+        trajectory always joins every year.
     sd : {1, 2, 3}
-        Ellipse size.
+        Ellipse size (axes times ``sd``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.spatial_carbon``: ``ellipse_years``, ``trajectory`` (n x 2, m).
     """
+    from ..spatial.centrography import ellipse_polygon
+
     B.check_lang(lang)
-    if centres.empty:
-        raise InputError("no centres to draw")
-    crs = centres["crs"].iloc[0]
-    allyrs = centres["year"].tolist() if "year" in centres.columns else [None]
+    need = {"x_m", "y_m", "major_km", "minor_km", "rotation_deg", "crs"}
+    if centres.empty or not need <= set(centres.columns):
+        raise InputError(f"centre table is empty or lacks {sorted(need - set(centres.columns))}")
+    if sd not in (1, 2, 3):
+        raise InputError(f"sd must be 1, 2 or 3, got {sd!r}")
+    c = centres.sort_values("year") if "year" in centres.columns else centres
+    crs = c["crs"].iloc[0]
+    allyrs = c["year"].tolist() if "year" in c.columns else [None]
     yrs = [allyrs[0], allyrs[-1]] if years is None else list(years)
     cmap = matplotlib.colormaps["viridis"]
     with matplotlib.rc_context(B.rc_params(lang)):
@@ -190,33 +207,53 @@ def centre_map(
         B.setup_map_axes(ax)
         bp = boundaries.to_crs(crs)
         B.draw_regions(ax, bp, ["#f4f4f4"] * len(bp), id_field=bp.columns[0], linewidth=0.3)
-        x, y = centres["x_m"].to_numpy(), centres["y_m"].to_numpy()
-        e = ellipses[ellipses["sd"] == sd]
+        x, y = c["x_m"].to_numpy(), c["y_m"].to_numpy()
+        xs, ys = [x], [y]
         drawn = []
-        for yy in yrs:
-            g = e[e["year"] == yy] if "year" in e.columns else e
-            if g.empty:
-                raise InputError(f"no {sd}-SD ellipse for {yy}")
-            col = cmap(0.0 if yy == allyrs[0] else allyrs.index(yy) / max(1, len(allyrs) - 1))
-            xy = np.asarray(g.geometry.iloc[0].exterior.coords)
-            ax.plot(xy[:, 0], xy[:, 1], color=col, linewidth=1.0, label=f"{yy} ({sd} SD)",
+        for yy in dict.fromkeys(yrs):
+            if yy not in allyrs:
+                raise InputError(f"no centre for year {yy}")
+            r = c.iloc[allyrs.index(yy)]
+            poly = ellipse_polygon(r["x_m"], r["y_m"], sd * r["major_km"] * 1000,
+                                   sd * r["minor_km"] * 1000, r["rotation_deg"])
+            xy = np.asarray(poly.exterior.coords)
+            col = cmap(allyrs.index(yy) / max(1, len(allyrs) - 1))
+            ax.plot(xy[:, 0], xy[:, 1], color=col, linewidth=1.0,
+                    label=f"{yy} ({sd} SD)" if lang == "en" else f"{yy}（{sd} 倍标准差）",
                     gid="ellipse")
+            xs.append(xy[:, 0])
+            ys.append(xy[:, 1])
             drawn.append(yy)
         ax.plot(x, y, color="#444444", linewidth=0.8, zorder=4, gid="trajectory")
         ax.scatter(x, y, c=np.linspace(0, 1, len(x)), cmap=cmap, s=10, zorder=5)
-        for i, yy in enumerate(allyrs):
-            if yy is not None and (i % max(1, label_every) == 0 or i == len(allyrs) - 1):
-                ax.annotate(str(yy), (x[i], y[i]), fontsize=5, xytext=(2, 2),
-                            textcoords="offset points", zorder=6)
-        xs = np.concatenate([x] + [np.asarray(g.exterior.coords)[:, 0] for g in e.geometry])
-        ys = np.concatenate([y] + [np.asarray(g.exterior.coords)[:, 1] for g in e.geometry])
-        bx0, by0, bx1, by1 = bp.total_bounds
+        xs, ys = np.concatenate(xs), np.concatenate(ys)
+        # mainland extent, as the other maps (the South China Sea islands would shrink it)
+        ll = boundaries.to_crs(4326).geometry
+        bx0, bx1, by0, by1 = B._extent(bp, cut_scs=True,
+                                       south=(ll.bounds["miny"] < B.SCS_CUT_LAT).to_numpy())
         ax.set_xlim(min(bx0, xs.min()), max(bx1, xs.max()))
         ax.set_ylim(min(by0, ys.min()), max(by1, ys.max()))
+        # the yearly moves are tens of km: an inset zooms on the trajectory
+        ins = ax.inset_axes([0.64, 0.02, 0.35, 0.30])
+        ins.plot(x, y, color="#444444", linewidth=0.8, gid="trajectory-inset")
+        ins.scatter(x, y, c=np.linspace(0, 1, len(x)), cmap=cmap, s=8, zorder=5)
+        for i, yy in enumerate(allyrs):
+            if yy is not None and (i % max(1, label_every) == 0 or i == len(allyrs) - 1):
+                ins.annotate(str(yy), (x[i], y[i]), fontsize=5, xytext=(2, 2),
+                             textcoords="offset points", zorder=6)
+        span = max(np.ptp(x), np.ptp(y), 20_000.0) * 0.65
+        ins.set_xlim(x.mean() - span, x.mean() + span)
+        ins.set_ylim(y.mean() - span, y.mean() + span)
+        ins.set_aspect("equal")
+        ins.set_xticks([])
+        ins.set_yticks([])
+        ins.set_title(f"trajectory ({2 * span / 1000:.0f} km across)" if lang == "en"
+                      else f"重心轨迹（宽 {2 * span / 1000:.0f} 千米）", fontsize=6)
+        ax.indicate_inset_zoom(ins, edgecolor="#888888")
         B.add_north_arrow(ax)
-        B.add_scale_bar(ax, lang=lang)
+        B.add_scale_bar(ax, lang=lang, loc=(0.30, 0.05), frac=0.18)
         ax.legend(loc="lower left", frameon=False, fontsize=6)
-        var = centres["variable"].iloc[0] if "variable" in centres.columns else ""
+        var = c["variable"].iloc[0] if "variable" in c.columns else ""
         ttl = title or (f"Centre of gravity of {var}" if lang == "en" else f"{var} 重心迁移与标准差椭圆")
         ax.set_title(ttl)
         fig.tight_layout()

@@ -166,6 +166,8 @@ def study_figures(
                 _save(size_depth_scatter(zt, year=ys[-1], lang=lang), out,
                       f"size_depth_{ys[-1]}", formats, written)
 
+    written.extend(_migration_figures(tables, boundaries, out, years, lang, formats, id_field))
+
     flows = tables.get("flows")
     if flows is not None and {"origin_code", "destination_code", "value"} <= set(flows.columns):
         _save(flow_map(flows, boundaries, lang=lang, id_field=id_field), out, "flows", formats,
@@ -218,4 +220,42 @@ def _moran_scatters(fp, lisa, boundaries, out, years, lang, formats, weights, id
                 continue  # units of the weights without a value: no honest scatter
             fig = moran_scatter(vals, weights, label=var, lang=lang, title=title)
         _save(fig, out, f"moran_scatter_{var}_{y}", formats, written)
+    return written
+
+
+def _migration_figures(tables, boundaries, out, years, lang, formats, id_field) -> list[Path]:
+    """Hot-spot maps, bivariate LISA maps, spatial Markov heat maps and the
+    centre of gravity map (issue 13 tables; each only when present)."""
+    from .hotspots import centre_map, hotspot_map, markov_heatmaps
+
+    written: list[Path] = []
+    hs = tables.get("hotspots")
+    if hs is not None and len(hs):
+        have = set(int(y) for y in hs["year"].unique())
+        ys = [y for y in years if y in have] or [max(have)]
+        for col in _variables(hs):
+            sub = hs[hs["column"] == col] if col is not None else hs
+            _save(hotspot_map(sub, boundaries, years=ys, lang=lang, id_field=id_field), out,
+                  f"hotspots_{col or 'value'}", formats, written)
+    bl = tables.get("bivariate_lisa")
+    if bl is not None and len(bl):
+        have = set(int(y) for y in bl["year"].unique())
+        ys = [y for y in years if y in have] or [max(have)]
+        for col in _variables(bl):
+            # the pair (x~y) names the map; "variable" (x alone) would select again
+            sub = bl.drop(columns=[c for c in ("variable",) if c in bl.columns])
+            fig = lisa_figure(sub, boundaries, years=ys, kind="cluster", variable=col, lang=lang,
+                              id_field=id_field)
+            _save(fig, out, f"bilisa_cluster_{str(col).replace('~', '_with_')}", formats, written)
+    mt = tables.get("markov_transitions")
+    if mt is not None and len(mt):
+        for col in _variables(mt):
+            sub = mt[mt["column"] == col] if col is not None else mt
+            _save(markov_heatmaps(sub, lang=lang, variable=col), out, f"markov_{col or 'value'}",
+                  formats, written)
+    ce = tables.get("centre")
+    if ce is not None and len(ce):
+        for var in pd.unique(ce["variable"]):
+            _save(centre_map(ce[ce["variable"] == var], boundaries, lang=lang, label_every=5), out,
+                  f"centre_{var}", formats, written)
     return written

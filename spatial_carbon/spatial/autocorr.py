@@ -829,11 +829,11 @@ def local_moran(
         of ``with_column`` (:func:`moran_local_bv_arrays`).
     inference : {"permutation", "analytic"}
         Which p-value the flags and the cluster code use: ``p_sim``
-        (permutations, GeoDa's map) or ``p_norm`` (analytic, spdep's
-        ``localmoran``).  Both are always in the table (``p_norm`` only for
+        (permutations, GeoDa's map) or ``p_rand`` (analytic, spdep's
+        ``localmoran``).  Both are always in the table (``p_rand`` only for
         the univariate LISA); ``cluster_basis`` says which decided.
     analytic_null : {"conditional", "total"}
-        Randomisation null of ``EI``, ``VI``, ``z_norm``, ``p_norm``
+        Randomisation null of ``EI_rand``, ``VI_rand``, ``z_rand``, ``p_rand``
         (:func:`local_moran_moments`).
 
     Returns
@@ -841,10 +841,11 @@ def local_moran(
     DataFrame
         One row per id and year: id columns (``region_code``, ``region`` for
         Chinese regions, else ``id_col``), ``year``, ``variable``, ``value``,
-        (bivariate: ``with``, ``value_with``), ``z``, ``lag``, ``I``,
+        (bivariate: ``with``, ``value_with``), ``z``, ``lag`` (bivariate:
+        ``lag_with``, the lag of the standardised ``with_column``), ``I``,
         ``quadrant`` (1 HH, 2 LH, 3 LL, 4 HL, 0 undefined), ``quadrant_label``,
-        ``EI``, ``VI``, ``z_norm``, ``p_norm`` (analytic, our scaling of
-        ``I``; NaN for the bivariate LISA), ``p_sim``, ``significant``,
+        ``EI_rand``, ``VI_rand``, ``z_rand``, ``p_rand`` (analytic, our scaling
+        of ``I``; NaN for the bivariate LISA), ``p_sim``, ``significant``,
         ``sig_fdr`` (Benjamini-Hochberg at ``alpha`` within the year),
         ``sig_bonferroni`` (``p <= alpha / n``), ``significance``
         (``"0.001"``, ``"0.01"``, ``"0.05"`` or ``"ns"``), ``cluster``
@@ -882,7 +883,7 @@ def local_moran(
     if inference == "permutation" and permutations == 0:
         inference_p = None
     else:
-        inference_p = "p_sim" if inference == "permutation" else "p_norm"
+        inference_p = "p_sim" if inference == "permutation" else "p_rand"
     stat = "bivariate local Moran" if bivariate else "local Moran"
     years, has_year, Y, wide = _panel(df, w, column, id_col, year_col, stat=stat)
     if bivariate:
@@ -904,7 +905,7 @@ def local_moran(
     elif inference_p == "p_sim":
         basis = f"p_sim <= {alpha:g}{corr} ({permutations} permutations, {alternative})"
     else:
-        basis = f"p_norm <= {alpha:g}{corr} (analytic, {analytic_null} randomisation, {alternative})"
+        basis = f"p_rand <= {alpha:g}{corr} (analytic, {analytic_null} randomisation, {alternative})"
     frames = []
     for pos, (yy, y) in enumerate(zip(years, Y)):
         rng = _rng(seed, _year_key(yy, pos), 6 if bivariate else 2)
@@ -916,7 +917,7 @@ def local_moran(
             r = moran_local_arrays(y, w, permutations=permutations, rng=rng, alternative=alternative)
             mom = local_moran_moments(r["z"], w, analytic_null)
         p_norm = _p_normal(mom["z"], alternative)
-        p = r["p_sim"] if inference_p != "p_norm" else p_norm
+        p = r["p_sim"] if inference_p != "p_rand" else p_norm
         sig = p <= alpha
         fdr = fdr_bh(p, alpha)
         bonf = p <= alpha / n
@@ -934,13 +935,14 @@ def local_moran(
             f["with"] = with_column
             f["value_with"] = Y2[pos]
         f["z"] = r["z"]
-        f["lag"] = r["lag"]
+        f["lag_with" if bivariate else "lag"] = r["lag"]
         f["I"] = r["I"]
         f["quadrant"] = r["q"]
-        f["EI"] = mom["EI"]
-        f["VI"] = mom["VI"]
-        f["z_norm"] = mom["z"]
-        f["p_norm"] = p_norm
+        # analytic randomisation inference (spdep localmoran), named as global Moran's
+        f["EI_rand"] = mom["EI"]
+        f["VI_rand"] = mom["VI"]
+        f["z_rand"] = mom["z"]
+        f["p_rand"] = p_norm
         f["p_sim"] = r["p_sim"]
         f["significant"] = sig
         f["sig_fdr"] = fdr

@@ -48,7 +48,8 @@ import pandas as pd
 from ..errors import InputError, MissingDataError
 from .weights import normalise_ids
 
-__all__ = ["CHINA_ALBERS", "CentreResult", "ellipse_arrays", "mean_centre", "equal_area_crs"]
+__all__ = ["CHINA_ALBERS", "CentreResult", "ellipse_arrays", "ellipse_polygon", "equal_area_crs",
+           "mean_centre"]
 
 #: Albers equal-area conic for China (standard parallels 25 and 47 N, central meridian 105 E).
 CHINA_ALBERS = ("+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 "
@@ -71,7 +72,8 @@ class CentreResult:
         first), ``std_distance_km``, ``sigma_x_km``, ``sigma_y_km`` (ArcGIS
         XStdDist/YStdDist at 1 SD), ``major_km``, ``minor_km`` (semi-axes at 1
         SD), ``rotation_deg`` (major axis, clockwise from north, 0-180),
-        ``area_km2`` (1-SD ellipse), ``flattening`` (1 - minor/major), ``crs``.
+        ``area_km2`` (1-SD ellipse), ``flattening`` (1 - minor/major), ``crs``,
+        ``weighted_over`` (region centroids or weighted points).
     ellipses : GeoDataFrame
         One polygon per year and ``sd`` level (1, 2, 3) in the projection:
         ``year``, ``sd``, ``major_km``, ``minor_km``, ``rotation_deg``,
@@ -84,7 +86,7 @@ class CentreResult:
     summary : dict
         ``first_year``, ``last_year``, ``path_km`` (sum of the steps),
         ``net_km``, ``net_bearing_deg``, ``net_direction`` (first to last),
-        ``crs``, ``basis`` ("region centroids" or "population-weighted points").
+        ``crs``, ``weighted_over`` ("region centroids ..." or "points weighted by ...").
     """
 
     centres: pd.DataFrame
@@ -147,7 +149,11 @@ def _direction(bearing: float) -> str:
     return _DIRECTIONS[int(((bearing % 360) + 22.5) // 45) % 8]
 
 
-def _ellipse_polygon(xc, yc, major, minor, rotation_deg, n=128):
+def ellipse_polygon(xc: float, yc: float, major: float, minor: float, rotation_deg: float,
+                    n: int = 128):
+    """Polygon (``n`` vertices) of the ellipse with centre ``(xc, yc)``, semi-axes
+    ``major``/``minor`` and the major axis at azimuth ``rotation_deg`` (clockwise
+    from north), in the units of the coordinates."""
     import shapely
 
     t = np.linspace(0, 2 * np.pi, n, endpoint=False)
@@ -319,11 +325,11 @@ def mean_centre(
             ell_rows.append({"year": yy, "variable": column, "sd": int(k), "x_m": e["x"], "y_m": e["y"],
                              "major_km": k * e["major"] / 1000, "minor_km": k * e["minor"] / 1000,
                              "rotation_deg": e["theta_deg"], "area_km2": k * k * e["area"] / 1e6})
-            ell_geoms.append(_ellipse_polygon(e["x"], e["y"], k * e["major"], k * e["minor"],
+            ell_geoms.append(ellipse_polygon(e["x"], e["y"], k * e["major"], k * e["minor"],
                                               e["theta_deg"]))
     centres = pd.DataFrame(rows)
     centres["crs"] = crs
-    centres["basis"] = basis
+    centres["weighted_over"] = basis
     if not has_year:
         centres = centres.drop(columns="year")
     ellipses = gpd.GeoDataFrame(pd.DataFrame(ell_rows), geometry=ell_geoms, crs=crs)
@@ -344,7 +350,7 @@ def mean_centre(
         "first_year": _py(first["year"]), "last_year": _py(last["year"]),
         "path_km": float(np.nansum(centres["distance_km"])), "net_km": net / 1000,
         "net_bearing_deg": float(az % 360) if net > 0 else None,
-        "net_direction": _direction(az) if net > 0 else "", "crs": crs, "basis": basis,
+        "net_direction": _direction(az) if net > 0 else "", "crs": crs, "weighted_over": basis,
     }
     return CentreResult(centres=centres, ellipses=ellipses, points=pts_out, trajectory=traj,
                         summary=summary)

@@ -207,13 +207,13 @@ def local_g(
         or G.
     permutations, seed, alternative
         Conditional randomisation pseudo p (``p_sim``); ``alternative`` also
-        sets ``p_norm``.  One generator per (seed, year) as in
+        sets ``gi_p``.  One generator per (seed, year) as in
         :func:`~spatial_carbon.spatial.autocorr.local_moran`.
     alpha : float
         Level of ``significant``, ``sig_fdr`` (Benjamini-Hochberg within the
         year), ``sig_bonferroni`` (``p_sim <= alpha/n``) and the cluster codes.
     cluster_on : {"p", "fdr", "bonferroni"}
-        Which flag on ``p_sim`` decides GeoDa's ``cluster`` code.
+        Which flag on ``p_sim`` decides GeoDa's ``g_cluster`` code.
     bins_fdr : bool
         FDR-correct ArcGIS's ``gi_bin`` (its "Apply FDR correction" option).
 
@@ -221,12 +221,13 @@ def local_g(
     -------
     DataFrame
         One row per id and year: id columns, ``year``, ``variable``, ``value``,
-        ``statistic`` ("G*" or "G"), ``G``, ``EG``, ``VG``, ``z`` (Ord-Getis),
-        ``p_norm`` (normal p of ``z`` under ``alternative``), ``gi_bin``
-        (ArcGIS, from the two-sided normal p), ``gi_bin_label``, ``p_sim``,
-        ``significant``, ``sig_fdr``, ``sig_bonferroni``, ``cluster`` (GeoDa: 0
-        not significant, 1 high, 2 low, 3 undefined, 4 isolated),
-        ``cluster_label``, ``cluster_basis`` (which p and correction decided
+        ``statistic`` ("G*" or "G"), ``G``, ``EG``, ``VG``, ``gi_z`` (Ord-Getis
+        z, ArcGIS's GiZScore), ``gi_p`` (its normal p under ``alternative``;
+        ArcGIS's GiPValue for two-sided), ``gi_bin`` (ArcGIS, from the
+        two-sided normal p), ``gi_bin_label``, ``p_sim``, ``significant``,
+        ``sig_fdr``, ``sig_bonferroni``, ``g_cluster`` (GeoDa: 0 not
+        significant, 1 high, 2 low, 3 undefined, 4 isolated),
+        ``g_cluster_label``, ``cluster_basis`` (which p and correction decided
         the cluster), ``n_neighbors``, ``permutations``, ``alternative``,
         ``seed``.
 
@@ -294,15 +295,16 @@ def local_g(
         f["variable"] = column
         f["value"] = y
         f["statistic"] = name
-        for c in ("G", "EG", "VG", "z"):
+        for c in ("G", "EG", "VG"):
             f[c] = r[c]
-        f["p_norm"] = _ac._p_normal(r["z"], alternative)
+        f["gi_z"] = r["z"]  # ArcGIS's GiZScore / GiPValue
+        f["gi_p"] = _ac._p_normal(r["z"], alternative)
         f["gi_bin"] = gi_bin(np.nan_to_num(r["z"]), fdr=bins_fdr)
         f["p_sim"] = p
         f["significant"] = sig
         f["sig_fdr"] = fdr
         f["sig_bonferroni"] = bonf
-        f["cluster"] = cluster
+        f["g_cluster"] = cluster
         f["n_neighbors"] = r["n_neighbors"]
         if w.dropped:
             g = _ac._id_frame(w, list(w.dropped), id_col)
@@ -314,15 +316,16 @@ def local_g(
             g["significant"] = False
             g["sig_fdr"] = False
             g["sig_bonferroni"] = False
-            g["cluster"] = 4
+            g["g_cluster"] = 4
             g["n_neighbors"] = 0
             f = pd.concat([f, g], ignore_index=True)
         frames.append(f)
     out = pd.concat(frames, ignore_index=True)
     out["gi_bin"] = out["gi_bin"].astype("int64")
     out.insert(out.columns.get_loc("gi_bin") + 1, "gi_bin_label", out["gi_bin"].map(GI_BIN_LABELS))
-    out.insert(out.columns.get_loc("cluster") + 1, "cluster_label", out["cluster"].map(G_CLUSTER_LABELS))
-    out.insert(out.columns.get_loc("cluster_label") + 1, "cluster_basis",
+    out.insert(out.columns.get_loc("g_cluster") + 1, "g_cluster_label",
+               out["g_cluster"].map(G_CLUSTER_LABELS))
+    out.insert(out.columns.get_loc("g_cluster_label") + 1, "cluster_basis",
                basis if permutations else "no permutations")
     out["permutations"] = permutations
     out["alternative"] = alternative

@@ -43,7 +43,8 @@ class SpatialMarkovResult:
     transitions : DataFrame
         ``conditioning`` (``"pooled"`` or ``"lag class j"``), ``lag_class``
         (0 for pooled, else 1..m), ``from_class``, ``to_class`` (1..k),
-        ``count``, ``probability`` (row share; NaN for a row never observed).
+        ``n_steps`` (one-year steps counted), ``probability`` (row share; NaN
+        for a row never observed).
     steady_states : DataFrame
         ``conditioning``, ``lag_class``, ``recurrent_class`` (1.. when a chain
         has several closed classes, each with its own limit), ``class``,
@@ -51,7 +52,7 @@ class SpatialMarkovResult:
     homogeneity : dict
         ``Q``, ``Q_p``, ``LR``, ``LR_p``, ``dof``, ``regimes`` (= m).
     classes : DataFrame
-        ``kind`` (``"value"`` or ``"lag"``), ``class``, ``lower``, ``upper``
+        ``classes_of`` (``"value"`` or ``"lag"``), ``class``, ``lower``, ``upper``
         (class j holds lower < x <= upper; the first also its lower bound).
     units : DataFrame
         Per id and year: ``value``, ``lag``, ``class``, ``lag_class``.
@@ -72,7 +73,7 @@ class SpatialMarkovResult:
     scheme: str
 
     def matrix(self, lag_class: int = 0, what: str = "probability") -> pd.DataFrame:
-        """``k x k`` matrix (``what`` = ``"probability"`` or ``"count"``) of one
+        """``k x k`` matrix (``what`` = ``"probability"`` or ``"n_steps"``) of one
         lag class (0 = pooled), rows from, columns to."""
         t = self.transitions[self.transitions["lag_class"] == lag_class]
         return t.pivot(index="from_class", columns="to_class", values=what)
@@ -232,7 +233,7 @@ def spatial_markov(
             for i in range(k_):
                 ss_rows.append((cond, lc, r, i + 1, float(pi[i])))
     trans = pd.DataFrame(rows, columns=["conditioning", "lag_class", "from_class", "to_class",
-                                        "count", "probability"])
+                                        "n_steps", "probability"])
     ss = pd.DataFrame(ss_rows, columns=["conditioning", "lag_class", "recurrent_class", "class",
                                         "probability"])
     hom = homogeneity(T)
@@ -243,7 +244,7 @@ def spatial_markov(
     lo = np.concatenate([[Y.min()], ub[:-1]])
     llo = np.concatenate([[L.min()], lub[:-1]])
     classes = pd.DataFrame({
-        "kind": ["value"] * k_ + ["lag"] * m_,
+        "classes_of": ["value"] * k_ + ["lag"] * m_,
         "class": list(range(1, k_ + 1)) + list(range(1, m_ + 1)),
         "lower": np.concatenate([lo, llo]),
         "upper": np.concatenate([np.append(ub[:-1], Y.max()), np.append(lub[:-1], L.max())]),

@@ -42,6 +42,12 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "permutations": defaults.PERMUTATIONS, "seed": defaults.SEED, "alpha": defaults.ALPHA,
         "alternative": defaults.ALTERNATIVE,
     },
+    # issue 13: hot spots, bivariate LISA, spatial Markov, centre of gravity (off when empty);
+    # weights, permutations, seed and alpha come from [spatial]
+    "hotspots": {"columns": [], "star": True},
+    "bivariate": {"pairs": []},
+    "markov": {"columns": [], "k": 5, "scheme": "quantiles"},
+    "centre": {"columns": [], "crs": None},
     "maps": {"years": [], "lang": "en", "formats": ["png"]},
 }
 LANDCOVER_KEYS = {
@@ -184,6 +190,19 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
     if sp["alternative"] not in ALTERNATIVES:
         raise ConfigError(f"[spatial] alternative must be one of {', '.join(ALTERNATIVES)}, "
                           f"got {sp['alternative']!r}")
+    for section, key in (("hotspots", "columns"), ("markov", "columns"), ("centre", "columns")):
+        v = cfg[section][key]
+        if not (isinstance(v, list) and all(isinstance(c, str) for c in v)):
+            raise ConfigError(f"[{section}] {key} must be a list of column names, got {v!r}")
+    pairs = cfg["bivariate"]["pairs"]
+    if not (isinstance(pairs, list) and all(isinstance(q, list) and len(q) == 2
+                                            and all(isinstance(c, str) for c in q) for q in pairs)):
+        raise ConfigError("[bivariate] pairs must be a list of [x, y] column pairs, "
+                          f'e.g. [["ICF_size", "ICF_depth"]], got {pairs!r}')
+    if cfg["markov"]["scheme"] not in ("quantiles", "fisher_jenks"):
+        raise ConfigError("[markov] scheme must be 'quantiles' or 'fisher_jenks'")
+    if not isinstance(cfg["markov"]["k"], int) or cfg["markov"]["k"] < 2:
+        raise ConfigError("[markov] k must be an integer >= 2")
     cfg["_source"] = str(source) if source is not None else None
     return cfg
 

@@ -283,6 +283,10 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
 
     progress("spatial statistics (Moran, LISA, transitions)")
     tables.update(_spatial(cfg, fp, zones_gdf))
+    progress("hot spots, bivariate LISA, spatial Markov, centre of gravity")
+    extra, extra_notes = _spatial_extra(cfg, fp, zones_gdf)
+    tables.update(extra)
+    notes.extend(extra_notes)
 
     from . import diagnostics
 
@@ -356,6 +360,60 @@ def _spatial(cfg, fp: pd.DataFrame, gdf) -> dict[str, pd.DataFrame]:
         parts["transition_homogeneity"].append(pd.DataFrame([tr.homogeneity]).assign(column=col))
     out.update({k: pd.concat(v, ignore_index=True) for k, v in parts.items()})
     return out
+
+
+def _spatial_extra(cfg, fp: pd.DataFrame, gdf) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Issue-13 tools configured in [hotspots], [bivariate], [markov], [centre]."""
+    import warnings
+
+    from ..spatial import autocorr, centrography, hotspots, markov, weights
+
+    sp = cfg["spatial"]
+    out: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    want = (cfg["hotspots"]["columns"] or cfg["bivariate"]["pairs"] or cfg["markov"]["columns"])
+    w = weights.build(gdf, "region_code", kind=sp["weights"], islands=sp["islands"])[0] if want else None
+    kw = dict(id_col="region_code", permutations=sp["permutations"], seed=sp["seed"],
+              alternative=sp["alternative"])
+
+    def need(section, col):
+        if col not in fp.columns:
+            raise ConfigError(f"[{section}] column {col!r} is not a footprint column")
+        return fp.dropna(subset=[col]) if fp[col].isna().any() else fp
+
+    parts: dict[str, list] = {k: [] for k in (
+        "hotspots", "bivariate_moran", "bivariate_lisa", "markov_transitions",
+        "markov_steady_states", "markov_classes", "markov_homogeneity", "centre", "centre_summary")}
+    for col in cfg["hotspots"]["columns"]:
+        parts["hotspots"].append(hotspots.local_g(need("hotspots", col), w, col, alpha=sp["alpha"],
+                                                  star=bool(cfg["hotspots"]["star"]), **kw)
+                                 .assign(column=col))
+    for x, y in cfg["bivariate"]["pairs"]:
+        need("bivariate", x), need("bivariate", y)
+        d = fp.dropna(subset=[x, y])
+        parts["bivariate_moran"].append(autocorr.global_moran(d, w, x, with_column=y, **kw)
+                                        .assign(column=f"{x}~{y}"))
+        parts["bivariate_lisa"].append(autocorr.local_moran(d, w, x, with_column=y, alpha=sp["alpha"],
+                                                            **kw).assign(column=f"{x}~{y}"))
+    for col in cfg["markov"]["columns"]:
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            r = markov.spatial_markov(need("markov", col), w, col, id_col="region_code",
+                                      k=cfg["markov"]["k"], scheme=cfg["markov"]["scheme"])
+        notes.extend(f"spatial Markov of {col}: {n}" for n in r.notes)
+        parts["markov_transitions"].append(r.transitions.assign(column=col))
+        parts["markov_steady_states"].append(r.steady_states.assign(column=col))
+        parts["markov_classes"].append(r.classes.assign(column=col))
+        parts["markov_homogeneity"].append(pd.DataFrame([r.homogeneity]).assign(column=col))
+    for col in cfg["centre"]["columns"]:
+        r = centrography.mean_centre(need("centre", col), gdf, col, id_col="region_code",
+                                     crs=cfg["centre"]["crs"], regions=True)
+        parts["centre"].append(r.centres)
+        parts["centre_summary"].append(pd.DataFrame([r.summary]).assign(column=col))
+    for k, v in parts.items():
+        if v:
+            out[k] = pd.concat(v, ignore_index=True)
+    return out, notes
 
 
 # --------------------------------------------------------------------------- outputs
