@@ -407,7 +407,8 @@ def _spdep_localmoran(x, W, conditional=True):
 def test_local_analytic_matches_spdep_formulas(columbus, cw, null):
     y = columbus.set_index("POLYID").loc[cw.ids, "CRIME"].to_numpy()
     r = autocorr.local_moran(columbus, cw, "CRIME", id_col="POLYID", permutations=0,
-                             analytic_null=null, inference="analytic")
+                             analytic_null=null, inference="analytic",
+                             alternative="two-sided")  # spdep's default
     ref = _spdep_localmoran(y, cw.sparse.toarray(), conditional=(null == "conditional"))
     n = len(y)
     # spdep's I_i is n/(n-1) times ours (esda/GeoDa); its moments scale alike, z does not
