@@ -17,25 +17,11 @@ correctness is in tests/test_hotspots.py.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 import textwrap
-import time
 
-PRE = textwrap.dedent("""
-    import time, json, resource
-    T0 = time.perf_counter()
-    import warnings; warnings.simplefilter("ignore")
-    import numpy as np, pandas as pd
-    """)
-POST = textwrap.dedent("""
-    _ru = resource.getrusage(resource.RUSAGE_SELF)
-    out["maxrss_MB"] = _ru.ru_maxrss / 1024
-    out["cpu"] = _ru.ru_utime + _ru.ru_stime
-    print("RESULT" + json.dumps(out))
-    """)
+from _common import run_case  # noqa: E402  (benchmarks/ is on sys.path)
+
 GRID = textwrap.dedent("""
     import geopandas as gpd, shapely
     side = int(round(CELLS ** 0.5))
@@ -87,16 +73,7 @@ out = {"import": T1 - T0, "data": T2 - T1, "weights": T3 - T2, "gstar": T4 - T3}
 
 
 def run(who: str, consts: dict) -> dict:
-    head = "".join(f"{k} = {v!r}\n" for k, v in consts.items())
-    code = PRE + head + textwrap.dedent(CASES[who]) + POST
-    t = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    if p.returncode != 0:
-        raise SystemExit(f"{who} failed:\n{p.stderr[-3000:]}")
-    res = json.loads([ln for ln in p.stdout.splitlines() if ln.startswith("RESULT")][-1][6:])
-    res["wall"] = wall
-    return res
+    return run_case(CASES[who], consts, who)
 
 
 def fmt(r: dict) -> str:

@@ -26,26 +26,11 @@ correctness is in tests/.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import textwrap
-import time
 
-PRE = textwrap.dedent("""
-    import time, json, resource
-    T0 = time.perf_counter()
-    import warnings; warnings.simplefilter("ignore")
-    import numpy as np, pandas as pd
-    """)
-
-POST = textwrap.dedent("""
-    _ru = resource.getrusage(resource.RUSAGE_SELF)
-    out["maxrss_MB"] = _ru.ru_maxrss / 1024
-    out["cpu"] = _ru.ru_utime + _ru.ru_stime
-    print("RESULT" + json.dumps(out))
-    """)
+from _common import run_case  # noqa: E402  (benchmarks/ is on sys.path)
 
 GRID = textwrap.dedent("""
     import geopandas as gpd, shapely
@@ -192,17 +177,7 @@ out = {"import": T1 - T0, "data": T2 - T1, "weights": T3 - T2, "moran": T4 - T3,
 
 
 def run(case: str, who: str, consts: dict) -> dict:
-    head = "".join(f"{k} = {v!r}\n" for k, v in consts.items())
-    code = PRE + head + textwrap.dedent(CASES[case, who]) + POST
-    t = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    if p.returncode != 0:
-        raise SystemExit(f"{case}/{who} failed:\n{p.stderr[-3000:]}")
-    line = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT")][-1]
-    res = json.loads(line[6:])
-    res["wall"] = wall
-    return res
+    return run_case(CASES[case, who], consts, f"{case}/{who}")
 
 
 def fmt(r: dict) -> str:

@@ -145,6 +145,27 @@ def fdr_bh(p: np.ndarray, alpha: float) -> np.ndarray:
     return out
 
 
+def _flags(p: np.ndarray, alpha: float, n: int, cluster_on: str):
+    """``(significant, sig_fdr, sig_bonferroni, flag deciding the cluster)``."""
+    sig = p <= alpha
+    fdr = fdr_bh(p, alpha)
+    bonf = p <= alpha / n
+    return sig, fdr, bonf, {"p": sig, "fdr": fdr, "bonferroni": bonf}[cluster_on]
+
+
+def _warn_permutations(permutations: int, n: int, alpha: float, alternative: str) -> None:
+    """Warn when no unit can pass Bonferroni with ``permutations`` permutations."""
+    need = min_permutations(n, alpha, alternative)
+    if permutations and permutations < need:
+        warnings.warn(
+            f"{permutations} permutations: the smallest attainable pseudo p is "
+            f"{(2 if alternative == 'two-sided' else 1) / (permutations + 1):.2g}, above the "
+            f"Bonferroni threshold {alpha}/{n} = {alpha / n:.2g}, so no unit can be significant "
+            f"after Bonferroni (or the first FDR step); use at least {need} permutations",
+            DataQualityWarning, stacklevel=3,
+        )
+
+
 # --------------------------------------------------------------------------- #
 # array-level statistics
 # --------------------------------------------------------------------------- #
@@ -889,16 +910,8 @@ def local_moran(
     if bivariate:
         _, _, Y2, wide2 = _panel(df, w, with_column, id_col, year_col, stat=stat)
     n = w.n
-    if permutations and inference == "permutation":
-        need = min_permutations(n, alpha, alternative)
-        if permutations < need:
-            warnings.warn(
-                f"{permutations} permutations: the smallest attainable pseudo p is "
-                f"{(2 if alternative == 'two-sided' else 1) / (permutations + 1):.2g}, above the "
-                f"Bonferroni threshold {alpha}/{n} = {alpha / n:.2g}, so no unit can be significant "
-                f"after Bonferroni (or the first FDR step); use at least {need} permutations",
-                DataQualityWarning, stacklevel=2,
-            )
+    if inference == "permutation":
+        _warn_permutations(permutations, n, alpha, alternative)
     corr = {"p": "", "fdr": ", Benjamini-Hochberg FDR", "bonferroni": f", Bonferroni (alpha/{n})"}[cluster_on]
     if inference_p is None:
         basis = "no permutations: quadrant only"
@@ -918,10 +931,7 @@ def local_moran(
             mom = local_moran_moments(r["z"], w, analytic_null)
         p_norm = _p_normal(mom["z"], alternative)
         p = r["p_sim"] if inference_p != "p_rand" else p_norm
-        sig = p <= alpha
-        fdr = fdr_bh(p, alpha)
-        bonf = p <= alpha / n
-        flag = {"p": sig, "fdr": fdr, "bonferroni": bonf}[cluster_on]
+        sig, fdr, bonf, flag = _flags(p, alpha, n, cluster_on)
         cluster = np.where(flag, _Q_TO_CLUSTER[r["q"]], 0)
         cluster = np.where(r["q"] == 0, 5, cluster)
         level = np.full(n, "ns", dtype=object)

@@ -268,13 +268,7 @@ def local_g(
             "E[G] and Var[G] are not meaningful; the z-scores, gi_bin and p-values remain valid",
             DataQualityWarning, stacklevel=2,
         )
-    if permutations:
-        need = _ac.min_permutations(n, alpha, alternative)
-        if permutations < need:
-            warnings.warn(
-                f"{permutations} permutations cannot reach the Bonferroni threshold {alpha}/{n}; "
-                f"use at least {need}", DataQualityWarning, stacklevel=2,
-            )
+    _ac._warn_permutations(permutations, n, alpha, alternative)
     basis = {"p": f"p_sim <= {alpha:g}", "fdr": f"p_sim, Benjamini-Hochberg FDR {alpha:g}",
              "bonferroni": f"p_sim <= {alpha:g}/{n} (Bonferroni)"}[cluster_on]
     frames = []
@@ -283,10 +277,7 @@ def local_g(
                            rng=_ac._rng(seed, _ac._year_key(yy, pos), 3 if star else 4),
                            alternative=alternative)
         p = r["p_sim"]
-        sig = p <= alpha
-        fdr = _ac.fdr_bh(p, alpha)
-        bonf = p <= alpha / n
-        flag = {"p": sig, "fdr": fdr, "bonferroni": bonf}[cluster_on]
+        sig, fdr, bonf, flag = _ac._flags(p, alpha, n, cluster_on)
         undefined = ~np.isfinite(r["z"]) | (r["z"] == 0)  # neither above nor below E[G]
         cluster = np.where(flag, np.where(r["G"] > r["EG"], 1, 2), 0)
         cluster = np.where(undefined, 3, cluster)

@@ -113,3 +113,28 @@ def weights_parameters(alg, parameters, context):
             seed=alg.parameterAsInt(parameters, "SEED", context),
             alternative=ALTERNATIVES[alg.parameterAsEnum(parameters, "ALTERNATIVE", context)])
     return {"weights_file": file_or_none(alg, parameters, "WEIGHTS_FILE", context)}, params
+
+
+# --- significance parameters of the local statistics (hot spots, bivariate LISA) ---
+CLUSTER_RULES = ["p", "fdr", "bonferroni"]
+
+
+def add_alpha_cluster_parameters(alg, what="the cluster map"):
+    """ALPHA and CLUSTER_ON parameters: the level and the correction deciding
+    a unit's cluster code."""
+    from qgis.core import QgsProcessingParameterEnum, QgsProcessingParameterNumber
+
+    alg.add(QgsProcessingParameterNumber("ALPHA", "Significance level",
+                                         QgsProcessingParameterNumber.Double,
+                                         defaultValue=0.05, minValue=0.0001, maxValue=0.5),
+            "alpha of the pseudo p for %s (0.05)." % what)
+    alg.add(QgsProcessingParameterEnum("CLUSTER_ON", "Cluster significance",
+                                       options=CLUSTER_RULES, defaultValue=0),
+            "p: raw pseudo p <= alpha (GeoDa); fdr: Benjamini-Hochberg; bonferroni: "
+            "p <= alpha/n.", advanced=True)
+
+
+def alpha_cluster_parameters(alg, parameters, context):
+    """``{"alpha", "cluster_on"}`` for the worker."""
+    return {"alpha": alg.parameterAsDouble(parameters, "ALPHA", context),
+            "cluster_on": CLUSTER_RULES[alg.parameterAsEnum(parameters, "CLUSTER_ON", context)]}

@@ -2,15 +2,16 @@
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterNumber,
     QgsProcessingParameterVectorDestination,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_SPATIAL, add_weights_parameters, field_or_none, weights_parameters
+from ._common import (
+    GROUP_SPATIAL, add_alpha_cluster_parameters, add_weights_parameters, alpha_cluster_parameters,
+    field_or_none, weights_parameters,
+)
 
 
 class BivariateLisa(SpatialCarbonAlgorithm):
@@ -19,11 +20,7 @@ class BivariateLisa(SpatialCarbonAlgorithm):
     WITH_FIELD = "WITH_FIELD"
     ID_FIELD = "ID_FIELD"
     YEAR_FIELD = "YEAR_FIELD"
-    ALPHA = "ALPHA"
-    CLUSTER_ON = "CLUSTER_ON"
     OUTPUT = "OUTPUT"
-
-    CLUSTER_RULES = ["p", "fdr", "bonferroni"]
 
     NAME = "bivariate_lisa"
     DISPLAY = "Bivariate LISA (x with neighbours' y)"
@@ -60,29 +57,20 @@ class BivariateLisa(SpatialCarbonAlgorithm):
             self.YEAR_FIELD, "Year field", parentLayerParameterName=self.INPUT, optional=True),
             "If set, one bivariate LISA per year.")
         add_weights_parameters(self)
-        self.add(QgsProcessingParameterNumber(self.ALPHA, "Significance level",
-                                              QgsProcessingParameterNumber.Double,
-                                              defaultValue=0.05, minValue=0.0001, maxValue=0.5),
-                 "alpha for the cluster map (0.05).")
-        self.add(QgsProcessingParameterEnum(self.CLUSTER_ON, "Cluster map significance",
-                                            options=self.CLUSTER_RULES, defaultValue=0),
-                 "p: raw pseudo p <= alpha (GeoDa); fdr: Benjamini-Hochberg; bonferroni.",
-                 advanced=True)
+        add_alpha_cluster_parameters(self, "the cluster map")
         self.add(QgsProcessingParameterVectorDestination(
             self.OUTPUT, "Bivariate LISA clusters", QgsProcessing.TypeVectorPolygon),
-            "GeoPackage with I, z (of x), lag (of y), quadrant, p_sim, flags and cluster.")
+            "GeoPackage with I, z (of x), lag_with (of y), quadrant, p_sim, flags and cluster.")
 
     def prepare(self, parameters, context, feedback):
         winputs, params = weights_parameters(self, parameters, context)
         inputs = {"input": self.source_path(parameters, self.INPUT, context, feedback), **winputs}
+        params.update(alpha_cluster_parameters(self, parameters, context))
         params.update({
             "field": field_or_none(self, parameters, self.FIELD, context),
             "with_field": field_or_none(self, parameters, self.WITH_FIELD, context),
             "id_field": field_or_none(self, parameters, self.ID_FIELD, context),
             "year_field": field_or_none(self, parameters, self.YEAR_FIELD, context),
-            "alpha": self.parameterAsDouble(parameters, self.ALPHA, context),
-            "cluster_on": self.CLUSTER_RULES[self.parameterAsEnum(parameters, self.CLUSTER_ON,
-                                                                   context)],
         })
         outputs = {self.OUTPUT: self.vector_output(self, parameters, self.OUTPUT, context)}
         return inputs, params, outputs

@@ -3,15 +3,16 @@
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterNumber,
     QgsProcessingParameterVectorDestination,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_SPATIAL, add_weights_parameters, field_or_none, weights_parameters
+from ._common import (
+    GROUP_SPATIAL, add_alpha_cluster_parameters, add_weights_parameters, alpha_cluster_parameters,
+    field_or_none, weights_parameters,
+)
 
 
 class HotSpots(SpatialCarbonAlgorithm):
@@ -20,12 +21,8 @@ class HotSpots(SpatialCarbonAlgorithm):
     ID_FIELD = "ID_FIELD"
     YEAR_FIELD = "YEAR_FIELD"
     STAR = "STAR"
-    ALPHA = "ALPHA"
-    CLUSTER_ON = "CLUSTER_ON"
     BINS_FDR = "BINS_FDR"
     OUTPUT = "OUTPUT"
-
-    CLUSTER_RULES = ["p", "fdr", "bonferroni"]
 
     NAME = "hot_spots"
     DISPLAY = "Hot spots (Getis-Ord Gi*)"
@@ -64,34 +61,25 @@ class HotSpots(SpatialCarbonAlgorithm):
                                                defaultValue=True),
                  "G* as ArcGIS's Hot Spot Analysis (default); unticked: G (neighbours only).")
         add_weights_parameters(self)
-        self.add(QgsProcessingParameterNumber(self.ALPHA, "Significance level",
-                                              QgsProcessingParameterNumber.Double,
-                                              defaultValue=0.05, minValue=0.0001, maxValue=0.5),
-                 "alpha of the pseudo p for GeoDa's cluster codes (0.05).")
-        self.add(QgsProcessingParameterEnum(self.CLUSTER_ON, "Cluster significance",
-                                            options=self.CLUSTER_RULES, defaultValue=0),
-                 "p: raw pseudo p <= alpha (GeoDa); fdr: Benjamini-Hochberg; bonferroni: "
-                 "p <= alpha/n.", advanced=True)
+        add_alpha_cluster_parameters(self, "GeoDa's cluster codes")
         self.add(QgsProcessingParameterBoolean(self.BINS_FDR, "FDR-correct Gi_Bin",
                                                defaultValue=False),
                  "ArcGIS's 'Apply False Discovery Rate (FDR) Correction' for the bins.",
                  advanced=True)
         self.add(QgsProcessingParameterVectorDestination(
             self.OUTPUT, "Hot spots", QgsProcessing.TypeVectorPolygon),
-            "GeoPackage with G, E[G], z, p_norm, gi_bin, p_sim, flags and cluster, styled in "
+            "GeoPackage with G, E[G], gi_z, gi_p, gi_bin, p_sim, flags and g_cluster, styled in "
             "ArcGIS's hot-spot colours.")
 
     def prepare(self, parameters, context, feedback):
         winputs, params = weights_parameters(self, parameters, context)
         inputs = {"input": self.source_path(parameters, self.INPUT, context, feedback), **winputs}
+        params.update(alpha_cluster_parameters(self, parameters, context))
         params.update({
             "field": field_or_none(self, parameters, self.FIELD, context),
             "id_field": field_or_none(self, parameters, self.ID_FIELD, context),
             "year_field": field_or_none(self, parameters, self.YEAR_FIELD, context),
             "star": self.parameterAsBool(parameters, self.STAR, context),
-            "alpha": self.parameterAsDouble(parameters, self.ALPHA, context),
-            "cluster_on": self.CLUSTER_RULES[self.parameterAsEnum(parameters, self.CLUSTER_ON,
-                                                                   context)],
             "bins_fdr": self.parameterAsBool(parameters, self.BINS_FDR, context),
         })
         outputs = {self.OUTPUT: self.vector_output(self, parameters, self.OUTPUT, context)}
