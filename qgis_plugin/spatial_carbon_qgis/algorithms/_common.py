@@ -138,3 +138,21 @@ def alpha_cluster_parameters(alg, parameters, context):
     """``{"alpha", "cluster_on"}`` for the worker."""
     return {"alpha": alg.parameterAsDouble(parameters, "ALPHA", context),
             "cluster_on": CLUSTER_RULES[alg.parameterAsEnum(parameters, "CLUSTER_ON", context)]}
+
+
+def add_id_year_parameters(alg, year_help):
+    """ID_FIELD and optional YEAR_FIELD of the INPUT layer (the local statistics)."""
+    from qgis.core import QgsProcessingParameterField
+
+    alg.add(QgsProcessingParameterField(
+        "ID_FIELD", "Region id field", parentLayerParameterName="INPUT",
+        defaultValue="region_code"),
+        "Field identifying the units (codes or names); unique per year.")
+    alg.add(QgsProcessingParameterField(
+        "YEAR_FIELD", "Year field", parentLayerParameterName="INPUT", optional=True), year_help)
+
+
+def id_year_parameters(alg, parameters, context):
+    """``{"id_field", "year_field"}`` for the worker."""
+    return {"id_field": field_or_none(alg, parameters, "ID_FIELD", context),
+            "year_field": field_or_none(alg, parameters, "YEAR_FIELD", context)}

@@ -9,8 +9,8 @@ from qgis.core import (
 
 from ..base import SpatialCarbonAlgorithm
 from ._common import (
-    GROUP_SPATIAL, add_alpha_cluster_parameters, add_weights_parameters, alpha_cluster_parameters,
-    field_or_none, weights_parameters,
+    GROUP_SPATIAL, add_alpha_cluster_parameters, add_id_year_parameters, add_weights_parameters,
+    alpha_cluster_parameters, field_or_none, id_year_parameters, weights_parameters,
 )
 
 
@@ -49,13 +49,7 @@ class BivariateLisa(SpatialCarbonAlgorithm):
             self.WITH_FIELD, "Field y (of the neighbours)", parentLayerParameterName=self.INPUT,
             type=QgsProcessingParameterField.Numeric),
             "Variable whose spatial lag is compared (e.g. ICF_depth).")
-        self.add(QgsProcessingParameterField(
-            self.ID_FIELD, "Region id field", parentLayerParameterName=self.INPUT,
-            defaultValue="region_code"),
-            "Field identifying the units (codes or names); unique per year.")
-        self.add(QgsProcessingParameterField(
-            self.YEAR_FIELD, "Year field", parentLayerParameterName=self.INPUT, optional=True),
-            "If set, one bivariate LISA per year.")
+        add_id_year_parameters(self, "If set, one bivariate LISA per year.")
         add_weights_parameters(self)
         add_alpha_cluster_parameters(self, "the cluster map")
         self.add(QgsProcessingParameterVectorDestination(
@@ -66,11 +60,10 @@ class BivariateLisa(SpatialCarbonAlgorithm):
         winputs, params = weights_parameters(self, parameters, context)
         inputs = {"input": self.source_path(parameters, self.INPUT, context, feedback), **winputs}
         params.update(alpha_cluster_parameters(self, parameters, context))
+        params.update(id_year_parameters(self, parameters, context))
         params.update({
             "field": field_or_none(self, parameters, self.FIELD, context),
             "with_field": field_or_none(self, parameters, self.WITH_FIELD, context),
-            "id_field": field_or_none(self, parameters, self.ID_FIELD, context),
-            "year_field": field_or_none(self, parameters, self.YEAR_FIELD, context),
         })
         outputs = {self.OUTPUT: self.vector_output(self, parameters, self.OUTPUT, context)}
         return inputs, params, outputs

@@ -10,8 +10,8 @@ from qgis.core import (
 
 from ..base import SpatialCarbonAlgorithm
 from ._common import (
-    GROUP_SPATIAL, add_alpha_cluster_parameters, add_weights_parameters, alpha_cluster_parameters,
-    field_or_none, weights_parameters,
+    GROUP_SPATIAL, add_alpha_cluster_parameters, add_id_year_parameters, add_weights_parameters,
+    alpha_cluster_parameters, field_or_none, id_year_parameters, weights_parameters,
 )
 
 
@@ -50,13 +50,7 @@ class HotSpots(SpatialCarbonAlgorithm):
             self.FIELD, "Field", parentLayerParameterName=self.INPUT,
             type=QgsProcessingParameterField.Numeric),
             "Numeric field (e.g. ICF_size); G is a share, so values should be non-negative.")
-        self.add(QgsProcessingParameterField(
-            self.ID_FIELD, "Region id field", parentLayerParameterName=self.INPUT,
-            defaultValue="region_code"),
-            "Field identifying the units (codes or names); unique per year.")
-        self.add(QgsProcessingParameterField(
-            self.YEAR_FIELD, "Year field", parentLayerParameterName=self.INPUT, optional=True),
-            "If set, hot spots per year (one feature per region and year in the output).")
+        add_id_year_parameters(self, "If set, hot spots per year (one feature per region and year in the output).")
         self.add(QgsProcessingParameterBoolean(self.STAR, "G* (include the region itself)",
                                                defaultValue=True),
                  "G* as ArcGIS's Hot Spot Analysis (default); unticked: G (neighbours only).")
@@ -75,10 +69,9 @@ class HotSpots(SpatialCarbonAlgorithm):
         winputs, params = weights_parameters(self, parameters, context)
         inputs = {"input": self.source_path(parameters, self.INPUT, context, feedback), **winputs}
         params.update(alpha_cluster_parameters(self, parameters, context))
+        params.update(id_year_parameters(self, parameters, context))
         params.update({
             "field": field_or_none(self, parameters, self.FIELD, context),
-            "id_field": field_or_none(self, parameters, self.ID_FIELD, context),
-            "year_field": field_or_none(self, parameters, self.YEAR_FIELD, context),
             "star": self.parameterAsBool(parameters, self.STAR, context),
             "bins_fdr": self.parameterAsBool(parameters, self.BINS_FDR, context),
         })
