@@ -24,8 +24,9 @@ import numpy as np, pandas as pd
 
 POST = """
 _ru = resource.getrusage(resource.RUSAGE_SELF)
+_rc = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes (esda n_jobs, our n_jobs)
 out["maxrss_MB"] = _ru.ru_maxrss / 1024
-out["cpu"] = _ru.ru_utime + _ru.ru_stime
+out["cpu"] = _ru.ru_utime + _ru.ru_stime + _rc.ru_utime + _rc.ru_stime
 print("RESULT" + json.dumps(out))
 """
 
