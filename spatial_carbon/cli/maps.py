@@ -138,8 +138,11 @@ def figures_cmd(out_dir, years, boundaries, id_field, lang, formats):
         boundaries = b.split(":", 1)[1] if b.startswith("bundled:") and \
             b.split(":", 1)[1] in _LEVELS else "province"
     tables = {p.stem: read_csv(p) for p in sorted(tdir.glob("*.csv"))}
+    from ..study.pipeline import figure_note
+
     paths = maps.study_figures(tables, _boundaries(boundaries, id_field), out / "maps",
-                               years=yrs, lang=lang, formats=formats, id_field=id_field)
+                               years=yrs, lang=lang, formats=formats, id_field=id_field,
+                               note=figure_note(manifest.get("steps") or {}))
     for p in paths:
         click.echo(p)
 

@@ -42,18 +42,23 @@ def run_cmd(study_file, out, no_maps, no_report):
 
 @click.command("demo")
 @_common
+@click.option("--level", type=click.Choice(sorted(config_mod.DEMO_CONFIGS)), default="province",
+              show_default=True,
+              help="province: the seed-001 study of 30 provinces (CEADs industrial CO2, "
+                   "1997-2019, yearbook population); city: 288 cities (CEADs city inventory, "
+                   "total CO2, 2000-2019, no population).")
 @click.option("--write-config", type=click.Path(dir_okay=False),
               help="Only copy the demo's study.toml to this path (to edit and `run`).")
-def demo_cmd(out, no_maps, no_report, write_config):
-    """Run the seed-001 footprint study on the bundled data (30 provinces,
-    1997-2019: CEADs industrial CO2, MODIS 2019 land cover, yearbook
-    population)."""
+def demo_cmd(out, no_maps, no_report, level, write_config):
+    """Run a footprint study on the bundled data (MODIS 2019 land cover):
+    `--level province` (default) the seed-001 study of 30 provinces,
+    `--level city` the study of China's cities."""
+    src = config_mod.demo_config_path(level)
     if write_config:
-        src = config_mod.demo_config_path()
         Path(write_config).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
         click.echo(f"demo configuration written to {write_config}")
         return
-    path = study.run_file(None, out, progress=_progress(),
+    path = study.run_file(src if level != "province" else None, out, progress=_progress(),
                           maps=not no_maps, report=not no_report)
     click.echo(f"demo study written to {path}")
 

@@ -225,6 +225,13 @@ def rc_params(lang: str = "en") -> dict:
         # the family is stored in each Text at creation, so saving outside this
         # context still uses the CJK font
         rc["font.family"] = [cjk_font(), "DejaVu Sans"]
+    else:
+        # English labels, but region names may be Chinese (city and county layers): a CJK
+        # font, when installed, supplies only the glyphs DejaVu Sans lacks
+        try:
+            rc["font.family"] = ["DejaVu Sans", cjk_font()]
+        except DependencyError:
+            pass
     return rc
 
 

@@ -35,7 +35,10 @@ def _variables(df: pd.DataFrame) -> list:
     return [None]
 
 
-def _save(fig, out_dir: Path, name: str, formats, written: list[Path]) -> None:
+def _save(fig, out_dir: Path, name: str, formats, written: list[Path],
+          note: str | None = None) -> None:
+    if note:
+        fig.text(0.01, 0.003, note, fontsize=6, color="#444", ha="left", va="bottom")
     written.extend(B.save_figure(fig, out_dir / name, formats))
     fig.clear()  # our figures live outside pyplot; free their artists now
 
@@ -50,6 +53,7 @@ def study_figures(
     formats: Sequence[str] = ("png",),
     weights=None,
     id_field: str = "region_code",
+    note: str | None = None,
 ) -> list[Path]:
     """Draw and write the standard figures of a study.
 
@@ -74,6 +78,10 @@ def study_figures(
         ``autocorr.local_moran`` table has them, computed with the study's
         weights): weights for the Moran scatter plots; default queen
         contiguity with the nearest-neighbour island link.
+
+    note : str, optional
+        A line printed at the foot of every figure, e.g. what the emissions
+        are ("Emissions: total CO2 of each city ...").
 
     Returns
     -------
@@ -102,7 +110,7 @@ def study_figures(
 
     nat = tables.get("national")
     if nat is not None and {"year", "ICF", "CEC"} <= set(nat.columns):
-        _save(national_series(nat, lang=lang), out, "national_series", formats, written)
+        _save(national_series(nat, lang=lang), out, "national_series", formats, written, note)
 
     if fp is not None:
         brk = tables.get("breaks")
@@ -118,10 +126,10 @@ def study_figures(
             if len(ys) > 1:
                 fig = choropleth_figure(sub, boundaries, col, years=ys, breaks=brk, lang=lang,
                                         id_field=id_field)
-                _save(fig, out, f"choropleth_{col}", formats, written)
+                _save(fig, out, f"choropleth_{col}", formats, written, note)
             fig = choropleth_figure(sub, boundaries, col, years=[ys[-1]], breaks=brk, lang=lang,
                                     id_field=id_field)
-            _save(fig, out, f"choropleth_{col}_{ys[-1]}", formats, written)
+            _save(fig, out, f"choropleth_{col}_{ys[-1]}", formats, written, note)
 
     lisa = tables.get("lisa")
     if lisa is not None:
@@ -134,24 +142,24 @@ def study_figures(
                 for kind in ("cluster", "significance"):
                     fig = lisa_figure(lisa, boundaries, years=ys, kind=kind, variable=var,
                                       lang=lang, id_field=id_field)
-                    _save(fig, out, f"lisa_{kind}_{tag}", formats, written)
+                    _save(fig, out, f"lisa_{kind}_{tag}", formats, written, note)
             fig = lisa_figure(lisa, boundaries, years=[ys[-1]], kind="cluster", variable=var,
                               lang=lang, id_field=id_field)
-            _save(fig, out, f"lisa_cluster_{tag}_{ys[-1]}", formats, written)
+            _save(fig, out, f"lisa_cluster_{tag}_{ys[-1]}", formats, written, note)
 
     probs = tables.get("transition_probs")
     if probs is not None and len(probs):
         counts = tables.get("transition_counts")
         for var in _variables(probs):
             fig = transition_heatmap(probs, counts, variable=var, lang=lang)
-            _save(fig, out, f"lisa_transitions_{var or 'value'}", formats, written)
+            _save(fig, out, f"lisa_transitions_{var or 'value'}", formats, written, note)
 
     moran = tables.get("moran")
     if moran is not None and {"year", "I", "p_sim"} <= set(moran.columns):
-        _save(moran_series(moran, lang=lang), out, "moran_series", formats, written)
+        _save(moran_series(moran, lang=lang), out, "moran_series", formats, written, note)
         if fp is not None and lisa is not None:
             written.extend(_moran_scatters(fp, lisa, boundaries, out, years, lang, formats,
-                                           weights, id_field))
+                                           weights, id_field, note))
 
     zt = tables.get("zones")
     if zt is not None and "zone" in zt.columns:
@@ -159,12 +167,12 @@ def study_figures(
         if ys:
             if len(ys) > 1:
                 _save(zones_map(zt, boundaries, years=ys, lang=lang, id_field=id_field), out,
-                      "zones", formats, written)
+                      "zones", formats, written, note)
             _save(zones_map(zt, boundaries, years=[ys[-1]], lang=lang, id_field=id_field), out,
-                  f"zones_{ys[-1]}", formats, written)
+                  f"zones_{ys[-1]}", formats, written, note)
             if {"z_ICF_size", "z_ICF_depth"} <= set(zt.columns):
                 _save(size_depth_scatter(zt, year=ys[-1], lang=lang), out,
-                      f"size_depth_{ys[-1]}", formats, written)
+                      f"size_depth_{ys[-1]}", formats, written, note)
 
     written.extend(_migration_figures(tables, boundaries, out, years, lang, formats, id_field))
 
@@ -175,7 +183,8 @@ def study_figures(
     return written
 
 
-def _moran_scatters(fp, lisa, boundaries, out, years, lang, formats, weights, id_field):
+def _moran_scatters(fp, lisa, boundaries, out, years, lang, formats, weights, id_field,
+                    note=None):
     """Moran scatter of the last year per variable.  Uses the LISA table's
     ``z`` and ``lag`` columns when present (exactly the study's weights and
     island policy), else ``weights`` (or queen + nearest-neighbour islands)."""
@@ -219,7 +228,7 @@ def _moran_scatters(fp, lisa, boundaries, out, years, lang, formats, weights, id
             if vals.isna().any():
                 continue  # units of the weights without a value: no honest scatter
             fig = moran_scatter(vals, weights, label=var, lang=lang, title=title)
-        _save(fig, out, f"moran_scatter_{var}_{y}", formats, written)
+        _save(fig, out, f"moran_scatter_{var}_{y}", formats, written, note)
     return written
 
 

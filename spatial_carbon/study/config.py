@@ -28,7 +28,8 @@ from ..errors import ConfigError
 SCHEMA: dict[str, dict[str, Any]] = {
     "study": {"title": "spatial_carbon study", "first_year": ..., "last_year": ...},
     "inputs": {
-        "ceads": None, "ceads_group": "industry", "fuel": None, "factors": "ipcc2006",
+        "ceads": None, "ceads_group": "industry", "ceads_cities": None, "emissions": None,
+        "emissions_scope": "total", "fuel": None, "factors": "ipcc2006",
         "population": None, "boundaries": "bundled:province", "landcover": None,
     },
     "sinks": {"nep_forest": 3.8096, "nep_grassland": 0.9482, "equivalence": "default"},
@@ -40,7 +41,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "spatial": {
         "columns": ["ICF_size", "ICF_depth"], "weights": "queen", "islands": "knn",
         "permutations": defaults.PERMUTATIONS, "seed": defaults.SEED, "alpha": defaults.ALPHA,
-        "alternative": defaults.ALTERNATIVE,
+        "alternative": defaults.ALTERNATIVE, "panel_years": [], "panel_min_regions": 200,
     },
     # issue 13: hot spots, bivariate LISA, spatial Markov, centre of gravity (off when empty);
     # weights, permutations, seed and alpha come from [spatial]
@@ -54,12 +55,22 @@ LANDCOVER_KEYS = {
     "rasters": None, "areas": None, "legend": "clcd", "years": None, "fill_years": "error",
     "zone_field": "region_code",
 }
-_PATH_KEYS = {("inputs", "ceads"), ("inputs", "fuel"), ("inputs", "population")}
+_PATH_KEYS = {("inputs", "ceads"), ("inputs", "fuel"), ("inputs", "population"),
+              ("inputs", "ceads_cities"), ("inputs", "emissions")}
+#: The emission inputs, exactly one of which a study gives.
+EMISSION_KEYS = ("ceads", "ceads_cities", "emissions", "fuel")
 
 
-def demo_config_path() -> Path:
-    """Path of the demo study configuration shipped with the package."""
-    return Path(str(resources.files("spatial_carbon").joinpath("data/demo_study.toml")))
+#: Demo configurations shipped with the package, by administrative level.
+DEMO_CONFIGS = {"province": "demo_study.toml", "city": "demo_city.toml"}
+
+
+def demo_config_path(level: str = "province") -> Path:
+    """Path of a demo study configuration shipped with the package
+    (``level``: ``"province"``, the default, or ``"city"``)."""
+    if level not in DEMO_CONFIGS:
+        raise ConfigError(f"no demo for level {level!r}; use one of {', '.join(DEMO_CONFIGS)}")
+    return Path(str(resources.files("spatial_carbon").joinpath(f"data/{DEMO_CONFIGS[level]}")))
 
 
 def _resolve(value: str, base: Path, key: str) -> Path | str:
@@ -140,8 +151,15 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
         )
 
     inp = cfg["inputs"]
-    if (inp["ceads"] is None) == (inp["fuel"] is None):
-        raise ConfigError("[inputs] give exactly one of 'ceads' (CEADs workbooks) or 'fuel' (fuel-use table)")
+    given = [k for k in EMISSION_KEYS if inp[k] is not None]
+    if len(given) != 1:
+        raise ConfigError(
+            "[inputs] give exactly one of 'ceads' (CEADs provincial workbooks), 'ceads_cities' "
+            "(the CEADs city workbook), 'emissions' (a table region_code, year, CO2_t) or 'fuel' "
+            "(fuel-use table)" + (f"; got {', '.join(given)}" if given else ""))
+    if inp["emissions_scope"] not in ("total", "industry"):
+        raise ConfigError("[inputs] emissions_scope must be 'total' or 'industry', got "
+                          f"{inp['emissions_scope']!r}")
     for section, key in _PATH_KEYS:
         if cfg[section][key] is not None:
             cfg[section][key] = _resolve(str(cfg[section][key]), base, f"{section}.{key}")
@@ -203,6 +221,13 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
         raise ConfigError("[markov] scheme must be 'quantiles' or 'fisher_jenks'")
     if not isinstance(cfg["markov"]["k"], int) or cfg["markov"]["k"] < 2:
         raise ConfigError("[markov] k must be an integer >= 2")
+    py = sp["panel_years"]
+    if py not in ([], None) and not (isinstance(py, list) and len(py) == 2
+                                     and all(isinstance(y, int) for y in py) and py[0] < py[1]):
+        raise ConfigError(f"[spatial] panel_years must be [] or [first, last] with first < last, "
+                          f"got {py!r}")
+    if not isinstance(sp["panel_min_regions"], int) or sp["panel_min_regions"] < 2:
+        raise ConfigError("[spatial] panel_min_regions must be an integer >= 2")
     cfg["_source"] = str(source) if source is not None else None
     return cfg
 

@@ -135,7 +135,7 @@ def zero_area(sinks: pd.DataFrame) -> list[Finding]:
             "zero_area",
             f"{who} 0 hm2 of {cls} in the land cover"
             + ("" if len(parts) == 1 else f" ({shown})")
-            + f": the sink there comes from the other classes only (a coarse raster misses "
+            + ": the sink there comes from the other classes only (a coarse raster misses "
             "small patches: check the land cover before reading the CEC of these regions).",
             {"class": cls, "regions": regions_}))
     return out
@@ -145,22 +145,35 @@ def constant_cec(fp: pd.DataFrame, areas: pd.DataFrame | None = None) -> list[Fi
     """CEC identical in every year (land cover of one year applied to all)."""
     if not {"year", "CEC", "region_code"} <= set(fp.columns) or fp["year"].nunique() < 2:
         return []
-    g = fp.groupby("region_code")["CEC"]
-    spread = (g.max() - g.min()) / g.max().where(g.max() != 0, 1.0)
-    multi = g.size() > 1
-    if not (spread[multi] <= 1e-12).all():
-        return []
+    def constant(col: str) -> bool:
+        if col not in fp.columns:
+            return False
+        g = fp.groupby("region_code")[col]
+        spread = (g.max() - g.min()) / g.max().where(g.max() != 0, 1.0)
+        multi = g.size() > 1
+        return bool(multi.any()) and bool((spread[multi] <= 1e-12).all())
+
     src = ""
     data: dict[str, Any] = {"years": int(fp["year"].nunique())}
     if areas is not None and "source_year" in areas.columns:
         sy = sorted(int(y) for y in pd.unique(areas["source_year"]))
         data["land_cover_years"] = sy
         src = f" because the land cover covers {len(sy)} year(s) ({_years_text(sy)})"
-    return [Finding(
-        "constant_cec",
-        f"CEC is the same in all {data['years']} years for every region{src}: trends, growth "
-        "rates and projections of CEC are flat by construction, and changes of ICF_size and "
-        "ICF_depth over time come from emissions alone.", data)]
+    if constant("CEC"):
+        return [Finding(
+            "constant_cec",
+            f"CEC is the same in all {data['years']} years for every region{src}: trends, "
+            "growth rates and projections of CEC are flat by construction, and changes of "
+            "ICF_size and ICF_depth over time come from emissions alone.", data)]
+    if constant("CS"):
+        # national shares P_i over a set of regions that changes from year to year
+        return [Finding(
+            "constant_cec",
+            f"The carbon sink CS is the same in all {data['years']} years for every region{src}; "
+            "CEC = CS / D changes only through D = sum NEP_i x P_i, whose national shares P_i "
+            "are taken over the regions with data in each year. Changes over time come from "
+            "emissions and from which regions have data, not from land.", data)]
+    return []
 
 
 def dominant_class(breaks: pd.DataFrame, share: float = CLASS_SHARE) -> list[Finding]:

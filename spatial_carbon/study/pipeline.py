@@ -72,22 +72,48 @@ def _boundaries(cfg):
     return regions.attach_codes(gdf, "region", where=str(b))
 
 
-def _ice(cfg, years) -> tuple[pd.DataFrame, dict]:
+def _ice(cfg, years, bounds=None) -> tuple[pd.DataFrame, dict]:
     inp = cfg["inputs"]
+    if inp.get("ceads_cities") is not None:
+        from ..inventory import ceads_cities
+
+        tidy = ceads_cities.read_cities(inp["ceads_cities"])
+        tidy = tidy[tidy["year"].isin(years)].reset_index(drop=True)
+        layer = bounds if bounds is not None and {"code", "name_zh", "province_adcode"} <= \
+            set(bounds.columns) else datasets.boundaries("city")
+        match = ceads_cities.match_cities(tidy["city_zh"], layer)
+        ice = ceads_cities.city_emissions(tidy, match)
+        return ice, {"source": "CEADs city inventory", "scope": ceads_cities.SCOPE,
+                     "emissions": "total CO2 of each city (all sectors; not industrial ICE)",
+                     "match": {"summary": match.summary(), "matched": match.n_matched,
+                               "cities": len(match.table),
+                               "unmatched_inventory": match.unmatched_data,
+                               "unmatched_layer": [
+                                   f"{c} {n}" for c, n in zip(match.unmatched_layer["region_code"],
+                                                               match.unmatched_layer["region"])]}}
+    if inp.get("emissions") is not None:
+        from .. import _tables
+
+        raw = read_csv(inp["emissions"])
+        ice = _tables.with_regions(raw, where=Path(inp["emissions"]).name)
+        return ice, {"source": "emissions table", "scope": inp["emissions_scope"],
+                     "emissions": ("total CO2 of each region" if inp["emissions_scope"] == "total"
+                                   else "industrial CO2 of each region")}
     if inp["ceads"] is not None:
         from ..inventory import ceads
 
         tidy = ceads.read_provinces(inp["ceads"], years=years)
         ice = ceads.industrial_emissions(tidy) if inp["ceads_group"] == "industry" else \
             ceads.group_totals(tidy, groups=[inp["ceads_group"]])
-        return ice, {"source": "CEADs", "group": inp["ceads_group"]}
+        return ice, {"source": "CEADs", "group": inp["ceads_group"],
+                     "scope": "industry" if inp["ceads_group"] == "industry" else inp["ceads_group"]}
     from .. import inventory
 
     fuel = read_csv(inp["fuel"])
     if "fuel" not in fuel.columns:  # a yearbook-style wide table (e.g. spatial-carbon fuel-template)
         fuel = inventory.fuel_table_from_wide(fuel, where=Path(str(inp["fuel"])).name)
     ice = inventory.emissions(fuel, factors=str(inp["factors"]))
-    return ice, {"source": "fuel table", "factors": str(inp["factors"])}
+    return ice, {"source": "fuel table", "factors": str(inp["factors"]), "scope": "industry"}
 
 
 def _areas(cfg, zones, years) -> tuple[pd.DataFrame, dict]:
@@ -156,10 +182,18 @@ def run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SpatialCarbonWarning)
         result = _run(cfg, progress=progress)
+    # the same warning for every year and variable (e.g. too few permutations for
+    # Bonferroni) is recorded once, with the count
+    groups: dict[str, list[str]] = {}
     for wmsg in caught:
         if issubclass(wmsg.category, SpatialCarbonWarning):
-            result["notes"].append(f"warning: {wmsg.message}")
+            text = str(wmsg.message)
+            groups.setdefault(re.sub(r"\d+(\.\d+)?", "#", text), []).append(text)
         warnings.warn_explicit(wmsg.message, wmsg.category, wmsg.filename, wmsg.lineno)
+    for texts in groups.values():
+        more = f" (and {len(texts) - 1} more like it, one per year or variable)" \
+            if len(texts) > 1 else ""
+        result["notes"].append(f"warning: {texts[0]}{more}")
     return result
 
 
@@ -193,15 +227,23 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     progress("boundaries")
     bounds = _boundaries(cfg)
 
-    progress("industrial CO2 (ICE)")
-    ice, steps["ice"] = _ice(cfg, years)
+    progress("emissions (ICE)")
+    ice, steps["ice"] = _ice(cfg, years, bounds)
     ice = ice[ice["year"].isin(years)].reset_index(drop=True)
+    if "region" in bounds.columns and "region" in ice.columns:  # the layer's names for ids
+        names = dict(zip(bounds["region_code"], bounds["region"].astype(str)))
+        ice["region"] = ice["region_code"].map(names).fillna(ice["region"])
     have = sorted(int(y) for y in ice["year"].unique())
     if have != years:
         raise MissingDataError(
             f"emission data miss study year(s) {sorted(set(years) - set(have))}; "
             "change [study] first_year/last_year or add data"
         )
+    if steps["ice"].get("scope") == "total":
+        notes.append("emissions are total CO2 of each region (all sectors), not industrial "
+                     "emissions: the ICE column and every footprint indicator refer to total CO2")
+    if "match" in steps["ice"]:
+        notes.append(steps["ice"]["match"]["summary"])
     tables["ice"] = ice
     study_codes = sorted(ice["region_code"].unique())
     absent = sorted(set(regions.registry(mainland31=True)["region_code"]) - set(study_codes))
@@ -229,14 +271,21 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     sink = sinks.carbon_sink(
         areas, nep_forest=sk["nep_forest"], nep_grassland=sk["nep_grassland"], factors=factors,
     )
+    if "region" in bounds.columns:  # the layer's names (the areas table has ids only)
+        names = dict(zip(bounds["region_code"], bounds["region"].astype(str)))
+        sink["region"] = sink["region_code"].map(names).fillna(sink["region"])
     tables["sinks"] = sink
 
     progress("footprint (ICF, CEC, size, depth)")
     fcfg = cfg["footprint"]
-    fp = footprint.compute(ice, sink, shares=fcfg["shares"], basis=fcfg["basis"],
+    ice_fp, sink_fp = _complete_region_years(ice, sink, notes)
+    fp = footprint.compute(ice_fp, sink_fp, shares=fcfg["shares"], basis=fcfg["basis"],
                            nep_forest=sk["nep_forest"], nep_grassland=sk["nep_grassland"])
     pop = None
-    if cfg["inputs"]["population"] is not None:
+    if cfg["inputs"]["population"] is None:
+        notes.append("no population table given (none is bundled below the provincial level): "
+                     "the per-capita columns ICF_pc, CEC_pc and ICF_size_pc are absent")
+    else:
         from ..inventory import population
 
         pop = population.read_yearbook(cfg["inputs"]["population"])
@@ -282,7 +331,7 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     tables["breaks"] = pd.concat(break_tables, ignore_index=True)
 
     progress("spatial statistics (Moran, LISA, transitions)")
-    tables.update(_spatial(cfg, fp, zones_gdf))
+    tables.update(_spatial(cfg, fp, zones_gdf, steps, notes))
     progress("hot spots, bivariate LISA, spatial Markov, centre of gravity")
     extra, extra_notes = _spatial_extra(cfg, fp, zones_gdf)
     tables.update(extra)
@@ -325,6 +374,35 @@ def _derived_columns(fp: pd.DataFrame, specs) -> pd.DataFrame:
     return out
 
 
+def _complete_region_years(ice: pd.DataFrame, sink: pd.DataFrame, notes: list[str]):
+    """The region-years the footprint can be computed for, said in words.
+
+    Emissions may cover different regions in different years (the CEADs city
+    inventory): the sinks are kept for the region-years with emissions (a
+    missing year stays missing, never zero).  Region-years whose sink is 0
+    (no forest or grassland pixel in the land cover) have no depth
+    (ICF_depth = 1 + ICD / CEC) and are left out.
+    """
+    keys = ["region_code", "year"]
+    if len(ice[keys].drop_duplicates()) < len(sink[keys].drop_duplicates()):
+        sink = sink.merge(ice[keys].drop_duplicates(), on=keys, how="inner")
+    zero = sink[sink["CS"] == 0]
+    if len(zero):
+        names = zero.drop_duplicates("region_code")
+        label = list((names["region"] if "region" in names else names["region_code"]).astype(str))
+        shown = ", ".join(label[:10]) + (f" and {len(label) - 10} more" if len(label) > 10 else "")
+        notes.append(
+            f"{len(label)} region(s) have no forest or grassland in the land cover (CS = 0, so "
+            f"CEC = 0 and ICF_depth is undefined): left out of the footprint ({len(zero)} "
+            f"region-years): {shown}")
+        bad = zero[keys]
+        sink = sink.merge(bad, on=keys, how="left", indicator=True)
+        sink = sink[sink["_merge"] == "left_only"].drop(columns="_merge")
+        ice = ice.merge(bad, on=keys, how="left", indicator=True)
+        ice = ice[ice["_merge"] == "left_only"].drop(columns="_merge")
+    return ice.reset_index(drop=True), sink.reset_index(drop=True)
+
+
 def _merge_all(frames: list[pd.DataFrame]) -> pd.DataFrame:
     keys = ["region_code", "year"]
     out = frames[0]
@@ -333,32 +411,90 @@ def _merge_all(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
-def _spatial(cfg, fp: pd.DataFrame, gdf) -> dict[str, pd.DataFrame]:
+def _spatial(cfg, fp: pd.DataFrame, gdf, steps: dict | None = None,
+             notes: list | None = None) -> dict[str, pd.DataFrame]:
+    """Global Moran and LISA per year (cross-sections: the regions with a value
+    that year, weights built on that set) and LISA transitions on the balanced
+    panel (:mod:`spatial_carbon.study.panels`).  When every region has every
+    year, one set of weights serves all and the panel is the whole study."""
     from ..spatial import autocorr, transitions, weights
+    from . import panels
 
     sp = cfg["spatial"]
-    w, report = weights.build(gdf, "region_code", kind=sp["weights"], islands=sp["islands"])
-    out: dict[str, pd.DataFrame] = {"connectivity": pd.DataFrame([dataclasses.asdict(report)])}
+    built: dict[tuple, tuple] = {}
+
+    def weights_for(ids) -> tuple:
+        key = tuple(ids)
+        if key not in built:
+            sub = gdf[gdf["region_code"].isin(ids)].reset_index(drop=True)
+            built[key] = weights.build(sub, "region_code", kind=sp["weights"],
+                                       islands=sp["islands"])
+        return built[key]
+
+    out: dict[str, pd.DataFrame] = {}
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in (
-        "moran", "lisa", "transition_counts", "transition_probs", "transition_moves",
-        "transition_summary", "transition_homogeneity")}
+        "moran", "lisa", "lisa_panel", "transition_counts", "transition_probs",
+        "transition_moves", "transition_summary", "transition_homogeneity")}
+    connectivity: dict[tuple, list[int]] = {}
+    panel_info = {}
+    kw = dict(id_col="region_code", permutations=sp["permutations"], seed=sp["seed"],
+              alternative=sp["alternative"])
     for col in map(_column_name, sp["columns"]):
         if col not in fp.columns:
             raise ConfigError(f"[spatial] column {col!r} is not a footprint column")
-        # per-capita columns exist only in years with population: skip the others
-        sub = fp.dropna(subset=[col])
-        kw = dict(id_col="region_code", permutations=sp["permutations"], seed=sp["seed"],
-                  alternative=sp["alternative"])
-        parts["moran"].append(autocorr.global_moran(sub, w, col, **kw).assign(column=col))
-        lisa = autocorr.local_moran(sub, w, col, alpha=sp["alpha"], **kw).assign(column=col)
+        # cross-sections: per-capita columns exist only in years with population, a sparse
+        # inventory (cities) covers different regions in different years
+        sets = panels.cross_sections(fp, col)
+        lisas = []
+        for yrs, ids in sets:
+            w, _ = weights_for(ids)
+            connectivity.setdefault(tuple(ids), []).extend(yrs)
+            sub = fp[fp["year"].isin(yrs) & fp["region_code"].isin(ids)]
+            parts["moran"].append(autocorr.global_moran(sub, w, col, **kw).assign(column=col))
+            lisas.append(autocorr.local_moran(sub, w, col, alpha=sp["alpha"], **kw)
+                         .assign(column=col))
+        lisa = pd.concat(lisas, ignore_index=True)
+        if len(sets) > 1:
+            lisa = lisa.sort_values(["year", "region_code"], kind="stable").reset_index(drop=True)
         parts["lisa"].append(lisa)
-        tr = transitions.lisa_transitions(lisa)
+        panel = panels.balanced_window(fp, col, years=sp["panel_years"] or None,
+                                       min_regions=sp["panel_min_regions"])
+        panel_info[col] = panel.as_dict()
+        if len(sets) == 1 and panel.years == sorted(sets[0][0]) and panel.ids == sets[0][1]:
+            tr_lisa = lisa  # every region in every year: the cross-sections are the panel
+        else:
+            w, _ = weights_for(panel.ids)
+            sub = fp[fp["year"].isin(panel.years) & fp["region_code"].isin(panel.ids)]
+            tr_lisa = autocorr.local_moran(sub, w, col, alpha=sp["alpha"], **kw).assign(column=col)
+            parts["lisa_panel"].append(tr_lisa)
+            if notes is not None:
+                notes.append(f"{col}: " + panel.sentence() + "; their LISA is recomputed on "
+                             "that panel with weights built on it (tables/lisa_panel.csv)")
+        tr = transitions.lisa_transitions(tr_lisa)
         parts["transition_counts"].append(tr.counts.reset_index().assign(column=col))
         parts["transition_probs"].append(tr.probabilities.reset_index().assign(column=col))
         parts["transition_moves"].append(tr.moves.assign(column=col))
         parts["transition_summary"].append(tr.summary.assign(column=col))
         parts["transition_homogeneity"].append(pd.DataFrame([tr.homogeneity]).assign(column=col))
-    out.update({k: pd.concat(v, ignore_index=True) for k, v in parts.items()})
+    rows = []
+    for ids, yrs in connectivity.items():
+        rep = dataclasses.asdict(weights_for(list(ids))[1])
+        if len(connectivity) > 1:
+            rep["years"] = _years_label(sorted(set(yrs)))
+        rows.append(rep)
+    if not rows:  # no spatial columns: the weights of every study region
+        rows.append(dataclasses.asdict(weights_for(sorted(gdf["region_code"]))[1]))
+    out["connectivity"] = pd.DataFrame(rows)
+    out.update({k: pd.concat(v, ignore_index=True) for k, v in parts.items() if v})
+    if steps is not None and panel_info:
+        steps["panels"] = {
+            "cross_sections": "each year uses the regions with a value that year; spatial weights "
+                              "are built on that set",
+            "regions_per_year": {col: {str(y): int(n) for y, n in
+                                       fp.dropna(subset=[col]).groupby("year").size().items()}
+                                 for col in panel_info},
+            "transitions": panel_info,
+        }
     return out
 
 
@@ -416,6 +552,12 @@ def _spatial_extra(cfg, fp: pd.DataFrame, gdf) -> tuple[dict[str, pd.DataFrame],
     return out, notes
 
 
+def _years_label(years: list[int]) -> str:
+    from .diagnostics import _years_text
+
+    return _years_text(years)
+
+
 # --------------------------------------------------------------------------- outputs
 
 
@@ -441,7 +583,7 @@ def _versions() -> dict[str, str]:
 def _input_files(cfg, base: Path | None = None) -> list[dict]:
     paths: list[Path] = []
     inp = cfg["inputs"]
-    for key in ("ceads", "fuel", "population", "factors"):
+    for key in ("ceads", "ceads_cities", "emissions", "fuel", "population", "factors"):
         v = inp.get(key)
         if isinstance(v, Path):
             paths.append(v)
@@ -485,6 +627,15 @@ def region_years_layer(result: dict[str, Any]):
     gdf = gpd.GeoDataFrame(df.merge(geom, on="region_code", how="inner"), geometry="geometry",
                            crs=result["boundaries"].crs)
     return gdf
+
+
+def figure_note(steps: dict) -> str | None:
+    """The line at the foot of every figure when the emissions are not
+    industrial (``steps["ice"]["scope"] == "total"``), else None."""
+    if (steps.get("ice") or {}).get("scope") == "total":
+        return ("Emissions: total CO2 of each region (all sectors), not industrial CO2; "
+                "ICF, ICF_size and ICF_depth refer to total CO2.")
+    return None
 
 
 def _write_dictionary(result: dict[str, Any], layer, tmp: Path) -> pd.DataFrame:
@@ -554,6 +705,7 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Prog
             figs = maps_mod.study_figures(
                 result["tables"], result["boundaries"], tmp / "maps",
                 years=map_years, lang=mc["lang"], formats=tuple(mc["formats"]),
+                note=figure_note(result["steps"]),
             )
             figures = [Path(f).relative_to(tmp).as_posix() for f in figs]
         base = Path(cfg["_source"]).parent if cfg.get("_source") else None
