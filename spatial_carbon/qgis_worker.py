@@ -474,7 +474,8 @@ def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
         permutations=int(params.get("permutations", 999)), seed=int(params.get("seed", 0)),
         alpha=float(params.get("alpha", 0.05)),
         alternative=params.get("alternative") or _defaults.ALTERNATIVE,
-        cluster_on=params.get("cluster_on") or "p")
+        cluster_on=params.get("cluster_on") or "p",
+        inference=params.get("inference") or "permutation")
     progress(0.9)
     key = idf if idf in res.columns else "region_code"
     if key not in geo.columns:

@@ -49,6 +49,7 @@ def test_defaults_are_filled_and_relative_paths_resolved(tmp_path):
         ("[bivariate]\npairs = ['ICF_size']\n", r"\[bivariate\] pairs must be a list of \[x, y\]"),
         ("[markov]\nscheme = 'jenks'\n", r"\[markov\] scheme"),
         ("[markov]\nk = 1\n", r"\[markov\] k must be"),
+        ("[spatial]\ninference = 'exact'\n", r"\[spatial\] inference must be"),
         ("[centre]\ncolumnz = ['ICE']\n", r"unknown key\(s\) \['columnz'\] in \[centre\]"),
     ],
 )

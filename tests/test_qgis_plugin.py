@@ -279,6 +279,10 @@ def _cases(p: dict[str, str]) -> list[dict]:
          "params": {"INPUT": f"{o}/footprint.gpkg", "FIELD": "ICF_size",
                     "ID_FIELD": "region_code", "YEAR_FIELD": "year", **MORAN,
                     "OUTPUT": f"{o}/lisa_fp.gpkg"}},
+        {"id": "lisa_analytic", "alg": "spatial_carbon:lisa",
+         "params": {"INPUT": p["provinces"], "FIELD": "ice_2019", "ID_FIELD": "region_code",
+                    **MORAN, "PERMUTATIONS": 0, "INFERENCE": 1,
+                    "OUTPUT": f"{o}/lisa_analytic.gpkg"}},
         {"id": "lisa_two_years", "alg": "spatial_carbon:lisa",
          "params": {"INPUT": p["long"], "FIELD": "ice", "ID_FIELD": "region_code",
                     "YEAR_FIELD": "year", **MORAN, "OUTPUT": f"{o}/lisa_2y.gpkg"}},
@@ -1211,3 +1215,18 @@ def test_centre_of_gravity_points_and_polygons(report, inputs):
 
 def test_centre_of_zero_weights_is_a_readable_message(report):
     assert re.search(r"sums to 0", _error(report, "centre_zero"))
+
+
+def test_lisa_analytic_inference_decides_the_cluster(report, inputs):
+    import geopandas as gpd
+
+    from spatial_carbon.spatial import autocorr
+
+    got = _gpkg(_ok(report, "lisa_analytic")["outputs"]["OUTPUT"]).sort_values("region_code")
+    src = gpd.read_file(inputs["provinces"])
+    exp = autocorr.local_moran(src, _core_weights(src), "ice_2019", id_col="region_code",
+                               year_col=None, permutations=0,
+                               inference="analytic").sort_values("region_code")
+    assert got["cluster_basis"].str.startswith("p_rand").all()
+    np.testing.assert_allclose(got["z_rand"], exp["z_rand"], rtol=1e-12)
+    np.testing.assert_array_equal(got["cluster"], exp["cluster"])

@@ -153,6 +153,9 @@ def test_demo_hot_spots_bivariate_markov_centre(demo_out):
     for stem in ("hotspots_ICF_size", "bilisa_cluster_ICF_size_with_ICF_depth", "markov_ICF_size",
                  "centre_ICE"):
         assert (demo_out / "maps" / f"{stem}.png").stat().st_size > 5_000, stem
+    lisa = read(demo_out, "lisa")  # [spatial] inference = "permutation" (default)
+    assert lisa["cluster_basis"].str.startswith("p_sim <= 0.05").all()
+    assert lisa["z_rand"].notna().any() and lisa["p_rand"].notna().any()
     html = (demo_out / "report.html").read_text(encoding="utf-8")
     assert "Hot spots, bivariate LISA, spatial Markov, centre of gravity" in html
     assert "Getis-Ord G* hot spots per year" in html and "Centre of gravity" in html

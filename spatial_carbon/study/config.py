@@ -42,6 +42,8 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "columns": ["ICF_size", "ICF_depth"], "weights": "queen", "islands": "knn",
         "permutations": defaults.PERMUTATIONS, "seed": defaults.SEED, "alpha": defaults.ALPHA,
         "alternative": defaults.ALTERNATIVE, "panel_years": [], "panel_min_regions": 200,
+        # which p decides the LISA cluster: "permutation" (GeoDa) or "analytic" (spdep localmoran)
+        "inference": "permutation",
     },
     # issue 13: hot spots, bivariate LISA, spatial Markov, centre of gravity (off when empty);
     # weights, permutations, seed and alpha come from [spatial]
@@ -208,6 +210,9 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
     if sp["alternative"] not in ALTERNATIVES:
         raise ConfigError(f"[spatial] alternative must be one of {', '.join(ALTERNATIVES)}, "
                           f"got {sp['alternative']!r}")
+    if sp["inference"] not in ("permutation", "analytic"):
+        raise ConfigError("[spatial] inference must be 'permutation' or 'analytic', "
+                          f"got {sp['inference']!r}")
     for section, key in (("hotspots", "columns"), ("markov", "columns"), ("centre", "columns")):
         v = cfg[section][key]
         if not (isinstance(v, list) and all(isinstance(c, str) for c in v)):

@@ -451,7 +451,8 @@ def _spatial(cfg, fp: pd.DataFrame, gdf, steps: dict | None = None,
             connectivity.setdefault(tuple(ids), []).extend(yrs)
             sub = fp[fp["year"].isin(yrs) & fp["region_code"].isin(ids)]
             parts["moran"].append(autocorr.global_moran(sub, w, col, **kw).assign(column=col))
-            lisas.append(autocorr.local_moran(sub, w, col, alpha=sp["alpha"], **kw)
+            lisas.append(autocorr.local_moran(sub, w, col, alpha=sp["alpha"],
+                                              inference=sp["inference"], **kw)
                          .assign(column=col))
         lisa = pd.concat(lisas, ignore_index=True)
         if len(sets) > 1:

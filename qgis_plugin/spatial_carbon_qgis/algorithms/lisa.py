@@ -20,9 +20,11 @@ class Lisa(SpatialCarbonAlgorithm):
     YEAR_FIELD = "YEAR_FIELD"
     ALPHA = "ALPHA"
     CLUSTER_ON = "CLUSTER_ON"
+    INFERENCE = "INFERENCE"
     OUTPUT = "OUTPUT"
 
     CLUSTER_RULES = ["p", "fdr", "bonferroni"]
+    INFERENCES = ["permutation", "analytic"]
 
     NAME = "lisa"
     DISPLAY = "Local Moran's I (LISA clusters)"
@@ -67,6 +69,11 @@ class Lisa(SpatialCarbonAlgorithm):
                                             options=self.CLUSTER_RULES, defaultValue=0),
                  "p: raw pseudo p <= alpha (GeoDa); fdr: Benjamini-Hochberg; bonferroni: "
                  "p <= alpha/n.", advanced=True)
+        self.add(QgsProcessingParameterEnum(self.INFERENCE, "p-value deciding the cluster",
+                                            options=self.INFERENCES, defaultValue=0),
+                 "permutation: the pseudo p (GeoDa); analytic: E[I_i], Var[I_i] under "
+                 "randomisation as R spdep's localmoran. Both are in the output; the field "
+                 "cluster_basis says which decided.", advanced=True)
         self.add(QgsProcessingParameterVectorDestination(
             self.OUTPUT, "LISA clusters", QgsProcessing.TypeVectorPolygon),
             "GeoPackage with I, z, lag, quadrant, p_sim, significance flags and cluster "
@@ -83,6 +90,7 @@ class Lisa(SpatialCarbonAlgorithm):
             "alpha": self.parameterAsDouble(parameters, self.ALPHA, context),
             "cluster_on": self.CLUSTER_RULES[self.parameterAsEnum(parameters, self.CLUSTER_ON,
                                                                    context)],
+            "inference": self.INFERENCES[self.parameterAsEnum(parameters, self.INFERENCE, context)],
         })
         outputs = {self.OUTPUT: self.vector_output(self, parameters, self.OUTPUT, context)}
         return inputs, params, outputs
