@@ -466,7 +466,8 @@ def _spatial(cfg, fp: pd.DataFrame, gdf, steps: dict | None = None,
         else:
             w, _ = weights_for(panel.ids)
             sub = fp[fp["year"].isin(panel.years) & fp["region_code"].isin(panel.ids)]
-            tr_lisa = autocorr.local_moran(sub, w, col, alpha=sp["alpha"], **kw).assign(column=col)
+            tr_lisa = autocorr.local_moran(sub, w, col, alpha=sp["alpha"], inference=sp["inference"],
+                                           **kw).assign(column=col)
             parts["lisa_panel"].append(tr_lisa)
             if notes is not None:
                 notes.append(f"{col}: " + panel.sentence() + "; their LISA is recomputed on "
@@ -500,42 +501,73 @@ def _spatial(cfg, fp: pd.DataFrame, gdf, steps: dict | None = None,
 
 
 def _spatial_extra(cfg, fp: pd.DataFrame, gdf) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """Issue-13 tools configured in [hotspots], [bivariate], [markov], [centre]."""
+    """Issue-13 tools configured in [hotspots], [bivariate], [markov], [centre].
+
+    Hot spots and the bivariate LISA run per cross-section (the regions with values that
+    year, weights built on them) as the LISA; the Markov chain and the centre of gravity
+    need the same regions every year and run on the balanced panel of :mod:`.panels`."""
     import warnings
 
     from ..spatial import autocorr, centrography, hotspots, markov, weights
+    from . import panels
 
     sp = cfg["spatial"]
     out: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
-    want = (cfg["hotspots"]["columns"] or cfg["bivariate"]["pairs"] or cfg["markov"]["columns"])
-    w = weights.build(gdf, "region_code", kind=sp["weights"], islands=sp["islands"])[0] if want else None
+    built: dict[tuple, object] = {}
+
+    def weights_for(ids):
+        key = tuple(ids)
+        if key not in built:
+            sub = gdf[gdf["region_code"].isin(ids)].reset_index(drop=True)
+            built[key] = weights.build(sub, "region_code", kind=sp["weights"],
+                                       islands=sp["islands"])[0]
+        return built[key]
+
     kw = dict(id_col="region_code", permutations=sp["permutations"], seed=sp["seed"],
               alternative=sp["alternative"])
 
     def need(section, col):
         if col not in fp.columns:
             raise ConfigError(f"[{section}] column {col!r} is not a footprint column")
-        return fp.dropna(subset=[col]) if fp[col].isna().any() else fp
+
+    def sections(col, frame=fp):
+        for yrs, ids in panels.cross_sections(frame, col):
+            yield weights_for(ids), frame[frame["year"].isin(yrs) & frame["region_code"].isin(ids)]
+
+    def panel(section, col):
+        pn = panels.balanced_window(fp, col, years=sp["panel_years"] or None,
+                                    min_regions=sp["panel_min_regions"])
+        sub = fp[fp["year"].isin(pn.years) & fp["region_code"].isin(pn.ids)]
+        if len(sub) < len(fp.dropna(subset=[col])):
+            notes.append(f"{section} of {col}: " + pn.sentence())
+        return pn, sub
 
     parts: dict[str, list] = {k: [] for k in (
         "hotspots", "bivariate_moran", "bivariate_lisa", "markov_transitions",
         "markov_steady_states", "markov_classes", "markov_homogeneity", "centre", "centre_summary")}
     for col in cfg["hotspots"]["columns"]:
-        parts["hotspots"].append(hotspots.local_g(need("hotspots", col), w, col, alpha=sp["alpha"],
-                                                  star=bool(cfg["hotspots"]["star"]), **kw)
-                                 .assign(column=col))
+        need("hotspots", col)
+        for w, sub in sections(col):
+            parts["hotspots"].append(hotspots.local_g(sub, w, col, alpha=sp["alpha"],
+                                                      star=bool(cfg["hotspots"]["star"]), **kw)
+                                     .assign(column=col))
     for x, y in cfg["bivariate"]["pairs"]:
         need("bivariate", x), need("bivariate", y)
-        d = fp.dropna(subset=[x, y])
-        parts["bivariate_moran"].append(autocorr.global_moran(d, w, x, with_column=y, **kw)
-                                        .assign(column=f"{x}~{y}"))
-        parts["bivariate_lisa"].append(autocorr.local_moran(d, w, x, with_column=y, alpha=sp["alpha"],
-                                                            **kw).assign(column=f"{x}~{y}"))
+        both = fp.assign(_pair=fp[x].where(fp[y].notna()))  # rows with both values
+        for w, sub in sections("_pair", both):
+            sub = sub.drop(columns="_pair")
+            parts["bivariate_moran"].append(autocorr.global_moran(sub, w, x, with_column=y, **kw)
+                                            .assign(column=f"{x}~{y}"))
+            parts["bivariate_lisa"].append(autocorr.local_moran(sub, w, x, with_column=y,
+                                                                alpha=sp["alpha"], **kw)
+                                           .assign(column=f"{x}~{y}"))
     for col in cfg["markov"]["columns"]:
+        need("markov", col)
+        pn, sub = panel("spatial Markov", col)
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
-            r = markov.spatial_markov(need("markov", col), w, col, id_col="region_code",
+            r = markov.spatial_markov(sub, weights_for(pn.ids), col, id_col="region_code",
                                       k=cfg["markov"]["k"], scheme=cfg["markov"]["scheme"])
         notes.extend(f"spatial Markov of {col}: {n}" for n in r.notes)
         parts["markov_transitions"].append(r.transitions.assign(column=col))
@@ -543,8 +575,10 @@ def _spatial_extra(cfg, fp: pd.DataFrame, gdf) -> tuple[dict[str, pd.DataFrame],
         parts["markov_classes"].append(r.classes.assign(column=col))
         parts["markov_homogeneity"].append(pd.DataFrame([r.homogeneity]).assign(column=col))
     for col in cfg["centre"]["columns"]:
-        r = centrography.mean_centre(need("centre", col), gdf, col, id_col="region_code",
-                                     crs=cfg["centre"]["crs"], regions=True)
+        need("centre", col)
+        pn, sub = panel("centre of gravity", col)
+        r = centrography.mean_centre(sub, gdf[gdf["region_code"].isin(pn.ids)], col,
+                                     id_col="region_code", crs=cfg["centre"]["crs"], regions=True)
         parts["centre"].append(r.centres)
         parts["centre_summary"].append(pd.DataFrame([r.summary]).assign(column=col))
     for k, v in parts.items():
