@@ -14,6 +14,7 @@ from spatial_carbon.errors import (
     MissingDataError,
     NegativeValueError,
     UnitError,
+    UnmatchedRegionsWarning,
     ZeroCapacityError,
 )
 
@@ -151,8 +152,20 @@ def test_coverage_mismatch_lists_region_years():
     ice = pd.concat([_ice(), pd.DataFrame({"region": ["Beijing"], "year": [1997], "CO2_t": [1.0]})])
     with pytest.raises(MissingDataError, match="only in the ICE table: Beijing 1997"):
         F.compute(ice, _sinks())
-    with pytest.raises(MissingDataError, match="only in the sinks table: Hebei 2011"):
-        F.compute(_ice().iloc[[0]], _sinks())
+    more = pd.concat([_sinks(), _sinks().iloc[[1]].assign(year=2012)], ignore_index=True)
+    with pytest.raises(MissingDataError, match="only in the sinks table: Hebei 2012"):
+        F.compute(_ice(), more)
+
+
+def test_regions_with_sinks_but_no_emissions_are_left_out_with_one_warning():
+    """A 34-unit province layer gives sinks for Tibet, Hong Kong, Macau and
+    Taiwan, which CEADs lacks: left out of the footprint, never an error."""
+    with pytest.warns(UnmatchedRegionsWarning, match="1 region.*no emission data.*Hebei") as rec:
+        fp = F.compute(_ice().iloc[[0]], _sinks())
+    assert len([w for w in rec if issubclass(w.category, UnmatchedRegionsWarning)]) == 1
+    assert fp["region"].tolist() == ["Beijing"]
+    # national shares over the regions analysed: Beijing's forest only -> D = NEP_f = 3.8096
+    np.testing.assert_allclose(fp["D_t_per_hm2_a" if "D_t_per_hm2_a" in fp else "rate"], 3.8096)
 
 
 def test_zero_capacity_names_region_year():
@@ -249,7 +262,8 @@ def test_cli_sinks_footprint_end_to_end(tmp_path):
                    "--shares", "forest:1", "-o", str(tmp_path / "bad.csv")])
     assert r.exit_code == 2 and "--shares" in r.output
     # a typed error becomes a message, no output file
-    _io.write_csv(pd.DataFrame({"region": ["Beijing"], "year": [2011], "CO2_Mt": [1.0]}), tmp_path / "ice1.csv")
+    _io.write_csv(pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2011, 2012],
+                                "CO2_Mt": [1.0, 1.0]}), tmp_path / "ice1.csv")
     r = run(main, ["footprint", "--ice", str(tmp_path / "ice1.csv"), "--sinks", str(tmp_path / "sinks.csv"),
                    "-o", str(tmp_path / "bad.csv")])
     assert r.exit_code == 2 and "only in the sinks table: Hebei 2011" in r.output

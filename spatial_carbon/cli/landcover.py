@@ -24,7 +24,8 @@ def _parse_mapping(items: tuple[str, ...]) -> dict:
 @click.command("landcover")
 @click.argument("rasters", nargs=-1, required=True)
 @click.option("--zones", required=True,
-              help="Zone polygons (GeoPackage, shapefile, GeoJSON; FILE::LAYER picks a layer).")
+              help="Zone polygons: FILE (GeoPackage, shapefile, GeoJSON), FILE|layername=NAME or "
+                   "bundled:province|city|county.")
 @click.option("--zone-field", required=True, help="Field naming the zones (e.g. region_code).")
 @click.option("--legend", default="clcd", show_default=True,
               help="clcd, modis_igbp, esa_worldcover, globeland30, or a legend CSV "

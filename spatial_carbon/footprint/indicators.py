@@ -21,13 +21,15 @@ column); see ``docs/footprint.md``.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .. import _tables, units
-from ..errors import InputError, MissingDataError, UnitError, ZeroCapacityError
+from ..errors import (InputError, MissingDataError, UnitError, UnmatchedRegionsWarning,
+                      ZeroCapacityError, shortlist)
 from .sinks import _rates_table
 
 #: Core output columns of :func:`compute`, in order.
@@ -74,11 +76,13 @@ def _ice_column(df: pd.DataFrame, column: str | None, where: str) -> tuple[str, 
 
 
 def _region_years(df: pd.DataFrame) -> str:
-    """'Beijing 1997-1999, 2003; Hebei 2019' for the region-years in ``df``."""
+    """'Beijing 1997-1999, 2003; Hebei 2019' for the region-years in ``df``
+    (at most 10 regions named, then 'and N more')."""
     parts = []
-    for name, g in df.sort_values(["region", "year"]).groupby("region", sort=True):
+    key = "region" if "region" in df.columns else "region_code"
+    for name, g in df.sort_values([key, "year"]).groupby(key, sort=True):
         parts.append(f"{name} {_years_text(g['year'])}")
-    return "; ".join(parts)
+    return shortlist(parts, sep="; ")
 
 
 def _years_text(years: Iterable[int]) -> str:
@@ -138,10 +142,28 @@ def _prepare_sinks(sinks: pd.DataFrame, rates: dict[str, float], where: str) -> 
     return df[["region_code", "region", "year"] + cols].copy(), classes
 
 
+def _drop_regions_without_emissions(ice: pd.DataFrame, sinks: pd.DataFrame) -> pd.DataFrame:
+    """Sinks of regions that have no emission data at all (e.g. Tibet, Hong
+    Kong, Macau and Taiwan of a 34-unit layer with CEADs) are left out with
+    one warning: the footprint is defined where there are emissions."""
+    extra = ~sinks["region_code"].isin(set(ice["region_code"]))
+    if extra.any():
+        gone = sinks.loc[extra].drop_duplicates("region_code")
+        warnings.warn(
+            f"{len(gone)} region(s) of the sinks table have no emission data and are left out "
+            f"of the footprint: {shortlist(gone['region'].astype(str))}",
+            UnmatchedRegionsWarning, stacklevel=3)
+        sinks = sinks.loc[~extra].reset_index(drop=True)
+    return sinks
+
+
 def _check_coverage(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str) -> None:
     ka = a[["region_code", "region", "year"]]
-    kb = b[["region_code", "region", "year"]]
-    m = ka.merge(kb, on=["region_code", "region", "year"], how="outer", indicator=True)
+    kb = b[["region_code", "year"]]
+    # keyed by code and year: display names may differ between tables (ids as given)
+    m = ka.merge(kb, on=["region_code", "year"], how="outer", indicator=True)
+    m["region"] = m["region"].fillna(m["region_code"].map(
+        dict(zip(b["region_code"], b["region"].astype(str)))))
     only_a, only_b = m[m["_merge"] == "left_only"], m[m["_merge"] == "right_only"]
     if len(only_a) or len(only_b):
         msg = []
@@ -263,7 +285,10 @@ def compute(
         A region-year appears twice in an input.
     MissingDataError
         Region-years present in one input only (listed), or sink classes
-        without a rate.
+        without a rate.  Regions with sinks but no emission data in any
+        year (Tibet, Hong Kong, Macau, Taiwan with CEADs) are not an error:
+        they are left out with one
+        :class:`~spatial_carbon.errors.UnmatchedRegionsWarning`.
     NegativeValueError
         Negative emissions or sinks.
     ZeroCapacityError
@@ -291,6 +316,7 @@ def compute(
             + ", ".join(f"{c}: {used[c]} vs {rate_map[c]}" for c in differ)
             + "); pass the same rates / nep_forest / nep_grassland to both"
         )
+    s = _drop_regions_without_emissions(e, s)
     _check_coverage(e, s, "the ICE table", "the sinks table")
     df = e.merge(s.drop(columns="region"), on=["region_code", "year"], how="inner")
     df = df.sort_values(["year", "region_code"]).reset_index(drop=True)

@@ -96,7 +96,8 @@ def class_areas(
         may have different extents and CRSs.
     zones : GeoDataFrame or path
         Polygons in any CRS (reprojected to each raster's CRS; the raster is
-        never resampled).  ``"file.gpkg::layer"`` selects a layer.
+        never resampled).  ``"file.gpkg|layername=NAME"`` selects a layer
+        (:func:`spatial_carbon.layers.read`).
     zone_field : str
         Field naming the zones; features sharing a value form one zone.
     legend : str, path, DataFrame or Legend

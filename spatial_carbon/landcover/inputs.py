@@ -238,18 +238,13 @@ def _check_tiles(infos: list[RasterInfo]) -> None:
 
 
 def read_zones(zones, zone_field: str) -> gpd.GeoDataFrame:
-    """Zones as a GeoDataFrame (a path is read with pyogrio) with checked field and CRS."""
+    """Zones as a GeoDataFrame with checked field and CRS; a layer reference
+    (``FILE``, ``FILE|layername=NAME``, ``bundled:province``) is read by
+    :func:`spatial_carbon.layers.read`."""
     if isinstance(zones, (str, os.PathLike)):
-        p = str(zones)
-        layer = None
-        if "::" in p:
-            p, layer = p.split("::", 1)
-        if not os.path.exists(p):
-            raise InputError(f"zones file not found: {p}")
-        try:
-            zones = gpd.read_file(p, layer=layer)
-        except Exception as exc:  # pyogrio raises several types
-            raise InputError(f"{p}: cannot read zones ({exc})") from None
+        from .. import layers
+
+        zones = layers.read(zones, where="zones")
     if not isinstance(zones, gpd.GeoDataFrame):
         raise InputError(f"zones must be a GeoDataFrame or a path, got {type(zones).__name__}")
     if zone_field not in zones.columns:

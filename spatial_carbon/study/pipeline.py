@@ -37,7 +37,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .. import __version__, datasets, regions
+from .. import __version__, layers
 from . import config as config_mod
 from .._io import read_csv, sha256, write_csv, write_gpkg, write_text
 from ..errors import ConfigError, MissingDataError, SpatialCarbonWarning
@@ -63,13 +63,11 @@ def _quiet(msg: str) -> None:
 
 
 def _boundaries(cfg):
-    b = cfg["inputs"]["boundaries"]
-    if isinstance(b, str) and b.startswith("bundled:"):
-        return datasets.boundaries(b.split(":", 1)[1])
-    import geopandas as gpd
-
-    gdf = gpd.read_file(b)
-    return regions.attach_codes(gdf, "region", where=str(b))
+    """The boundary layer as zones keyed by region_code (the one resolver)."""
+    inp = cfg["inputs"]
+    return layers.boundaries(inp["boundaries"], id_field=inp.get("id_field"),
+                             name_field=inp.get("name_field"), ids=inp.get("ids", "auto"),
+                             where=f"boundary layer {inp['boundaries']}")
 
 
 def _ice(cfg, years, bounds=None) -> tuple[pd.DataFrame, dict]:
@@ -245,16 +243,15 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     if "match" in steps["ice"]:
         notes.append(steps["ice"]["match"]["summary"])
     tables["ice"] = ice
-    study_codes = sorted(ice["region_code"].unique())
-    absent = sorted(set(regions.registry(mainland31=True)["region_code"]) - set(study_codes))
-    if absent:
-        notes.append(
-            "regions without emission data, left out of the study: "
-            + ", ".join(regions.names(absent))
-        )
+    # regions of the layer without emission data: out of the analysis (one warning), drawn as
+    # "No data"; emission regions without a feature are an error
+    zones_gdf, joined = layers.join(
+        bounds, pd.DataFrame({"region_code": pd.unique(ice["region_code"])}), how="inner",
+        keep="all", order="layer", where="the emission data",
+        layer_name=f"the boundary layer {cfg['inputs']['boundaries']}")
+    steps["boundaries"] = joined.as_dict()  # the warning itself becomes a note (run())
 
     progress("land-cover class areas")
-    zones_gdf = bounds[bounds["region_code"].isin(study_codes)].reset_index(drop=True)
     areas, steps["landcover"] = _areas(cfg, zones_gdf, years)
     if steps["landcover"]["fill_years"] == "nearest":
         src = sorted(set(int(y) for y in areas["source_year"].unique()))
@@ -593,8 +590,7 @@ def _input_files(cfg, base: Path | None = None) -> list[dict]:
             paths.append(Path(r))
     if lc["areas"] is not None:
         paths.append(Path(lc["areas"]))
-    b = inp["boundaries"]
-    paths.append(datasets.path("boundaries", "china_admin.gpkg") if isinstance(b, str) else Path(b))
+    paths.append(layers.parse(inp["boundaries"]).file())
     files = []
     for p in paths:
         for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
@@ -607,8 +603,6 @@ def _input_files(cfg, base: Path | None = None) -> list[dict]:
 def region_years_layer(result: dict[str, Any]):
     """GeoDataFrame with one feature per region and year: every indicator,
     natural-breaks class, quadrant zone and LISA cluster (wide, by column)."""
-    import geopandas as gpd
-
     t = result["tables"]
     keys = ["region_code", "year"]
     df = t["footprint"]
@@ -623,9 +617,8 @@ def region_years_layer(result: dict[str, Any]):
                          "p_sim": f"lisa_{col}_p"}
             )
             df = df.merge(keep, on=keys, how="left")
-    geom = result["boundaries"][["region_code", "geometry"]]
-    gdf = gpd.GeoDataFrame(df.merge(geom, on="region_code", how="inner"), geometry="geometry",
-                           crs=result["boundaries"].crs)
+    gdf, _ = layers.join(result["boundaries"], df, how="inner", warn=False,
+                         where="the footprint table")
     return gdf
 
 
