@@ -156,8 +156,12 @@ def _parse_text(text: str) -> LayerSource:
     return LayerSource(path=path, layer=name, layer_index=index)
 
 
-def list_layers(spec: Any) -> list[str]:
+def list_layers(spec: Any, *, spatial: bool = True) -> list[str]:
     """Names of the vector layers in a file.
+
+    ``spatial=True`` (default) lists only layers with geometry: a
+    GeoPackage's attribute tables (e.g. ``layer_styles``, where QGIS keeps
+    styles) are not layers to choose from.
 
     Raises
     ------
@@ -175,7 +179,9 @@ def list_layers(spec: Any) -> list[str]:
     except Exception as exc:  # pyogrio raises DataSourceError and others
         raise LayerError(f"cannot read {p}: {_first_line(exc)}; is it a vector file GDAL can "
                          "open (GeoPackage, shapefile, GeoJSON) and complete?") from None
-    return [str(n) for n in found[:, 0]] if len(found) else []
+    if not len(found):
+        return []
+    return [str(n) for n, g in found if not spatial or g is not None]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -227,7 +233,7 @@ def read(
     else:
         names = list_layers(src)
         if not names:
-            raise LayerError(f"{where}: {p} holds no vector layer")
+            raise LayerError(f"{where}: {p} holds no vector layer with geometry")
         if src.layer_index is not None:
             if not 0 <= src.layer_index < len(names):
                 raise LayerError(f"{where}: {p} has {len(names)} layer(s); layerid="

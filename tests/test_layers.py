@@ -121,8 +121,24 @@ def test_empty_layer_and_layer_without_geometry(tmp_path):
     import pyogrio
 
     pyogrio.write_dataframe(pd.DataFrame({"a": [1]}), q, layer="t")
-    with pytest.raises(LayerError, match="has no geometry"):
+    with pytest.raises(LayerError, match="holds no vector layer"):
         layers.read(q)
+
+
+def test_attribute_tables_such_as_layer_styles_are_not_layers(tmp_path):
+    """QGIS keeps styles in a GeoPackage's layer_styles table: one data layer."""
+    from spatial_carbon import styles
+
+    p = tmp_path / "l.gpkg"
+    _squares(["a", "b"]).to_file(p, layer="lisa")
+    styles.save_to_gpkg(p, "lisa", {"zones": styles.zones_qml("id")})
+    import pyogrio
+
+    assert len(pyogrio.list_layers(p)) == 2
+    assert layers.list_layers(p) == ["lisa"]
+    assert len(layers.read(p)) == 2
+    with pytest.raises(LayerError, match="has no layer 'layer_styles'"):
+        layers.read(p, layer="layer_styles")
 
 
 def test_read_table_csv_or_layer_attributes(tmp_path):
