@@ -14,6 +14,11 @@ from pathlib import Path
 
 from .errors import InputError
 
+#: Bundled boundary levels and their layer in ``data/boundaries/china_admin.gpkg``
+#: (read with :func:`spatial_carbon.layers.read` as ``"bundled:LEVEL"``).
+BOUNDARY_LAYERS = {"province": "provinces", "city": "cities", "county": "counties"}
+_LAYERS = BOUNDARY_LAYERS
+
 
 def data_dir() -> Path:
     """Folder holding the bundled sample data.
@@ -69,8 +74,8 @@ def boundaries(level: str = "province", *, mainland31: bool = True):
     """
     from . import layers
 
-    if level not in layers.BUNDLED:
-        raise InputError(f"unknown boundary level {level!r}; use one of {', '.join(layers.BUNDLED)}")
+    if level not in BOUNDARY_LAYERS:
+        raise InputError(f"unknown boundary level {level!r}; use one of {', '.join(BOUNDARY_LAYERS)}")
     gdf = layers.read(f"bundled:{level}", where=f"bundled {level} boundaries")
     if level == "province" and mainland31:
         gdf = gdf[gdf["mainland31"]].reset_index(drop=True)

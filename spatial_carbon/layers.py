@@ -40,12 +40,12 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from . import regions
+from . import datasets, regions
 from .errors import (CRSError, DuplicateRowError, InputError, LayerError,
                      UnmatchedRegionsWarning, shortlist)
 
 #: Bundled boundary levels and their layer in ``data/boundaries/china_admin.gpkg``.
-BUNDLED: dict[str, str] = {"province": "provinces", "city": "cities", "county": "counties"}
+BUNDLED: dict[str, str] = datasets.BOUNDARY_LAYERS
 #: Suffixes read as tables (CSV), not as layers, by :func:`read_table`.
 TABLE_SUFFIXES = (".csv", ".txt")
 #: Name fields looked for (in order) to label zones whose ids are not provinces.
@@ -80,8 +80,6 @@ class LayerSource:
     def file(self) -> Path:
         """The file holding the layer (the bundled GeoPackage for ``bundled:``)."""
         if self.bundled:
-            from . import datasets
-
             return datasets.path("boundaries", "china_admin.gpkg")
         return Path(self.path)
 

@@ -37,7 +37,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .. import __version__, layers
+from .. import __version__, datasets, layers
 from . import config as config_mod
 from .._io import read_csv, sha256, write_csv, write_gpkg, write_text
 from ..errors import ConfigError, MissingDataError, SpatialCarbonWarning
