@@ -293,17 +293,15 @@ def _carbon_sinks(inputs: dict, params: dict, outputs: dict) -> dict:
     from ._io import read_csv, write_csv
 
     areas = read_table(inputs["areas"], where=f"areas table {Path(inputs['areas']).name}")
+    rate_kw = dict(rates=read_csv(inputs["rates"]) if inputs.get("rates") else None,
+                   nep_forest=params.get("nep_forest"), nep_grassland=params.get("nep_grassland"),
+                   where=Path(inputs["areas"]).name)
     out = sinks.carbon_sink(
-        areas,
-        rates=read_csv(inputs["rates"]) if inputs.get("rates") else None,
-        factors=read_csv(inputs["factors"]) if inputs.get("factors") else None,
-        nep_forest=params.get("nep_forest"), nep_grassland=params.get("nep_grassland"),
-        where=Path(inputs["areas"]).name,
-    )
-    for cls, area in (out.attrs.get("ignored") or {}).items():
+        areas, factors=read_csv(inputs["factors"]) if inputs.get("factors") else None, **rate_kw)
+    for cls, area in sinks.unrated_areas(areas, **rate_kw).items():
         info(f"class without a rate (ignored): {cls} ({area:,.0f} hm2)")
     write_csv(out, outputs["OUTPUT"])
-    info(f"{len(out)} region-years; CS in {out.attrs.get('units', {}).get('CS', '?')}")
+    info(f"{len(out)} region-years; CS in t {out['rates_basis'].iloc[0]}/a")
     return {"OUTPUT": outputs["OUTPUT"], "ROWS": int(len(out))}
 
 

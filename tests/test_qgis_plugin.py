@@ -1029,7 +1029,8 @@ def test_footprint_trends_match_core(report, inputs):
     fp = read_csv(Path(inputs["out"]) / "study" / "tables" / "footprint.csv")
     exp = footprint.growth_rates(fp, ["2000-2011", "2011-2019"])
     got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
-    np.testing.assert_allclose(got["rate"], exp["rate"], rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(got["growth_rate_per_year"], exp["growth_rate_per_year"],
+                               rtol=1e-12, equal_nan=True)
     proj = pd.read_csv(rec["outputs"]["OUTPUT_PROJECTION"], encoding="utf-8-sig")
     np.testing.assert_allclose(proj["projected"],
                                footprint.project_cec(fp, 2030)["projected"], rtol=1e-12)
