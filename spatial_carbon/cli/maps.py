@@ -132,12 +132,13 @@ def figures_cmd(out_dir, years, boundaries, id_field, lang, formats):
         b = str(manifest.get("parameters", {}).get("inputs", {}).get("boundaries", ""))
         boundaries = b.split(":", 1)[1] if b.startswith("bundled:") and \
             b.split(":", 1)[1] in _LEVELS else "province"
-    tables = {p.stem: read_csv(p) for p in sorted(tdir.glob("*.csv"))}
     from ..study.pipeline import figure_note
+    from ..study.result import StudyResult
 
-    paths = maps.study_figures(tables, _boundaries(boundaries, id_field), out / "maps",
+    result = StudyResult.read(out)
+    paths = maps.study_figures(result, _boundaries(boundaries, id_field), out / "maps",
                                years=yrs, lang=lang, formats=formats, id_field=id_field,
-                               note=figure_note(manifest.get("steps") or {}))
+                               note=figure_note(result.steps))
     for p in paths:
         click.echo(p)
 
