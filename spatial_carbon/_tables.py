@@ -51,6 +51,13 @@ def with_year(df: pd.DataFrame, *, where: str, column: str = "year") -> pd.DataF
             f"{where} has no {column!r} column (columns found: {', '.join(map(str, df.columns))})"
         )
     out = df.rename(columns={col: column}) if col != column else df.copy()
+    empty = out[column].isna()
+    if empty.all():
+        raise InputError(
+            f"{where}: column {column!r} is empty (e.g. class areas of a land-cover raster "
+            "without a year in its name); give the year: spatial-carbon landcover --year YEAR, "
+            "or years=[YEAR]"
+        )
     y = pd.to_numeric(out[column], errors="coerce")
     bad = out.loc[y.isna() | (y != np.round(y)), column]
     if len(bad):
