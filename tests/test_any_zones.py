@@ -119,6 +119,36 @@ def test_map_accepts_the_one_layer_syntax(tmp_path):
     assert r.exit_code == 2 and "holds 3 layers (provinces, cities, counties)" in r.output
 
 
+def test_cli_landcover_raster_without_a_year_then_sinks(tmp_path):
+    """`spatial-carbon landcover lc.tif --zones z.gpkg` accepts a raster whose
+    name has no year (was refused): the year column is empty and the sinks
+    say how to give it."""
+    import shutil
+
+    lc = tmp_path / "lc.tif"
+    shutil.copy(datasets.modis_landcover(), lc)
+    prov = layers.read("bundled:province")
+    prov[prov["region_code"].isin([110000, 120000, 130000])].to_file(tmp_path / "z.gpkg",
+                                                                      layer="z")
+    run = CliRunner().invoke
+    r = run(main, ["landcover", str(lc), "--zones", str(tmp_path / "z.gpkg"), "--zone-field",
+                   "region_code", "--legend", "modis_igbp", "--workers", "1", "--quiet",
+                   "-o", str(tmp_path / "areas.csv")])
+    assert r.exit_code == 0, r.output
+    assert "the year column is empty; give --year" in r.output
+    areas = _io.read_csv(tmp_path / "areas.csv")
+    assert areas["year"].isna().all() and len(areas) == 3 * 18  # IGBP classes 0-17
+    r = run(main, ["sinks", "--areas", str(tmp_path / "areas.csv"), "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 2 and "column 'year' is empty" in r.output and "--year" in r.output
+    r = run(main, ["landcover", str(lc), "--zones", f"{tmp_path / 'z.gpkg'}|layername=z",
+                   "--zone-field", "region_code", "--legend", "modis_igbp", "--year", "2019",
+                   "--workers", "1", "--quiet", "-o", str(tmp_path / "areas19.csv")])
+    assert r.exit_code == 0, r.output
+    dated = _io.read_csv(tmp_path / "areas19.csv")
+    assert (dated["year"] == 2019).all()
+    np.testing.assert_array_equal(dated["pixels"], areas["pixels"])
+
+
 # ----------------------------------------------------------------------- study
 def _demo_toml(tmp_path: Path, **inputs) -> Path:
     from spatial_carbon.study import config
@@ -184,7 +214,7 @@ permutations = 99
     gdf = gpd.read_file(out / "study.gpkg", layer="region_years")
     assert len(gdf) == 32 and set(gdf["region_code"]) == set(cells)
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert m["parameters"]["inputs"]["boundaries"].endswith("zones.gpkg|layername=grid")
+    assert m["parameters"]["inputs"]["boundaries"] == "zones.gpkg|layername=grid"  # relative
     assert m["steps"]["boundaries"]["matched"] == 16
     assert any(e["path"].endswith("zones.gpkg") for e in m["inputs"])
 

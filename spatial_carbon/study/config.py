@@ -269,6 +269,9 @@ def portable(path: str | Path, base: Path | None) -> str:
     s = str(path)
     if s.startswith("bundled:"):
         return s
+    if "|" in s:  # a layer reference FILE|layername=NAME: the file part is the path
+        head, opts = s.split("|", 1)
+        return portable(head, base) + "|" + opts
     p = Path(s)
     if not p.is_absolute():
         return p.as_posix()
