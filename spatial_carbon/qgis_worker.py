@@ -606,15 +606,14 @@ def _centre(inputs: dict, params: dict, outputs: dict) -> dict:
 
     for key in ("OUTPUT_POINTS", "OUTPUT_ELLIPSES"):
         _check_gpkg(outputs[key], key)
-    gdf = read_layer(inputs["input"]["path"], layer=inputs["input"].get("layer"), where="input layer")
+    gdf = read_layer(inputs["input"], where="input layer")
     col, idf, yf = params["field"], params["id_field"], _year_field(params)
     require_fields(gdf, {"FIELD": col, "ID_FIELD": idf, "YEAR_FIELD": yf}, where="input layer",
                    numeric=(col,))
     geo = gdf[[idf, gdf.geometry.name]].drop_duplicates(subset=[idf]).reset_index(drop=True)
     pts = None
     if inputs.get("points"):
-        pts = read_layer(inputs["points"]["path"], layer=inputs["points"].get("layer"),
-                         where="points layer")
+        pts = read_layer(inputs["points"], where="points layer")
     res = centrography.mean_centre(_frame(gdf), geo, col, id_col=idf, year_col=yf,
                                    points=pts, point_zone=params.get("point_zone"),
                                    point_weight=params.get("point_weight"))

@@ -27,6 +27,8 @@ TABLES: tuple[str, ...] = (
     "ice", "areas", "sinks", "footprint", "national", "growth_rates", "cec_projection",
     "zones", "classes", "breaks", "connectivity", "moran", "lisa", "transition_counts",
     "transition_probs", "transition_moves", "transition_summary", "transition_homogeneity",
+    "hotspots", "bivariate_moran", "bivariate_lisa", "markov_transitions", "markov_steady_states",
+    "markov_classes", "markov_homogeneity", "centre", "centre_summary",
 )
 
 
@@ -43,7 +45,9 @@ class StudyResult:
         on maps; features without data appear as "No data").
     ice, areas, sinks, footprint, national, growth_rates, cec_projection, zones, classes,
     breaks, connectivity, moran, lisa, transition_counts, transition_probs, transition_moves,
-    transition_summary, transition_homogeneity : pandas.DataFrame or None
+    transition_summary, transition_homogeneity, hotspots, bivariate_moran, bivariate_lisa,
+    markov_transitions, markov_steady_states, markov_classes, markov_homogeneity, centre,
+    centre_summary : pandas.DataFrame or None
         The tables (None when the study did not make them; e.g. no
         ``growth_rates`` without ``growth_periods``).  ``zones`` is the
         quadrant-zone table, not a layer.
@@ -82,6 +86,15 @@ class StudyResult:
     transition_moves: pd.DataFrame | None = None
     transition_summary: pd.DataFrame | None = None
     transition_homogeneity: pd.DataFrame | None = None
+    hotspots: pd.DataFrame | None = None
+    bivariate_moran: pd.DataFrame | None = None
+    bivariate_lisa: pd.DataFrame | None = None
+    markov_transitions: pd.DataFrame | None = None
+    markov_steady_states: pd.DataFrame | None = None
+    markov_classes: pd.DataFrame | None = None
+    markov_homogeneity: pd.DataFrame | None = None
+    centre: pd.DataFrame | None = None
+    centre_summary: pd.DataFrame | None = None
     extra: dict = dataclasses.field(default_factory=dict)
     notes: list = dataclasses.field(default_factory=list)
     diagnostics: list = dataclasses.field(default_factory=list)
