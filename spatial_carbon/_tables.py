@@ -14,8 +14,8 @@ import pandas as pd
 from . import regions
 from .errors import DuplicateRowError, InputError, MissingDataError, NegativeValueError
 
-#: Column names accepted as the region column, in order of preference.
-REGION_COLUMNS = ("region_code", "region", "zone", "province")
+#: The region-column vocabulary (one list, owned by :mod:`spatial_carbon.regions`).
+REGION_COLUMNS = regions.REGION_COLUMNS
 
 
 def find_column(df: pd.DataFrame, name: str) -> str | None:
@@ -27,24 +27,20 @@ def find_column(df: pd.DataFrame, name: str) -> str | None:
     return None
 
 
-def with_regions(df: pd.DataFrame, *, where: str) -> pd.DataFrame:
-    """Copy of ``df`` keyed by ``region_code`` and ``region`` (English).
+def with_regions(df: pd.DataFrame, *, where: str, ids: str = "auto") -> pd.DataFrame:
+    """Copy of ``df`` keyed by ``region_code`` and ``region``.
 
-    The region column may be called ``region_code``, ``region``, ``zone`` or
-    ``province`` (any case); its values may use any spelling known to
-    :mod:`spatial_carbon.regions`.
+    The region column is the first of :data:`spatial_carbon.regions.REGION_COLUMNS`
+    present (any case); provincial spellings are normalised through the
+    registry, other ids (cities, counties, a user's own) pass through
+    (:func:`spatial_carbon.regions.normalise_ids`, rule ``ids``).
     """
-    for cand in REGION_COLUMNS:
-        col = find_column(df, cand)
-        if col is not None:
-            src = df.rename(columns={col: cand}) if col != cand else df
-            if cand != "region_code" and "region_code" in src.columns:
-                src = src.drop(columns="region_code")
-            return regions.attach_codes(src, cand, where=where)
-    raise InputError(
-        f"{where} has no region column; name it one of {', '.join(REGION_COLUMNS)} "
-        f"(columns found: {', '.join(map(str, df.columns))})"
-    )
+    col = regions.find_region_column(df, where=where)
+    cand = next(c for c in REGION_COLUMNS if find_column(df, c) == col)
+    src = df.rename(columns={col: cand}) if col != cand else df
+    if cand != "region_code" and "region_code" in src.columns:
+        src = src.drop(columns="region_code")
+    return regions.attach_codes(src, cand, where=where, ids=ids)
 
 
 def with_year(df: pd.DataFrame, *, where: str, column: str = "year") -> pd.DataFrame:
@@ -55,6 +51,13 @@ def with_year(df: pd.DataFrame, *, where: str, column: str = "year") -> pd.DataF
             f"{where} has no {column!r} column (columns found: {', '.join(map(str, df.columns))})"
         )
     out = df.rename(columns={col: column}) if col != column else df.copy()
+    empty = out[column].isna()
+    if empty.all():
+        raise InputError(
+            f"{where}: column {column!r} is empty (e.g. class areas of a land-cover raster "
+            "without a year in its name); give the year: spatial-carbon landcover --year YEAR, "
+            "or years=[YEAR]"
+        )
     y = pd.to_numeric(out[column], errors="coerce")
     bad = out.loc[y.isna() | (y != np.round(y)), column]
     if len(bad):

@@ -12,11 +12,12 @@ import os
 import sys
 from pathlib import Path
 
-import geopandas as gpd
-
 from .errors import InputError
 
-_LAYERS = {"province": "provinces", "city": "cities", "county": "counties"}
+#: Bundled boundary levels and their layer in ``data/boundaries/china_admin.gpkg``
+#: (read with :func:`spatial_carbon.layers.read` as ``"bundled:LEVEL"``).
+BOUNDARY_LAYERS = {"province": "provinces", "city": "cities", "county": "counties"}
+_LAYERS = BOUNDARY_LAYERS
 
 
 def data_dir() -> Path:
@@ -50,14 +51,17 @@ def path(*parts: str) -> Path:
     return p
 
 
-def boundaries(level: str = "province", *, mainland31: bool = True) -> gpd.GeoDataFrame:
+def boundaries(level: str = "province", *, mainland31: bool = True):
     """Load the bundled Chinese administrative boundaries (EPSG:4326).
 
     Parameters
     ----------
     level : {"province", "city", "county"}
-        Administrative level.  Provinces carry ``region_code`` and ``region``;
-        cities and counties carry ``code`` and ``province_adcode``.
+        Administrative level.  Every level carries ``region_code`` (GB/T
+        2260) and ``region`` (English province names; the Chinese name of
+        cities and counties, which also keep ``code``, ``name_zh`` and
+        ``province_adcode``).  Read by :func:`spatial_carbon.layers.read`
+        (``"bundled:city"``).
     mainland31 : bool
         For provinces: keep only the 31 mainland provinces (default).
 
@@ -68,9 +72,11 @@ def boundaries(level: str = "province", *, mainland31: bool = True) -> gpd.GeoDa
         GCJ-02 to WGS84 when the data were built (:func:`boundary_provenance`,
         data/README.md).
     """
-    if level not in _LAYERS:
-        raise InputError(f"unknown boundary level {level!r}; use one of {', '.join(_LAYERS)}")
-    gdf = gpd.read_file(path("boundaries", "china_admin.gpkg"), layer=_LAYERS[level])
+    from . import layers
+
+    if level not in BOUNDARY_LAYERS:
+        raise InputError(f"unknown boundary level {level!r}; use one of {', '.join(BOUNDARY_LAYERS)}")
+    gdf = layers.read(f"bundled:{level}", where=f"bundled {level} boundaries")
     if level == "province" and mainland31:
         gdf = gdf[gdf["mainland31"]].reset_index(drop=True)
     return gdf

@@ -70,12 +70,23 @@ class ConfigError(InputError):
     """A study configuration is invalid (unknown key, missing input path)."""
 
 
+class LayerError(InputError):
+    """A vector layer cannot be read: missing or corrupt file, no such layer,
+    several layers and none chosen (the message lists them), no features."""
+
+
 class SpatialCarbonWarning(UserWarning):
     """Root of the warnings issued by spatial_carbon."""
 
 
 class DataQualityWarning(SpatialCarbonWarning):
     """The computation can proceed, but an input looks suspicious."""
+
+
+class UnmatchedRegionsWarning(DataQualityWarning):
+    """Regions of a boundary layer have no data and are left out of the
+    analysis (they are still drawn, as "No data"); e.g. Tibet, Hong Kong,
+    Macau and Taiwan with the CEADs inventories."""
 
 
 class DependencyError(SpatialCarbonError, RuntimeError):
@@ -86,3 +97,17 @@ class DependencyError(SpatialCarbonError, RuntimeError):
 class DownloadError(SpatialCarbonError, OSError):
     """A dataset could not be downloaded or verified (offline, server error,
     wrong checksum); the message lists what to fetch by hand and where."""
+
+
+def shortlist(items, n: int = 10, sep: str = ", ") -> str:
+    """``"a, b, c"`` for at most ``n`` items, then ``"and N more"``.
+
+    The one way error and warning messages list names or ids, so a message
+    about 370 cities stays one readable line.
+
+    >>> shortlist(range(13), n=3)
+    '0, 1, 2 and 10 more'
+    """
+    items = [str(i) for i in items]
+    head = sep.join(items[:n])
+    return head + (f" and {len(items) - n} more" if len(items) > n else "")

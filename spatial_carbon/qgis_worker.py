@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import defaults as _defaults
-from .errors import InputError, SpatialCarbonError
+from .errors import InputError, SpatialCarbonError, UnmatchedRegionsWarning
 
 #: Modules the worker needs (import name -> pip name), checked by ``check``.
 REQUIRED = {
@@ -89,43 +89,19 @@ def info(text: str) -> None:
 
 
 # ------------------------------------------------------------------ I/O helpers
-def read_layer(path: str, *, layer: str | None = None, where: str = "input layer"):
-    """Read a vector layer written by QGIS (GeoPackage/Shapefile/GeoJSON).
+def read_layer(spec, *, layer: str | None = None, where: str = "input layer"):
+    """Read a vector layer (``{"path", "layer"}`` from the plugin, or a path):
+    :func:`spatial_carbon.layers.read`, the one layer reader."""
+    from . import layers
 
-    Raises
-    ------
-    InputError
-        If the file cannot be read or holds no features.
-    """
-    import geopandas as gpd
-
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{where}: file not found: {p}")
-    try:
-        gdf = gpd.read_file(p, layer=layer) if layer else gpd.read_file(p)
-    except Exception as exc:  # pyogrio raises its own DataSourceError etc.
-        raise InputError(f"{where}: cannot read {p}: {exc}") from exc
-    if len(gdf) == 0:
-        raise InputError(f"{where} is empty (no features); choose a layer with features")
-    return gdf
+    return layers.read(spec, layer=layer, where=where)
 
 
-def read_table(path: str, *, where: str = "input table"):
-    """Read a CSV table (UTF-8 or GB18030) or the attribute table of a layer."""
-    p = Path(path)
-    if p.suffix.lower() in (".csv", ".txt"):
-        from ._io import read_csv
+def read_table(spec, *, where: str = "input table"):
+    """A CSV table or the attribute table of a layer (:func:`spatial_carbon.layers.read_table`)."""
+    from . import layers
 
-        df = read_csv(p)
-    else:
-        import pandas as pd
-
-        gdf = read_layer(str(p), where=where)
-        df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name, errors="ignore"))
-    if len(df) == 0:
-        raise InputError(f"{where} is empty (no rows)")
-    return df
+    return layers.read_table(spec, where=where)
 
 
 def require_fields(df, fields: dict[str, str], *, where: str, numeric: tuple[str, ...] = ()) -> None:
@@ -223,11 +199,27 @@ def _frame(gdf):
 
 def _layer_or_table(spec: dict, where: str):
     """Read an input given as ``{"path", "layer"}`` (layer) or a CSV path."""
-    path = spec["path"] if isinstance(spec, dict) else spec
-    layer = spec.get("layer") if isinstance(spec, dict) else None
-    if Path(path).suffix.lower() in (".csv", ".txt"):
-        return read_table(path, where=where)
-    return read_layer(path, layer=layer, where=where)
+    from . import layers
+
+    return read_table(spec, where=where) if layers.is_table(spec) else read_layer(spec, where=where)
+
+
+def _boundary_layer(inputs: dict, params: dict, table, *, default_id: str, where: str,
+                    warn: bool = True):
+    """Join ``table`` to the boundaries input (the one resolver and join):
+    boundaries without data are left out with one warning; table ids
+    without a feature are an error."""
+    from . import layers
+
+    idf = params.get("boundary_id") or None
+    b = read_layer(inputs["boundaries"], where="boundaries layer")
+    require_fields(b, {"BOUNDARY_ID": idf}, where="boundaries layer")
+    b = layers.boundaries(b, id_field=idf or (default_id if default_id in b.columns else None),
+                          where="boundaries layer")
+    lay, rep = layers.join(b, table, how="inner", where=where, layer_name="the boundaries layer",
+                           warn=warn)
+    info(rep.summary())
+    return lay
 
 
 def _write_layer_or_table(df, path: str, layer: str):
@@ -268,8 +260,7 @@ def _class_areas(inputs: dict, params: dict, outputs: dict) -> dict:
     from . import landcover
     from ._io import write_csv
 
-    zones = read_layer(inputs["zones"]["path"], layer=inputs["zones"].get("layer"),
-                       where="zones layer")
+    zones = read_layer(inputs["zones"], where="zones layer")
     require_fields(zones, {"ZONE_FIELD": params["zone_field"]}, where="zones layer")
     rasters = inputs["rasters"]
     years = [int(y) for y in params.get("years") or []]
@@ -302,17 +293,15 @@ def _carbon_sinks(inputs: dict, params: dict, outputs: dict) -> dict:
     from ._io import read_csv, write_csv
 
     areas = read_table(inputs["areas"], where=f"areas table {Path(inputs['areas']).name}")
+    rate_kw = dict(rates=read_csv(inputs["rates"]) if inputs.get("rates") else None,
+                   nep_forest=params.get("nep_forest"), nep_grassland=params.get("nep_grassland"),
+                   where=Path(inputs["areas"]).name)
     out = sinks.carbon_sink(
-        areas,
-        rates=read_csv(inputs["rates"]) if inputs.get("rates") else None,
-        factors=read_csv(inputs["factors"]) if inputs.get("factors") else None,
-        nep_forest=params.get("nep_forest"), nep_grassland=params.get("nep_grassland"),
-        where=Path(inputs["areas"]).name,
-    )
-    for cls, area in (out.attrs.get("ignored") or {}).items():
+        areas, factors=read_csv(inputs["factors"]) if inputs.get("factors") else None, **rate_kw)
+    for cls, area in sinks.unrated_areas(areas, **rate_kw).items():
         info(f"class without a rate (ignored): {cls} ({area:,.0f} hm2)")
     write_csv(out, outputs["OUTPUT"])
-    info(f"{len(out)} region-years; CS in {out.attrs.get('units', {}).get('CS', '?')}")
+    info(f"{len(out)} region-years; CS in t {out['rates_basis'].iloc[0]}/a")
     return {"OUTPUT": outputs["OUTPUT"], "ROWS": int(len(out))}
 
 
@@ -326,24 +315,22 @@ def _footprint(inputs: dict, params: dict, outputs: dict) -> dict:
     cs = read_csv(inputs["sinks"])
     pop = population.read_yearbook(inputs["population"]) if inputs.get("population") else None
     progress(0.2)
-    fp = footprint.compute(ice, cs, shares=params.get("shares") or "national",
-                           basis=params.get("basis") or "CO2",
-                           nep_forest=params.get("nep_forest"),
-                           nep_grassland=params.get("nep_grassland"), population=pop)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fp = footprint.compute(ice, cs, shares=params.get("shares") or "national",
+                               basis=params.get("basis") or "CO2",
+                               nep_forest=params.get("nep_forest"),
+                               nep_grassland=params.get("nep_grassland"), population=pop)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    # regions without emissions: one warning (from compute, else from the layer join)
+    said = any(issubclass(w.category, UnmatchedRegionsWarning) for w in caught)
     write_csv(fp, outputs["OUTPUT"])
     res = {"OUTPUT": outputs["OUTPUT"], "ROWS": int(len(fp))}
     if inputs.get("boundaries") and outputs.get("OUTPUT_LAYER"):
         _check_gpkg(outputs["OUTPUT_LAYER"], "OUTPUT_LAYER")
-        b = read_layer(inputs["boundaries"]["path"], layer=inputs["boundaries"].get("layer"),
-                       where="boundaries layer")
-        idf = params.get("boundary_id") or "region_code"
-        require_fields(b, {"BOUNDARY_ID": idf}, where="boundaries layer")
-        b = regions.attach_codes(b[[idf, b.geometry.name]], idf, where="boundaries layer")
-        missing = sorted(set(fp["region_code"]) - set(b["region_code"]))
-        if missing:
-            raise InputError("the boundaries layer lacks regions of the footprint table: "
-                             + ", ".join(regions.names(missing)))
-        lay = b[["region_code", b.geometry.name]].merge(fp, on="region_code", how="inner")
+        lay = _boundary_layer(inputs, params, fp, default_id="region_code",
+                              where="the footprint table", warn=not said)
         lay = lay.sort_values(["year", "region_code"]).reset_index(drop=True)
         write_gpkg(lay, outputs["OUTPUT_LAYER"], layer="footprint")
         res["OUTPUT_LAYER"] = outputs["OUTPUT_LAYER"]
@@ -411,8 +398,7 @@ def _weights_input(inputs: dict, params: dict, numeric: dict[str, str]):
 
     ``numeric`` maps parameter labels to the numeric fields analysed.
     """
-    gdf = read_layer(inputs["input"]["path"], layer=inputs["input"].get("layer"),
-                     where="input layer")
+    gdf = read_layer(inputs["input"], where="input layer")
     idf, yf = params["id_field"], _year_field(params)
     fields = {"ID_FIELD": idf, "YEAR_FIELD": yf}
     fields.update(numeric)
@@ -480,8 +466,10 @@ def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
     key = idf if idf in res.columns else "region_code"
     if key not in geo.columns:
         geo = regions.attach_codes(geo, idf, where="input layer")
-    geo = geo[[key, geo.geometry.name]]
-    out = geo.merge(res, on=key, how="right", validate="one_to_many")
+    from . import layers
+
+    out, _ = layers.join(geo[[key, geo.geometry.name]], res, on=key, how="inner", warn=False,
+                         where="the LISA table", layer_name="the input layer")
     write_gpkg(out, outputs["OUTPUT"], layer="lisa")
     lang = params.get("lang") or "en"
     res_out = {"OUTPUT": outputs["OUTPUT"], "styles": {"OUTPUT": style_layer(
@@ -619,15 +607,14 @@ def _centre(inputs: dict, params: dict, outputs: dict) -> dict:
 
     for key in ("OUTPUT_POINTS", "OUTPUT_ELLIPSES"):
         _check_gpkg(outputs[key], key)
-    gdf = read_layer(inputs["input"]["path"], layer=inputs["input"].get("layer"), where="input layer")
+    gdf = read_layer(inputs["input"], where="input layer")
     col, idf, yf = params["field"], params["id_field"], _year_field(params)
     require_fields(gdf, {"FIELD": col, "ID_FIELD": idf, "YEAR_FIELD": yf}, where="input layer",
                    numeric=(col,))
     geo = gdf[[idf, gdf.geometry.name]].drop_duplicates(subset=[idf]).reset_index(drop=True)
     pts = None
     if inputs.get("points"):
-        pts = read_layer(inputs["points"]["path"], layer=inputs["points"].get("layer"),
-                         where="points layer")
+        pts = read_layer(inputs["points"], where="points layer")
     res = centrography.mean_centre(_frame(gdf), geo, col, id_col=idf, year_col=yf,
                                    points=pts, point_zone=params.get("point_zone"),
                                    point_weight=params.get("point_weight"))
@@ -683,17 +670,9 @@ def _io_trade_carbon(inputs: dict, params: dict, outputs: dict) -> dict:
         write_csv(res.by_sector, outputs["OUTPUT_SECTORS"])
         out["OUTPUT_SECTORS"] = outputs["OUTPUT_SECTORS"]
     if inputs.get("boundaries") and outputs.get("OUTPUT_LAYER"):
-        from . import regions
-
         _check_gpkg(outputs["OUTPUT_LAYER"], "OUTPUT_LAYER")
-        b = read_layer(inputs["boundaries"]["path"], layer=inputs["boundaries"].get("layer"),
-                       where="boundaries layer")
-        idf = params.get("boundary_id") or "region_code"
-        require_fields(b, {"BOUNDARY_ID": idf}, where="boundaries layer")
-        b = regions.attach_codes(b[[idf, b.geometry.name]], idf, where="boundaries layer")
-        lay = b[["region_code", b.geometry.name]].merge(
-            res.by_region.drop(columns=["region"], errors="ignore"), on="region_code",
-            how="inner")
+        lay = _boundary_layer(inputs, params, res.by_region, default_id="region_code",
+                              where="the trade-carbon table")
         write_gpkg(lay, outputs["OUTPUT_LAYER"], layer="trade_carbon")
         out["OUTPUT_LAYER"] = outputs["OUTPUT_LAYER"]
     info(f"{len(res.by_region)} provinces; types: "
@@ -748,8 +727,7 @@ def _io_transfer_shift(inputs: dict, params: dict, outputs: dict) -> dict:
         from . import maps, styles
 
         _check_gpkg(outputs["OUTPUT_FLOWS"], "OUTPUT_FLOWS")
-        b = read_layer(inputs["boundaries"]["path"], layer=inputs["boundaries"].get("layer"),
-                       where="boundaries layer")
+        b = read_layer(inputs["boundaries"], where="boundaries layer")
         idf = params.get("boundary_id") or "region"
         require_fields(b, {"BOUNDARY_ID": idf}, where="boundaries layer")
         lines = maps.flow_lines(flows, b, value="value", origin="origin",

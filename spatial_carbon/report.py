@@ -247,7 +247,9 @@ def build_report(out_dir: str | os.PathLike) -> str:
             manifest_note = _missing(f"manifest.json is not valid JSON ({exc})")
     else:
         manifest_note = _missing("manifest.json (inputs and parameters unknown)")
-    tables = _read_tables(out)
+    from .study.result import StudyResult
+
+    tables = StudyResult.from_tables(_read_tables(out))  # unreadable tables are None: missing
     figs = _figures(out)
     used: set[Path] = set()
 

@@ -481,14 +481,14 @@ def save_to_gpkg(
     return path
 
 
-def study_styles(tables: dict, *, lang: str = "en") -> dict[str, str]:
+def study_styles(tables, *, lang: str = "en") -> dict[str, str]:
     """QML styles for the ``region_years`` layer of a study's ``study.gpkg``.
 
     Parameters
     ----------
-    tables : dict of str -> DataFrame
-        The study's tables (``breaks``, ``lisa``, ``zones``); absent ones are
-        skipped.
+    tables : StudyResult or mapping of str -> DataFrame
+        The study (:class:`spatial_carbon.study.StudyResult`) or its tables
+        (``breaks``, ``lisa``, ``zones``); absent ones are skipped.
 
     Returns
     -------

@@ -301,9 +301,9 @@ def test_bad_inputs(columbus):
     with pytest.raises(MissingDataError, match="empty value"):
         autocorr.local_moran(g.assign(CRIME=g["CRIME"].where(g.POLYID != 5)), w, "CRIME",
                              id_col="POLYID")
-    with pytest.raises(WeightsError, match=r"only in zones: \[5\]"):
+    with pytest.raises(WeightsError, match=r"1 id\(s\) only in zones: 5\b"):
         autocorr.global_moran(g[g.POLYID != 5], w, "CRIME", id_col="POLYID")
-    with pytest.raises(WeightsError, match=r"only in table: \[99\]"):
+    with pytest.raises(WeightsError, match=r"1 id\(s\) only in table: 99\b"):
         autocorr.global_moran(pd.concat([g, g.head(1).assign(POLYID=99)]), w, "CRIME", id_col="POLYID")
     with pytest.raises(InputError, match="same value for every unit"):
         autocorr.global_moran(g.assign(CRIME=1.0), w, "CRIME", id_col="POLYID")

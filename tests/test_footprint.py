@@ -14,8 +14,10 @@ from spatial_carbon.errors import (
     MissingDataError,
     NegativeValueError,
     UnitError,
+    UnmatchedRegionsWarning,
     ZeroCapacityError,
 )
+from spatial_carbon.errors import DataQualityWarning
 
 
 def _sinks():
@@ -36,7 +38,7 @@ def test_compute_national_shares_hand_worked():
     assert list(fp.columns[:11]) == list(F.CORE_COLUMNS)
     bj, hb = fp.iloc[0], fp.iloc[1]
     # D = 3.8096 * 0.75 + 0.9482 * 0.25 = 2.8572 + 0.23705 = 3.09425 t/hm2/a
-    np.testing.assert_allclose(fp["rate"], 3.09425)
+    np.testing.assert_allclose(fp["D_t_per_hm2_a"], 3.09425)
     np.testing.assert_allclose([bj["P_forest"], bj["P_grassland"]], [0.75, 0.25])
     # Beijing: ICF = 3094.25 / 3.09425 = 1000; CEC = 300 / 3.09425 = 96.9540...
     cec_bj = 300 / 3.09425
@@ -55,18 +57,18 @@ def test_compute_national_shares_hand_worked():
     np.testing.assert_allclose(hb["ICF_size"], 10.0)
     assert hb["ICF_depth"] == 1.0
     assert set(fp["basis"]) == {"CO2"}
-    assert fp.attrs["units"]["ICF"] == "hm2"
+    assert not fp.attrs  # metadata travels in columns (basis, P_<class>, D_t_per_hm2_a)
 
 
 def test_regional_and_fixed_shares():
     fp = F.compute(_ice(), _sinks(), shares="regional")
     # Beijing only forest -> D = 3.8096: ICF = 3094.25 / 3.8096 = 812.2243...
-    np.testing.assert_allclose(fp["rate"], [3.8096, 0.9482])
+    np.testing.assert_allclose(fp["D_t_per_hm2_a"], [3.8096, 0.9482])
     np.testing.assert_allclose(fp.loc[0, "ICF"], 3094.25 / 3.8096)
     np.testing.assert_allclose(fp.loc[1, "CEC"], 100 / 0.9482)
     fp = F.compute(_ice(), _sinks(), shares={"forest": 0.5, "grassland": 0.5})
     # D = (3.8096 + 0.9482) / 2 = 2.3789
-    np.testing.assert_allclose(fp["rate"], 2.3789)
+    np.testing.assert_allclose(fp["D_t_per_hm2_a"], 2.3789)
     np.testing.assert_allclose(fp.loc[0, "ICF"], 3094.25 / 2.3789)
 
 
@@ -114,9 +116,9 @@ def test_growth_rates_and_projection():
     g = F.growth_rates(s, [(2000, 2011), "2005-2011"])
     r = g.set_index(["indicator", "start"])
     # (200/100)^(1/11) - 1 = 2^(1/11) - 1 = 0.065041...
-    np.testing.assert_allclose(r.loc[("ICF", 2000), "rate"], 2 ** (1 / 11) - 1)
-    np.testing.assert_allclose(r.loc[("ICF", 2005), "rate"], (200 / 150) ** (1 / 6) - 1)
-    assert np.isnan(r.loc[("ICD", 2000), "rate"]) and "<= 0" in r.loc[("ICD", 2000), "note"]
+    np.testing.assert_allclose(r.loc[("ICF", 2000), "growth_rate_per_year"], 2 ** (1 / 11) - 1)
+    np.testing.assert_allclose(r.loc[("ICF", 2005), "growth_rate_per_year"], (200 / 150) ** (1 / 6) - 1)
+    assert np.isnan(r.loc[("ICD", 2000), "growth_rate_per_year"]) and "<= 0" in r.loc[("ICD", 2000), "note"]
     p = F.project_cec(pd.DataFrame({"year": [2000, 2001, 2002], "CEC": [1.0, 3.0, 5.0]}), 2010)
     # y = 2 t - 3999 exactly; at 2010: 21
     np.testing.assert_allclose(p.loc[0, ["slope", "intercept", "r2", "projected"]].astype(float),
@@ -151,8 +153,20 @@ def test_coverage_mismatch_lists_region_years():
     ice = pd.concat([_ice(), pd.DataFrame({"region": ["Beijing"], "year": [1997], "CO2_t": [1.0]})])
     with pytest.raises(MissingDataError, match="only in the ICE table: Beijing 1997"):
         F.compute(ice, _sinks())
-    with pytest.raises(MissingDataError, match="only in the sinks table: Hebei 2011"):
-        F.compute(_ice().iloc[[0]], _sinks())
+    more = pd.concat([_sinks(), _sinks().iloc[[1]].assign(year=2012)], ignore_index=True)
+    with pytest.raises(MissingDataError, match="only in the sinks table: Hebei 2012"):
+        F.compute(_ice(), more)
+
+
+def test_regions_with_sinks_but_no_emissions_are_left_out_with_one_warning():
+    """A 34-unit province layer gives sinks for Tibet, Hong Kong, Macau and
+    Taiwan, which CEADs lacks: left out of the footprint, never an error."""
+    with pytest.warns(UnmatchedRegionsWarning, match="1 region.*no emission data.*Hebei") as rec:
+        fp = F.compute(_ice().iloc[[0]], _sinks())
+    assert len([w for w in rec if issubclass(w.category, UnmatchedRegionsWarning)]) == 1
+    assert fp["region"].tolist() == ["Beijing"]
+    # national shares over the regions analysed: Beijing's forest only -> D = NEP_f = 3.8096
+    np.testing.assert_allclose(fp["D_t_per_hm2_a"], 3.8096)
 
 
 def test_zero_capacity_names_region_year():
@@ -249,7 +263,8 @@ def test_cli_sinks_footprint_end_to_end(tmp_path):
                    "--shares", "forest:1", "-o", str(tmp_path / "bad.csv")])
     assert r.exit_code == 2 and "--shares" in r.output
     # a typed error becomes a message, no output file
-    _io.write_csv(pd.DataFrame({"region": ["Beijing"], "year": [2011], "CO2_Mt": [1.0]}), tmp_path / "ice1.csv")
+    _io.write_csv(pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2011, 2012],
+                                "CO2_Mt": [1.0, 1.0]}), tmp_path / "ice1.csv")
     r = run(main, ["footprint", "--ice", str(tmp_path / "ice1.csv"), "--sinks", str(tmp_path / "sinks.csv"),
                    "-o", str(tmp_path / "bad.csv")])
     assert r.exit_code == 2 and "only in the sinks table: Hebei 2011" in r.output
@@ -275,7 +290,7 @@ def test_national_with_partial_population_years_and_nep_shortcuts():
         F.national(partial)
     # nep shortcuts: forest 4, grassland 1 with national shares 0.75 / 0.25 -> D = 3.25
     fp2 = F.compute(_ice(), _sinks(), nep_forest=4.0, nep_grassland=1.0)
-    np.testing.assert_allclose(fp2["rate"], 3.25)
+    np.testing.assert_allclose(fp2["D_t_per_hm2_a"], 3.25)
 
 
 def test_sinks_and_footprint_rates_must_agree():
@@ -286,8 +301,55 @@ def test_sinks_and_footprint_rates_must_agree():
     s = sinks.carbon_sink(areas, nep_forest=4.0)
     np.testing.assert_allclose(s["CS_forest"], [4.0 * 10 * 1.26, 0.0])
     F.compute(_ice(), s, nep_forest=4.0)
-    with pytest.raises(InputError, match="other absorption rates.*forest: 4.0 vs 3.8096"):
+    with pytest.raises(InputError, match="other absorption rates.*forest: 4 vs 3.8096 t/hm2/a"):
         F.compute(_ice(), s)
+    # the check reads columns, so it survives a CSV round trip (attrs did not)
+    import io
+
+    buf = io.StringIO()
+    s.to_csv(buf, index=False)
+    back = pd.read_csv(io.StringIO(buf.getvalue()))
+    with pytest.raises(InputError, match="other absorption rates.*forest: 4 vs 3.8096"):
+        F.compute(_ice(), back)
+    with pytest.raises(UnitError, match="rates_basis"):
+        F.compute(_ice(), back.assign(rates_basis="CO2"), nep_forest=4.0)
+    with pytest.raises(InputError, match="one absorption rate .* in every row"):
+        F.compute(_ice(), back.assign(NEP_forest_t_per_hm2_a=[4.0, 5.0]), nep_forest=4.0)
+
+
+def test_sinks_without_rate_columns_cannot_be_checked_and_say_so():
+    with pytest.warns(DataQualityWarning, match="does not record its absorption rates"):
+        F.compute(_ice(), _sinks())
+
+
+def test_cli_sinks_csv_footprint_checks_the_rates(tmp_path):
+    """`sinks --rates` -> sinks.csv -> `footprint` with other rates: a typed
+    error (was: silently passed after the CSV round trip)."""
+    from click.testing import CliRunner
+
+    from spatial_carbon import _io
+    from spatial_carbon.cli import main
+
+    _io.write_csv(pd.DataFrame({"region": ["Beijing", "Hebei"], "year": [2011, 2011],
+                                "class": ["forest", "grassland"], "area_hm2": [10.0, 10.0]}),
+                  tmp_path / "areas.csv")
+    _io.write_csv(pd.DataFrame({"class": ["forest", "grassland"], "rate": [4.0, 0.9482],
+                                "basis": ["C", "C"]}), tmp_path / "rates.csv")
+    _io.write_csv(_ice(), tmp_path / "ice.csv")
+    run = CliRunner().invoke
+    r = run(main, ["sinks", "--areas", str(tmp_path / "areas.csv"), "--rates",
+                   str(tmp_path / "rates.csv"), "-o", str(tmp_path / "sinks.csv")])
+    assert r.exit_code == 0, r.output
+    r = run(main, ["footprint", "--ice", str(tmp_path / "ice.csv"), "--sinks",
+                   str(tmp_path / "sinks.csv"), "-o", str(tmp_path / "fp.csv")])
+    assert r.exit_code == 2
+    assert "other absorption rates than the footprint uses (forest: 4 vs 3.8096 t/hm2/a)" \
+        in r.output
+    assert not (tmp_path / "fp.csv").exists()
+    r = run(main, ["footprint", "--ice", str(tmp_path / "ice.csv"), "--sinks",
+                   str(tmp_path / "sinks.csv"), "--rates", str(tmp_path / "rates.csv"),
+                   "-o", str(tmp_path / "fp.csv")])
+    assert r.exit_code == 0, r.output
 
 
 def test_per_capita_keep_other_years():
@@ -332,15 +394,15 @@ def test_project_cec_compound_rate():
     p = F.project_cec(s, 2030, method="compound", rate=-0.0043).iloc[0]
     assert p["method"] == "compound" and p["fit_end"] == 2020
     np.testing.assert_allclose(p["projected"], 100 * 0.9957 ** 10)
-    np.testing.assert_allclose(p["rate"], -0.0043)
+    np.testing.assert_allclose(p["growth_rate_per_year"], -0.0043)
     # without a rate: the average annual rate of the fitted years, (100/102)^(1/2) - 1
     q = F.project_cec(s, 2030, method="compound").iloc[0]
     r = (100 / 102) ** 0.5 - 1
-    np.testing.assert_allclose(q["rate"], r)
+    np.testing.assert_allclose(q["growth_rate_per_year"], r)
     np.testing.assert_allclose(q["projected"], 100 * (1 + r) ** 10)
     # beside the linear fit: slope -1 per year -> 90 in 2030
     lin = F.project_cec(s, 2030).iloc[0]
-    assert lin["method"] == "linear" and np.isnan(lin["rate"])
+    assert lin["method"] == "linear" and np.isnan(lin["growth_rate_per_year"])
     np.testing.assert_allclose(lin["projected"], 90.0)
     with pytest.raises(InputError, match="needs method='compound'"):
         F.project_cec(s, 2030, rate=-0.0043)

@@ -440,13 +440,18 @@ def test_years_from_pattern_folder_and_extent_changes(tmp_path):
 def test_year_assignment_and_errors(tmp_path, albers_case):
     _, data, t, zones = albers_case
     p = write_raster(tmp_path / "landcover.tif", data, t)
-    with pytest.raises(InputError, match="cannot tell the year"):
-        landcover.class_areas(p, zones, "name")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
+        # one raster without a year, as QGIS's zonal histogram: the year is empty
+        undated = landcover.class_areas_with_summary(p, zones, "name", workers=1)
         r = landcover.class_areas(p, zones, "name", years=[2020], workers=1)
     assert (r["year"] == 2020).all()
+    for frame in undated:
+        assert frame["year"].isna().all() and str(frame["year"].dtype) == "Int64"
+    np.testing.assert_array_equal(undated.areas["pixels"], r["pixels"])
     q = write_raster(tmp_path / "other.tif", data, t)
+    with pytest.raises(InputError, match="cannot tell the year of .*landcover.tif.*and 1 more"):
+        landcover.class_areas([p, q], zones, "name")
     with pytest.raises(InputError, match="2 rasters without a year.*3 years"):
         landcover.class_areas([p, q], zones, "name", years=[2000, 2001, 2002])
 

@@ -240,6 +240,7 @@ def test_geographic_drawing_has_no_scale_bar():
     assert not [p for p in fig.axes[0].patches if p.get_gid() == "scalebar"]
 
 
+@pytest.mark.cjk
 def test_chinese_labels_use_a_cjk_font(provinces, panel):
     fig = maps.choropleth(panel, provinces, "ICF", year=2019, lang="zh")
     labels = fig.spatial_carbon["legend_labels"]
@@ -593,6 +594,7 @@ def test_county_choropleth_with_its_own_id_field():
     assert fig.axes[0].get_legend().get_title().get_text() == "ICF_pc (hm²/person)"
 
 
+@pytest.mark.cjk
 def test_region_labels(provinces, panel):
     fig = maps.choropleth(panel, provinces, "ICF", year=2019, label_regions=True, lang="zh")
     texts = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "region-label"]

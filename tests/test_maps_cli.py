@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from spatial_carbon._io import write_csv
@@ -91,8 +92,15 @@ def test_map_command_lisa_and_zones(tmp_path):
     zones = tmp_path / "zones.csv"
     write_csv(pd.DataFrame({"region": ["Beijing", "Hebei"], "year": 2019, "zone": ["I", "IV"]}),
               zones)
+    r = CliRunner().invoke(main, ["map", str(zones), "-o", str(tmp_path / "c.png")])
+    assert r.exit_code == 2 and "--column" in r.output
+
+
+@pytest.mark.cjk
+def test_map_command_zones_in_chinese(tmp_path):
+    zones = tmp_path / "zones.csv"
+    write_csv(pd.DataFrame({"region": ["Beijing", "Hebei"], "year": 2019, "zone": ["I", "IV"]}),
+              zones)
     r = CliRunner().invoke(main, ["map", str(zones), "--kind", "zones", "--lang", "zh", "--labels",
                                   "-o", str(tmp_path / "z.png")])
     assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(main, ["map", str(zones), "-o", str(tmp_path / "c.png")])
-    assert r.exit_code == 2 and "--column" in r.output

@@ -22,15 +22,8 @@ from spatial_carbon.maps import _base, _layout  # noqa: E402
 TERRITORY = {710000, 810000, 820000}
 
 
-def _has_cjk() -> bool:
-    try:
-        _base.cjk_font()
-        return True
-    except Exception:
-        return False
-
-
-needs_cjk = pytest.mark.skipif(not _has_cjk(), reason="no CJK font (apt-get install fonts-noto-cjk)")
+# skipped without a CJK font, required in CI (tests/conftest.py)
+needs_cjk = pytest.mark.cjk
 
 
 @pytest.fixture(scope="module")

@@ -130,6 +130,10 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     gpd.GeoDataFrame(long, crs=prov.crs).to_file(paths["long"], layer="long", driver="GPKG")
     paths["nocrs"] = str(d / "nocrs.gpkg")
     prov.set_crs(None, allow_override=True).to_file(paths["nocrs"], layer="nocrs", driver="GPKG")
+    # the bundled 34-unit province layer as a user loads it in QGIS (CEADs has 30 of them)
+    paths["provinces34"] = str(d / "provinces34.gpkg")
+    datasets.boundaries("province", mainland31=False)[["region_code", "region", "geometry"]] \
+        .to_file(paths["provinces34"], layer="provinces34", driver="GPKG")
     fuel = pd.DataFrame({
         "region": ["Beijing", "河北省", "Hebei"], "year": [2019, 2019, 2019],
         "fuel": ["raw coal", "原煤", "natural gas"], "amount": [100, 250.5, 3.2],
@@ -323,6 +327,15 @@ def _cases(p: dict[str, str]) -> list[dict]:
                     "breaks:icf_classes": f"{o}/model_breaks.gpkg",
                     "moran:moran": f"{o}/model_moran.csv",
                     "lisa:lisa": f"{o}/model_lisa.gpkg"}},
+        {"id": "model34", "alg": "spatial_carbon:seed001_study",
+         "params": {"CEADS": ceads_dir, "YEAR": 2019, "LANDCOVER": modis, "LEGEND": 1,
+                    "BOUNDARIES": p["provinces34"], "POPULATION": pop,
+                    "footprint:footprint": f"{o}/model34_fp.gpkg",
+                    "footprint:footprint_table": f"{o}/model34_fp.csv",
+                    "zones:zones": f"{o}/model34_zones.gpkg",
+                    "breaks:icf_classes": f"{o}/model34_breaks.gpkg",
+                    "moran:moran": f"{o}/model34_moran.csv",
+                    "lisa:lisa": f"{o}/model34_lisa.gpkg"}},
         {"id": "study", "alg": "spatial_carbon:run_study",
          "params": {"MAPS": False, "REPORT": False, "OUTPUT_FOLDER": f"{o}/study"}},
         {"id": "trends", "alg": "spatial_carbon:footprint_trends",
@@ -1013,6 +1026,21 @@ def test_seed001_model_chains_the_tools_like_the_core(report, inputs):
     assert list(moran["variable"]) == ["ICF_size", "ICF_depth"]
 
 
+def test_model_with_the_34_unit_province_layer_and_ceads_30(report, inputs):
+    """Was: "only in the sinks table: Hong Kong, Macau, Taiwan, Tibet".  The
+    four without CEADs data are left out with a warning; the footprint equals
+    the model's on the 30-province layer."""
+    rec = _ok(report, "model34")
+    log = " | ".join(str(m) for _, m in rec["log"])
+    assert re.search(r"4 region\(s\) .*no emission data.*Tibet", log), log
+    o = Path(inputs["out"])
+    got = pd.read_csv(o / "model34_fp.csv", encoding="utf-8-sig").sort_values("region_code")
+    ref = pd.read_csv(o / "model_fp.csv", encoding="utf-8-sig").sort_values("region_code")
+    assert got["region_code"].nunique() == 30
+    np.testing.assert_allclose(got["ICF"].to_numpy(), ref["ICF"].to_numpy(), rtol=1e-12)
+    assert len(_gpkg(str(o / "model34_lisa.gpkg"))) == 30
+
+
 def test_cancel_stops_a_running_worker_and_leaves_no_output(report, inputs):
     """Cancel during the whole-study tool (which does not poll the cancel file):
     after a 2 s grace the worker's process group is terminated; the worker
@@ -1033,7 +1061,8 @@ def test_footprint_trends_match_core(report, inputs):
     fp = read_csv(Path(inputs["out"]) / "study" / "tables" / "footprint.csv")
     exp = footprint.growth_rates(fp, ["2000-2011", "2011-2019"])
     got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
-    np.testing.assert_allclose(got["rate"], exp["rate"], rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(got["growth_rate_per_year"], exp["growth_rate_per_year"],
+                               rtol=1e-12, equal_nan=True)
     proj = pd.read_csv(rec["outputs"]["OUTPUT_PROJECTION"], encoding="utf-8-sig")
     np.testing.assert_allclose(proj["projected"],
                                footprint.project_cec(fp, 2030)["projected"], rtol=1e-12)

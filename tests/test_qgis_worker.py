@@ -47,7 +47,7 @@ def test_typed_error_is_one_protocol_line_and_exit_2(tmp_path):
     r = _run_worker([str(tmp_path / "job.json")], tmp_path)
     assert r.returncode == 2
     err = json.loads(_lines(r.stdout, "error")[0])
-    assert err["type"] == "InputError" and "file not found" in err["message"]
+    assert err["type"] == "LayerError" and "file not found" in err["message"]
     assert "Traceback" not in r.stdout + r.stderr
     assert not (tmp_path / "o.gpkg").exists()
 

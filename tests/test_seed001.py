@@ -60,14 +60,14 @@ def test_config_errors_for_the_new_options(tmp_path):
 
 
 def test_cec_projection_linear_and_compound(demo):
-    cp = demo["cec_projection"].set_index(["method", "rate"], drop=False)
+    cp = demo["cec_projection"].set_index(["method", "growth_rate_per_year"], drop=False)
     assert list(demo["cec_projection"]["method"]) == ["linear", "compound", "compound"]
     lin, fitted, seed = demo["cec_projection"].itertuples(index=False)
     cec = demo["national"].set_index("year")["CEC"]
     # the demo has one land-cover year: CEC is constant, the fitted compound rate is 0
-    np.testing.assert_allclose([lin.projected, fitted.projected, fitted.rate], [cec[2019], cec[2019], 0.0])
+    np.testing.assert_allclose([lin.projected, fitted.projected, fitted.growth_rate_per_year], [cec[2019], cec[2019], 0.0])
     # the seed's -0.43 %/a from 2019 to 2030: x 0.9957^11
-    np.testing.assert_allclose(seed.rate, -0.0043)
+    np.testing.assert_allclose(seed.growth_rate_per_year, -0.0043)
     np.testing.assert_allclose(seed.projected, cec[2019] * 0.9957 ** 11)
 
 

@@ -55,9 +55,14 @@ def test_carbon_sink_hand_worked():
     np.testing.assert_allclose(he["A_forest_hm2"], 15.0)
     np.testing.assert_allclose(he["CS"], 72.00144)
     assert he["A_grassland_hm2"] == 0.0
+    # the rates and their gas basis travel as columns (through a CSV to the footprint)
+    np.testing.assert_array_equal(out["NEP_forest_t_per_hm2_a"], 3.8096)
+    np.testing.assert_array_equal(out["NEP_grassland_t_per_hm2_a"], 0.9482)
+    assert set(out["rates_basis"]) == {"C"}
+    assert not out.attrs
     # cropland has no rate: ignored and reported
-    assert out.attrs["ignored"] == {"cropland": 30.0}
-    assert out.attrs["units"]["CS"] == "t C/a"
+    assert sinks.unrated_areas(_areas()).to_dict() == {"cropland": 30.0}
+    assert sinks.unrated_areas(_areas(), rates={"forest": 1, "grassland": 1, "cropland": 1}).empty
 
 
 def test_provincial_factors_override_national():
@@ -82,7 +87,8 @@ def test_user_rates_for_other_classes_and_area_units():
     # 1 km2 = 100 hm2: wetland 2.0 * 100 * 1.5 = 300; forest 3.0 * 200 * 1.5 = 900
     assert list(out.columns) == [
         "region_code", "region", "year", "A_forest_hm2", "A_wetland_hm2",
-        "CS_forest", "CS_wetland", "CS",
+        "CS_forest", "CS_wetland", "CS", "NEP_forest_t_per_hm2_a", "NEP_wetland_t_per_hm2_a",
+        "rates_basis",
     ]
     np.testing.assert_allclose([row["CS_wetland"], row["CS_forest"], row["CS"]], [300.0, 900.0, 1200.0])
 

@@ -159,3 +159,13 @@ def test_demo_hot_spots_bivariate_markov_centre(demo_out):
     html = (demo_out / "report.html").read_text(encoding="utf-8")
     assert "Hot spots, bivariate LISA, spatial Markov, centre of gravity" in html
     assert "Getis-Ord G* hot spots per year" in html and "Centre of gravity" in html
+
+
+def test_every_demo_table_is_a_named_study_result_attribute(demo_out):
+    """Tables are attributes of StudyResult (result.footprint, result.hotspots ...),
+    not string keys: every table the demo writes has one."""
+    from spatial_carbon.study import StudyResult
+
+    res = StudyResult.read(demo_out)
+    assert res.extra == {}, f"tables without a StudyResult attribute: {sorted(res.extra)}"
+    assert res.footprint is not None and res.lisa is not None

@@ -73,16 +73,19 @@ def test_diagnose_skips_absent_tables():
 
 
 def test_dictionary_covers_and_fails_on_unknown_columns():
-    t = {"footprint": pd.DataFrame(columns=["region_code", "year", "ICE", "ICF", "P_forest", "rate"]),
-         "growth_rates": pd.DataFrame(columns=["indicator", "rate"]),
+    t = {"footprint": pd.DataFrame(columns=["region_code", "year", "ICE", "ICF", "P_forest",
+                                            "D_t_per_hm2_a"]),
+         "sinks": pd.DataFrame(columns=["CS", "NEP_forest_t_per_hm2_a", "rates_basis"]),
+         "growth_rates": pd.DataFrame(columns=["indicator", "growth_rate_per_year"]),
          "areas": pd.DataFrame(columns=["zone", "class", "area_hm2"])}
     d = dd.data_dictionary(t, context={"scope": "total", "basis": "C"})
     got = d.set_index(["table", "column"])
     assert got.loc[("tables/footprint.csv", "ICE"), "unit"] == "t C/a"
     assert "total CO2" in got.loc[("tables/footprint.csv", "ICE"), "meaning"]
     assert got.loc[("tables/footprint.csv", "P_forest"), "meaning"].startswith("share of forest")
-    assert got.loc[("tables/growth_rates.csv", "rate"), "unit"] == "1/a"
-    assert got.loc[("tables/footprint.csv", "rate"), "unit"] == "t C/hm2/a"
+    assert got.loc[("tables/growth_rates.csv", "growth_rate_per_year"), "unit"] == "1/a"
+    assert got.loc[("tables/footprint.csv", "D_t_per_hm2_a"), "unit"] == "t C/hm2/a"
+    assert got.loc[("tables/sinks.csv", "NEP_forest_t_per_hm2_a"), "unit"] == "t C/hm2/a"
     assert ("columns.csv", "meaning") in got.index
     ind = dd.data_dictionary(t, context={"scope": "industry"})
     assert "industrial CO2" in ind.set_index(["table", "column"]).loc[
@@ -97,4 +100,6 @@ def test_names_with_two_meanings_are_listed_on_purpose():
     # a name meaning different things in different tables must be declared per table;
     # this list is the known debt (each a candidate for a rename), not a place to add more
     two = {c for cols in dd.TABLE_SPECIFIC.values() for c in cols}
-    assert two == {"class", "year", "rate", "n", "I", "HH", "LH", "LL", "HL"}
+    # ("rate" was one: D in footprint.csv, a growth fraction in growth_rates.csv; now
+    # D_t_per_hm2_a and growth_rate_per_year)
+    assert two == {"class", "year", "n", "I", "HH", "LH", "LL", "HL"}

@@ -53,7 +53,7 @@ def test_every_written_column_has_a_dictionary_entry(demo):
     assert not cols["meaning"].str.startswith("column of the input table").any()
     # one meaning per name, except the names declared per table (test_study_diagnostics)
     per_name = cols[~cols["table"].eq("columns.csv")].groupby("column")["meaning"].nunique()
-    assert set(per_name[per_name > 1].index) <= {"class", "year", "rate", "n", "I", "HH", "LH",
+    assert set(per_name[per_name > 1].index) <= {"class", "year", "n", "I", "HH", "LH",
                                                  "LL", "HL"}
     ice = cols[(cols["table"] == "tables/footprint.csv") & (cols["column"] == "ICE")].iloc[0]
     assert ice["unit"] == "t CO2/a" and "industrial CO2" in ice["meaning"]
@@ -152,11 +152,11 @@ def test_report_method_note_matches_code_and_docs(demo):
     assert "D = &Sigma;<sub>i</sub> NEP<sub>i</sub> x P<sub>i</sub>" in html
     docs = (ROOT / "docs" / "footprint.md").read_text(encoding="utf-8")
     assert re.search(r"ICF\s+= ICE / D", docs) and re.search(r"D\(r,t\)\s+= Σ_i NEP_i · P_i", docs)
-    # and the code: ICF = ICE / D with D (column rate) = sum_i NEP_i P_i
+    # and the code: ICF = ICE / D with D (column D_t_per_hm2_a) = sum_i NEP_i P_i
     fp = pd.read_csv(demo / "tables" / "footprint.csv", encoding="utf-8-sig")
-    np.testing.assert_allclose(fp["ICF"], fp["ICE"] / fp["rate"], rtol=1e-12)
-    np.testing.assert_allclose(fp["rate"], 3.8096 * fp["P_forest"] + 0.9482 * fp["P_grassland"],
-                               rtol=1e-12)
+    np.testing.assert_allclose(fp["ICF"], fp["ICE"] / fp["D_t_per_hm2_a"], rtol=1e-12)
+    np.testing.assert_allclose(fp["D_t_per_hm2_a"],
+                               3.8096 * fp["P_forest"] + 0.9482 * fp["P_grassland"], rtol=1e-12)
 
 
 def test_figures_follow_the_study(demo, tmp_path):

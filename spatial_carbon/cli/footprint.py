@@ -43,18 +43,19 @@ def _parse_shares(ctx, param, value: str):
 @out_csv
 def sinks_cmd(areas, rates, factors, output):
     """Carbon sink per region-year: CS = sum NEP_i * A_i * E_i (t/a)."""
+    table = _io.read_csv(areas)
+    rates_t = _io.read_csv(rates) if rates else None
     out = sinks.carbon_sink(
-        _io.read_csv(areas),
-        rates=_io.read_csv(rates) if rates else None,
-        factors=_io.read_csv(factors) if factors else None,
+        table, rates=rates_t, factors=_io.read_csv(factors) if factors else None,
         where=Path(areas).name,
     )
-    ignored = out.attrs.get("ignored", {})
-    if ignored:
+    ignored = sinks.unrated_areas(table, rates=rates_t, where=Path(areas).name)
+    if len(ignored):
         click.echo("classes without a rate (ignored): "
                    + ", ".join(f"{k} ({v:,.0f} hm2)" for k, v in ignored.items()), err=True)
     _io.write_csv(out, output)
-    click.echo(f"{len(out)} region-years written to {output} (CS in {out.attrs['units']['CS']})")
+    click.echo(f"{len(out)} region-years written to {output} "
+               f"(CS in t {out['rates_basis'].iloc[0]}/a)")
 
 
 @click.command("footprint")

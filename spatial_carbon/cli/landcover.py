@@ -24,13 +24,15 @@ def _parse_mapping(items: tuple[str, ...]) -> dict:
 @click.command("landcover")
 @click.argument("rasters", nargs=-1, required=True)
 @click.option("--zones", required=True,
-              help="Zone polygons (GeoPackage, shapefile, GeoJSON; FILE::LAYER picks a layer).")
+              help="Zone polygons: FILE (GeoPackage, shapefile, GeoJSON), FILE|layername=NAME or "
+                   "bundled:province|city|county.")
 @click.option("--zone-field", required=True, help="Field naming the zones (e.g. region_code).")
 @click.option("--legend", default="clcd", show_default=True,
               help="clcd, modis_igbp, esa_worldcover, globeland30, or a legend CSV "
                    "(value,class_name,sink_class).")
 @click.option("--year", "years", type=int, multiple=True,
-              help="Keep this year (repeatable); gives the year of files whose names carry none.")
+              help="Keep this year (repeatable); gives the year of files whose names carry none "
+                   "(a single raster without a year and no --year: the year column is empty).")
 @out_csv
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False),
               help="Also write nodata pixels and covered fraction per zone and year.")
@@ -92,6 +94,9 @@ def landcover_cmd(rasters, zones, zone_field, legend, years, output, summary_pat
     if summary_path:
         write_csv(res.summary, summary_path)
     click.echo(f"wrote {output} ({len(res.areas)} rows)", err=True)
+    if res.areas["year"].isna().all():
+        click.echo("the raster's file name has no year: the year column is empty; "
+                   "give --year YEAR to use the areas for sinks and the footprint", err=True)
 
 
 COMMANDS = [landcover_cmd]

@@ -15,27 +15,22 @@ _LEVELS = ("province", "city", "county")
 
 
 def _boundaries(spec: str, id_field: str):
-    """Bundled level name or a vector file; Chinese names get region codes."""
-    from .. import datasets
+    """The boundary layer (the one resolver): a bundled level name, a layer
+    reference (``FILE``, ``FILE|layername=NAME``, ``bundled:city``); zones
+    get ``region_code``/``region`` unless drawn by another key of the layer."""
+    from .. import layers
 
-    if spec in _LEVELS:
-        return datasets.boundaries(spec)
-    import geopandas as gpd
-
-    p = Path(spec)
-    if not p.exists():
-        raise InputError(f"boundary layer not found: {spec} (or use one of {', '.join(_LEVELS)})")
-    gdf = gpd.read_file(p)
-    if id_field == "region_code" and "region_code" not in gdf.columns:
-        from .. import regions
-
-        gdf = regions.attach_codes(gdf, "region", where=str(p))
-    return gdf
+    ref = f"bundled:{spec}" if spec in _LEVELS else spec
+    gdf = layers.read(ref, where="boundary layer")
+    if id_field != "region_code" and id_field in gdf.columns:
+        return gdf  # drawn by the user's own key, as given
+    return layers.boundaries(gdf, where=f"boundary layer {ref}")
 
 
 _boundaries_opt = click.option(
     "--boundaries", default="province", show_default=True,
-    help="Polygons: 'province', 'city', 'county' (bundled) or a vector file.")
+    help="Polygons: 'province', 'city', 'county' (bundled), or a layer: FILE or "
+         "FILE|layername=NAME.")
 _id_opt = click.option("--id-field", default="region_code", show_default=True,
                        help="Key shared by the table and the boundaries.")
 _lang_opt = click.option("--lang", type=click.Choice(["en", "zh"]), default="en",
@@ -137,12 +132,13 @@ def figures_cmd(out_dir, years, boundaries, id_field, lang, formats):
         b = str(manifest.get("parameters", {}).get("inputs", {}).get("boundaries", ""))
         boundaries = b.split(":", 1)[1] if b.startswith("bundled:") and \
             b.split(":", 1)[1] in _LEVELS else "province"
-    tables = {p.stem: read_csv(p) for p in sorted(tdir.glob("*.csv"))}
     from ..study.pipeline import figure_note
+    from ..study.result import StudyResult
 
-    paths = maps.study_figures(tables, _boundaries(boundaries, id_field), out / "maps",
+    result = StudyResult.read(out)
+    paths = maps.study_figures(result, _boundaries(boundaries, id_field), out / "maps",
                                years=yrs, lang=lang, formats=formats, id_field=id_field,
-                               note=figure_note(manifest.get("steps") or {}))
+                               note=figure_note(result.steps))
     for p in paths:
         click.echo(p)
 

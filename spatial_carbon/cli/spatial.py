@@ -15,28 +15,17 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from .. import _io, datasets, defaults
+from .. import _io, defaults, layers
 from ..spatial import autocorr, centrography, hotspots, markov, transitions, weights
 from ..errors import InputError
 from ._options import out_csv
 
-_VECTOR = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".sqlite")
-
-
-def _read_layer(path: str, layer: str | None):
-    import geopandas as gpd
-
-    try:
-        return gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises several types; report them uniformly
-        raise InputError(f"cannot read layer {path}{':' + layer if layer else ''}: {exc}") from None
-
 
 def _load(table: str, zones: str | None, zones_layer: str | None, id_field: str | None):
     """Read TABLE and the zones; return (table, zones, table id column, zones id field, regions)."""
-    is_layer = Path(table).suffix.lower() in _VECTOR
+    is_layer = not layers.is_table(table)
     if is_layer:
-        gdf = _read_layer(table, None)
+        gdf = layers.read(table, where=f"layer {table}")
         df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     else:
         df = _io.read_csv(table)
@@ -51,7 +40,7 @@ def _load(table: str, zones: str | None, zones_layer: str | None, id_field: str 
     if id_field not in df.columns:
         raise InputError(f"{table} has no column {id_field!r} (columns: {', '.join(map(str, df.columns))})")
     if zones:
-        z = _read_layer(zones, zones_layer)
+        z = layers.read(zones, layer=zones_layer, where="zones")
         if id_field not in z.columns:
             raise InputError(f"zones {zones} have no field {id_field!r}; name the shared key with --id-field")
         return df, z, id_field, id_field, None
@@ -63,7 +52,7 @@ def _load(table: str, zones: str | None, zones_layer: str | None, id_field: str 
             f"ids in {id_field!r} are not Chinese region names or codes; give the polygons with --zones"
         )
     codes = weights.normalise_ids(df[id_field], regions=True, where=f"{table} column {id_field!r}")
-    prov = datasets.boundaries("province", mainland31=False)
+    prov = layers.read("bundled:province", where="bundled provinces")
     prov = prov[prov["region_code"].isin(set(codes.tolist()))].reset_index(drop=True)
     click.echo(f"zones: bundled provinces ({len(prov)} matching the table)", err=True)
     return df, prov, id_field, "region_code", True
@@ -90,11 +79,12 @@ def _weights(zdf, zid, regions, spec, islands, tolerance, k_islands):
 
 def _common(f):
     opts = [
-        click.argument("table", type=click.Path(exists=True, dir_okay=False)),
-        click.option("--zones", type=click.Path(exists=True, dir_okay=False),
-                     help="Polygon layer (GeoPackage, shapefile, GeoJSON). Default: TABLE if it is a "
-                          "layer, else the bundled provinces when the ids are Chinese regions."),
-        click.option("--zones-layer", help="Layer name inside --zones (GeoPackage with several layers)."),
+        click.argument("table"),
+        click.option("--zones",
+                     help="Polygon layer: FILE, FILE|layername=NAME or bundled:province|city|county. "
+                          "Default: TABLE if it is a layer, else the bundled provinces when the ids "
+                          "are Chinese provinces."),
+        click.option("--zones-layer", help="Layer name inside --zones (same as --zones FILE|layername=NAME)."),
         click.option("--id-field", help="Key shared by TABLE and the zones (default: region_code, region or id)."),
         click.option("--column", required=True, help="Numeric column to analyse."),
         click.option("--year-col", default="year", show_default=True,
@@ -145,8 +135,10 @@ def _write_layer(zdf, zid, out, w, tid, gpkg: str, layer: str) -> str:
     """Join a per-id result to the zones' polygons and write it as a GeoPackage layer."""
     key = "region_code" if w.region_ids else tid
     zkey = weights.normalise_ids(zdf[zid], regions=w.region_ids, where="zones")
-    geo = zdf[[zdf.geometry.name]].assign(**{"_k": zkey})
-    joined = geo.merge(out, left_on="_k", right_on=key, how="inner").drop(columns="_k")
+    geo = zdf[[zdf.geometry.name]].assign(**{key: zkey})
+    joined, _ = layers.join(geo, out, on=key, how="inner", order="layer", warn=False,
+                            where="the result", layer_name="the zones")
+    joined = joined[[c for c in out.columns] + [joined.geometry.name]]
     _io.write_gpkg(joined, gpkg, layer=layer)
     return gpkg
 
@@ -359,7 +351,7 @@ def centre_cmd(table, zones, zones_layer, id_field, column, year_col, crs, point
     """Centre of gravity per year (weighted mean centre on an equal-area projection),
     trajectory (km, bearing) and ArcGIS standard deviational ellipses."""
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
-    pts = _read_layer(points, None) if points else None
+    pts = layers.read(points, where="points") if points else None
     if regions:
         df = df.assign(**{tid: weights.normalise_ids(df[tid], regions=True, where=f"{table} {tid!r}")})
     r = centrography.mean_centre(df, zdf, column, id_col=tid, zone_id=zid, year_col=year_col,

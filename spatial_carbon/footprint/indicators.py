@@ -21,13 +21,15 @@ column); see ``docs/footprint.md``.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .. import _tables, units
-from ..errors import InputError, MissingDataError, UnitError, ZeroCapacityError
+from ..errors import (DataQualityWarning, InputError, MissingDataError, UnitError,
+                      UnmatchedRegionsWarning, ZeroCapacityError, shortlist)
 from .sinks import _rates_table
 
 #: Core output columns of :func:`compute`, in order.
@@ -37,6 +39,10 @@ CORE_COLUMNS = (
 )
 #: Per-capita columns added by :func:`per_capita` (hm2 per person).
 PER_CAPITA_COLUMNS = ("ICF_pc", "CEC_pc", "ICF_size_pc")
+#: D = sum_i NEP_i P_i, the rate ICE and CS are divided by (t hm^-2 a^-1).
+D_COLUMN = "D_t_per_hm2_a"
+#: Average annual growth rate of :func:`growth_rates` (fraction per year).
+GROWTH_COLUMN = "growth_rate_per_year"
 
 _GAS_RE = re.compile(r"^(?:ICE_)?(CO2|C)_(.+)$", re.IGNORECASE)
 _POP_RE = re.compile(r"^population(?:_(.+))?$", re.IGNORECASE)
@@ -74,11 +80,13 @@ def _ice_column(df: pd.DataFrame, column: str | None, where: str) -> tuple[str, 
 
 
 def _region_years(df: pd.DataFrame) -> str:
-    """'Beijing 1997-1999, 2003; Hebei 2019' for the region-years in ``df``."""
+    """'Beijing 1997-1999, 2003; Hebei 2019' for the region-years in ``df``
+    (at most 10 regions named, then 'and N more')."""
     parts = []
-    for name, g in df.sort_values(["region", "year"]).groupby("region", sort=True):
+    key = "region" if "region" in df.columns else "region_code"
+    for name, g in df.sort_values([key, "year"]).groupby(key, sort=True):
         parts.append(f"{name} {_years_text(g['year'])}")
-    return "; ".join(parts)
+    return shortlist(parts, sep="; ")
 
 
 def _years_text(years: Iterable[int]) -> str:
@@ -106,11 +114,51 @@ def _prepare_ice(ice: pd.DataFrame, basis: str, column: str | None, where: str) 
     value = units.convert(df[col].to_numpy(dtype="float64"), unit, "t")
     out = df[["region_code", "region", "year"]].copy()
     out["ICE"] = units.to_basis(value, gas, basis)
-    out.attrs["ice_source"] = f"{col} ({gas}, {unit})"
     return out
 
 
-def _prepare_sinks(sinks: pd.DataFrame, rates: dict[str, float], where: str) -> tuple[pd.DataFrame, list[str]]:
+def _check_rates(df: pd.DataFrame, classes: list[str], rates: dict[str, float],
+                 rates_basis: str, where: str) -> None:
+    """The sinks' recorded rates and basis (columns) must be those used here.
+
+    A sinks table without the columns (made elsewhere) cannot be checked:
+    a :class:`~spatial_carbon.errors.DataQualityWarning` says so.
+    """
+    from .sinks import nep_column
+
+    cols = [nep_column(c) for c in classes if nep_column(c) in df.columns]
+    if not cols:
+        warnings.warn(
+            f"{where} does not record its absorption rates (columns "
+            f"{', '.join(nep_column(c) for c in classes)}), so it cannot be checked that the "
+            "footprint divides by the same rates; make the sinks with spatial_carbon",
+            DataQualityWarning, stacklevel=4)
+    differ = []
+    for c in classes:
+        col = nep_column(c)
+        if col not in df.columns:
+            continue
+        v = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
+        if not np.all(np.isfinite(v)) or not np.allclose(v, v[0], rtol=1e-12, atol=0):
+            raise InputError(f"{where}: column {col!r} must hold one absorption rate (t/hm2/a) "
+                             "in every row")
+        if not np.isclose(v[0], rates[c], rtol=1e-12, atol=0):
+            differ.append(f"{c}: {v[0]:g} vs {rates[c]:g} t/hm2/a")
+    if differ:
+        raise InputError(
+            f"{where} was computed with other absorption rates than the footprint uses ("
+            + "; ".join(differ) + "); pass the same rates (--rates, nep_forest, nep_grassland) "
+            "to the sinks and the footprint"
+        )
+    if "rates_basis" in df.columns:
+        got = sorted(set(df["rates_basis"].astype(str)))
+        if got != [rates_basis]:
+            raise UnitError(f"{where}: the sinks are in t {'/'.join(got)}/a (rates_basis) but "
+                            f"the footprint's rates are in t {rates_basis}/hm2/a; use one basis")
+
+
+def _prepare_sinks(sinks: pd.DataFrame, rates: dict[str, float], where: str,
+                   rates_basis: str = "C") -> tuple[pd.DataFrame, list[str]]:
     df = _tables.with_regions(sinks, where=where)
     df = _tables.with_year(df, where=where)
     classes = [str(c)[3:] for c in df.columns if str(c).startswith("CS_")]
@@ -125,6 +173,7 @@ def _prepare_sinks(sinks: pd.DataFrame, rates: dict[str, float], where: str) -> 
             f"{where} has sink columns for {', '.join(no_rate)} but no absorption rate for them; "
             "pass the same rates that were used for the sinks"
         )
+    _check_rates(df, classes, rates, rates_basis, where)
     cols = ["CS"] + [f"CS_{c}" for c in classes]
     df = _tables.check_numeric(df, cols, where=where)
     _tables.check_unique(df, ["region_code", "year"], where=where)
@@ -138,10 +187,28 @@ def _prepare_sinks(sinks: pd.DataFrame, rates: dict[str, float], where: str) -> 
     return df[["region_code", "region", "year"] + cols].copy(), classes
 
 
+def _drop_regions_without_emissions(ice: pd.DataFrame, sinks: pd.DataFrame) -> pd.DataFrame:
+    """Sinks of regions that have no emission data at all (e.g. Tibet, Hong
+    Kong, Macau and Taiwan of a 34-unit layer with CEADs) are left out with
+    one warning: the footprint is defined where there are emissions."""
+    extra = ~sinks["region_code"].isin(set(ice["region_code"]))
+    if extra.any():
+        gone = sinks.loc[extra].drop_duplicates("region_code")
+        warnings.warn(
+            f"{len(gone)} region(s) of the sinks table have no emission data and are left out "
+            f"of the footprint: {shortlist(gone['region'].astype(str))}",
+            UnmatchedRegionsWarning, stacklevel=3)
+        sinks = sinks.loc[~extra].reset_index(drop=True)
+    return sinks
+
+
 def _check_coverage(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str) -> None:
     ka = a[["region_code", "region", "year"]]
-    kb = b[["region_code", "region", "year"]]
-    m = ka.merge(kb, on=["region_code", "region", "year"], how="outer", indicator=True)
+    kb = b[["region_code", "year"]]
+    # keyed by code and year: display names may differ between tables (ids as given)
+    m = ka.merge(kb, on=["region_code", "year"], how="outer", indicator=True)
+    m["region"] = m["region"].fillna(m["region_code"].map(
+        dict(zip(b["region_code"], b["region"].astype(str)))))
     only_a, only_b = m[m["_merge"] == "left_only"], m[m["_merge"] == "right_only"]
     if len(only_a) or len(only_b):
         msg = []
@@ -251,11 +318,11 @@ def compute(
     -------
     pandas.DataFrame
         ``region_code, region, year, ICE, CS, ICF, CEC, ICD, ICS, ICF_size,
-        ICF_depth``, then ``P_<class>`` (shares), ``rate`` (D = sum NEP_i P_i,
-        t hm^-2 a^-1) and ``basis``; with population also ``population``,
-        ``ICF_pc, CEC_pc, ICF_size_pc``.  ICE in t a^-1 of ``basis``; CS in
-        t a^-1 of the rates' basis; ICF, CEC, ICD, ICS, ICF_size in hm2.
-        ``attrs["units"]`` lists every unit.
+        ICF_depth``, then ``P_<class>`` (shares), ``D_t_per_hm2_a`` (D = sum
+        NEP_i P_i, t hm^-2 a^-1) and ``basis``; with population also
+        ``population``, ``ICF_pc, CEC_pc, ICF_size_pc``.  ICE in t a^-1 of
+        ``basis``; CS in t a^-1 of the rates' basis; ICF, CEC, ICD, ICS,
+        ICF_size in hm2.
 
     Raises
     ------
@@ -263,7 +330,10 @@ def compute(
         A region-year appears twice in an input.
     MissingDataError
         Region-years present in one input only (listed), or sink classes
-        without a rate.
+        without a rate.  Regions with sinks but no emission data in any
+        year (Tibet, Hong Kong, Macau, Taiwan with CEADs) are not an error:
+        they are left out with one
+        :class:`~spatial_carbon.errors.UnmatchedRegionsWarning`.
     NegativeValueError
         Negative emissions or sinks.
     ZeroCapacityError
@@ -282,15 +352,8 @@ def compute(
     rt = _rates_table(rates, {"forest": nep_forest, "grassland": nep_grassland})
     rate_map = dict(zip(rt["class"], rt["rate"]))
     e = _prepare_ice(ice, basis, ice_column, "ICE table")
-    s, classes = _prepare_sinks(sinks, rate_map, "sinks table")
-    used = sinks.attrs.get("rates") if isinstance(sinks.attrs.get("rates"), dict) else {}
-    differ = [c for c in classes if c in used and not np.isclose(used[c], rate_map[c], rtol=1e-12)]
-    if differ:
-        raise InputError(
-            "the sinks were computed with other absorption rates than the footprint uses ("
-            + ", ".join(f"{c}: {used[c]} vs {rate_map[c]}" for c in differ)
-            + "); pass the same rates / nep_forest / nep_grassland to both"
-        )
+    s, classes = _prepare_sinks(sinks, rate_map, "the sinks table", rt["basis"].iloc[0])
+    s = _drop_regions_without_emissions(e, s)
     _check_coverage(e, s, "the ICE table", "the sinks table")
     df = e.merge(s.drop(columns="region"), on=["region_code", "year"], how="inner")
     df = df.sort_values(["year", "region_code"]).reset_index(drop=True)
@@ -311,19 +374,8 @@ def compute(
     _add_dimensions(out)
     for c in classes:
         out[f"P_{c}"] = p[f"P_{c}"]
-    out["rate"] = d
+    out[D_COLUMN] = d
     out["basis"] = basis
-    out.attrs = {
-        "basis": basis,
-        "rates_basis": rt["basis"].iloc[0],
-        "rates": rate_map,
-        "shares": shares if isinstance(shares, str) else dict(shares),
-        "units": {
-            "ICE": f"t {basis}/a", "CS": f"t {rt['basis'].iloc[0]}/a", "ICF": "hm2", "CEC": "hm2",
-            "ICD": "hm2", "ICS": "hm2", "ICF_size": "hm2", "ICF_depth": "1",
-            "rate": "t/hm2/a", **{f"P_{c}": "1" for c in classes},
-        },
-    }
     if population is not None:
         out = per_capita(out, population)
     return out
@@ -425,8 +477,6 @@ def per_capita(
         extra = ["population", *PER_CAPITA_COLUMNS]
         out = full.drop(columns=[c for c in extra if c in full.columns]).merge(
             out[["region_code", "year", *extra]], on=["region_code", "year"], how="left")
-    out.attrs = {**fp.attrs, "units": {**fp.attrs.get("units", {}), "population": "persons",
-                                       **{c: "hm2/person" for c in PER_CAPITA_COLUMNS}}}
     return out.reset_index(drop=True)
 
 
@@ -495,7 +545,6 @@ def national(
         out["population"] = pop
         for c, src in zip(PER_CAPITA_COLUMNS, ("ICF", "CEC", "ICF_size")):
             out[c] = out[src] / out["population"]
-    out.attrs = dict(fp.attrs)
     return out
 
 
@@ -551,9 +600,10 @@ def growth_rates(
     -------
     pandas.DataFrame
         Long table: [``region_code, region``,] ``indicator, start, end,
-        n_years, start_value, end_value, rate`` (fraction per year, 0.05 =
-        5 %/a) and ``note``.  Where x0 <= 0 or x1 < 0 the rate is undefined:
-        ``rate`` is NaN and ``note`` says why (e.g. a zero deficit).
+        n_years, start_value, end_value, growth_rate_per_year`` (fraction per
+        year, 0.05 = 5 %/a) and ``note``.  Where x0 <= 0 or x1 < 0 the rate
+        is undefined: ``growth_rate_per_year`` is NaN and ``note`` says why
+        (e.g. a zero deficit).
 
     Raises
     ------
@@ -598,7 +648,7 @@ def growth_rates(
                     rate = (x1 / x0) ** (1.0 / n) - 1.0
                 rows.append((*(key if isinstance(key, tuple) else (key,)), c, a, b, n, x0, x1, rate, note))
     return pd.DataFrame(
-        rows, columns=keys + ["indicator", "start", "end", "n_years", "start_value", "end_value", "rate", "note"]
+        rows, columns=keys + ["indicator", "start", "end", "n_years", "start_value", "end_value", GROWTH_COLUMN, "note"]
     )
 
 
@@ -641,7 +691,7 @@ def project_cec(
         One row per series (region or nation): [``region_code, region``,]
         ``indicator, method, fit_start, fit_end, n, slope`` (unit per year;
         linear), ``intercept``, ``r2`` (NaN if the series is constant or the
-        method is compound), ``rate`` (fraction per year; compound),
+        method is compound), ``growth_rate_per_year`` (fraction per year; compound),
         ``target_year, projected``.
 
     Notes
@@ -706,5 +756,5 @@ def project_cec(
     return pd.DataFrame(
         rows,
         columns=keys + ["indicator", "method", "fit_start", "fit_end", "n", "slope", "intercept", "r2",
-                        "rate", "target_year", "projected"],
+                        GROWTH_COLUMN, "target_year", "projected"],
     )

@@ -30,8 +30,15 @@ from ..errors import InputError, MissingFactorError, NegativeValueError, UnitErr
 #: Output columns in order (for the default forest/grassland rates).
 OUTPUT_COLUMNS = (
     "region_code", "region", "year", "A_forest_hm2", "A_grassland_hm2",
-    "CS_forest", "CS_grassland", "CS",
+    "CS_forest", "CS_grassland", "CS", "NEP_forest_t_per_hm2_a", "NEP_grassland_t_per_hm2_a",
+    "rates_basis",
 )
+
+
+def nep_column(cls: str) -> str:
+    """Name of the column recording the absorption rate of a class in a sinks
+    table (t hm^-2 a^-1), e.g. ``NEP_forest_t_per_hm2_a``."""
+    return f"NEP_{cls}_t_per_hm2_a"
 
 _AREA_RE = re.compile(r"^area_(.+)$", re.IGNORECASE)
 
@@ -278,10 +285,13 @@ def carbon_sink(
     pandas.DataFrame
         ``region_code, region, year``, then ``A_<class>_hm2`` and
         ``CS_<class>`` for every rated class (forest and grassland first),
-        and ``CS``.  Areas in hm2; sinks in t a^-1 of the rates' gas basis
-        (t C a^-1 with the default rates).  ``attrs`` holds ``units``,
-        ``basis``, ``rates`` (class -> rate) and ``ignored`` (area of the
-        classes without a rate, hm2, by class).
+        ``CS``, the rates used, ``NEP_<class>_t_per_hm2_a`` (t hm^-2 a^-1,
+        the same in every row), and ``rates_basis`` (gas basis of the rates
+        and of CS: ``C`` with the defaults).  Areas in hm2; sinks in t a^-1
+        of ``rates_basis``.  The rate and basis columns travel with the table
+        through a CSV, so :func:`spatial_carbon.footprint.compute` can check
+        it uses the same rates.  Classes without a rate:
+        :func:`unrated_areas`.
 
     Raises
     ------
@@ -305,25 +315,9 @@ def carbon_sink(
     basis = rt["basis"].iloc[0]
     classes = _ordered(rt["class"].tolist())
 
-    df = _tables.with_regions(areas, where=where)
-    df = _tables.with_year(df, where=where)
-    ccol = _tables.find_column(df, "sink_class") or _tables.find_column(df, "class")
-    if ccol is None:
-        raise InputError(
-            f"{where} has no class column; name it sink_class (or class) with names such as "
-            f"{', '.join(classes)}"
-        )
-    acol, to_hm2 = _area_column(df, where)
-    df = _tables.check_numeric(df, [acol], where=where)
-    df["_class"] = df[ccol].astype(str).str.strip().str.lower()
-    df["_area"] = df[acol] * to_hm2
-
+    df = _tidy_areas(areas, classes, where)
     keys = df[["region_code", "region", "year"]].drop_duplicates().sort_values(["region_code", "year"])
     rated = df[df["_class"].isin(classes)]
-    ignored = (
-        df.loc[~df["_class"].isin(classes)].groupby("_class")["_area"].sum().rename("area_hm2")
-    )
-    ignored.index.name = "class"
 
     fac = _factors_table(factors, classes, keys["region_code"])
     a = rated.groupby(["region_code", "year", "_class"], as_index=False)["_area"].sum()
@@ -341,18 +335,50 @@ def carbon_sink(
         res[f"CS_{c}"] = rate[c] * out[c].to_numpy(dtype="float64") * e
         total = total + res[f"CS_{c}"]
     res["CS"] = total
-    res = res.reset_index(drop=True)
-    res.attrs = {
-        "units": {
-            **{f"A_{c}_hm2": "hm2" for c in classes},
-            **{f"CS_{c}": f"t {basis}/a" for c in classes},
-            "CS": f"t {basis}/a",
-        },
-        "basis": basis,
-        "rates": rate,
-        "ignored": ignored.to_dict(),
-    }
-    return res
+    for c in classes:
+        res[nep_column(c)] = float(rate[c])
+    res["rates_basis"] = basis
+    return res.reset_index(drop=True)
+
+
+def _tidy_areas(areas: pd.DataFrame, classes: list[str], where: str) -> pd.DataFrame:
+    """Areas keyed by region and year with ``_class`` (lower case) and ``_area`` (hm2)."""
+    df = _tables.with_regions(areas, where=where)
+    df = _tables.with_year(df, where=where)
+    ccol = _tables.find_column(df, "sink_class") or _tables.find_column(df, "class")
+    if ccol is None:
+        raise InputError(
+            f"{where} has no class column; name it sink_class (or class) with names such as "
+            f"{', '.join(classes)}"
+        )
+    acol, to_hm2 = _area_column(df, where)
+    df = _tables.check_numeric(df, [acol], where=where)
+    df["_class"] = df[ccol].astype(str).str.strip().str.lower()
+    df["_area"] = df[acol] * to_hm2
+    return df
+
+
+def unrated_areas(
+    areas: pd.DataFrame,
+    *,
+    rates: pd.DataFrame | Mapping[str, float] | None = None,
+    nep_forest: float | None = None,
+    nep_grassland: float | None = None,
+    where: str = "areas",
+) -> pd.Series:
+    """Area (hm2) of the classes :func:`carbon_sink` ignores for lack of a rate.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by class (e.g. ``cropland``), total area in hm2 over every
+        region and year; empty when every class has a rate.
+    """
+    rt = _rates_table(rates, {"forest": nep_forest, "grassland": nep_grassland})
+    df = _tidy_areas(areas, rt["class"].tolist(), where)
+    out = df.loc[~df["_class"].isin(set(rt["class"]))].groupby("_class")["_area"].sum()
+    out.index.name = "class"
+    return out.rename("area_hm2")
 
 
 def _ordered(classes: list[str]) -> list[str]:

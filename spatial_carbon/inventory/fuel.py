@@ -392,10 +392,7 @@ def fuel_table_from_wide(
         raise InputError(f"blank must be 'error' or 'zero', got {blank!r}")
     df = table.copy()
     df.columns = [str(c).strip() for c in df.columns]
-    rcol = next((c for c in df.columns if c.lower() in ("region", "region_code", "province")
-                 or c in ("地区", "省份", "地区名称")), None)
-    if rcol is None:
-        raise InputError(f"{where} has no region column (region, province, 地区)")
+    rcol = regions.find_region_column(df, where=where)
     ycol = next((c for c in df.columns if c.lower() == "year" or c == "年份"), None)
     if ycol is None and year is None:
         raise InputError(f"{where} has no year column; pass year=...")

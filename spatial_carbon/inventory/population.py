@@ -32,7 +32,6 @@ from ..errors import (
 #: Row labels that are aggregates or checks, not provinces (normalised keys).
 _NON_REGION = {"nationaltotal", "national", "total", "sum", "difference", "china", "全国",
                "合计", "总计", "差值"}
-_REGION_COLS = ("region", "Region", "province", "Province", "地区", "省份", "region_code")
 
 
 def _key(s) -> str:
@@ -118,12 +117,7 @@ def tidy_population(
     to_persons = units.factor(canon, "persons")
     df = table.copy()
     df.columns = [str(c).strip() for c in df.columns]
-    rcol = next((c for c in _REGION_COLS if c in df.columns), None)
-    if rcol is None:
-        raise InputError(
-            f"{where} has no region column (looked for {', '.join(_REGION_COLS)}); "
-            f"columns are {', '.join(df.columns)}"
-        )
+    rcol = regions.find_region_column(df, where=where)
     df = df[~df[rcol].map(_key).isin(_NON_REGION)]
     lower = {c.lower(): c for c in df.columns}
     if "year" in lower and "population" in lower:
@@ -293,9 +287,7 @@ def national_total(path: str | os.PathLike, *, unit: str | None = None) -> pd.Da
         raise UnitError(f"{path.name}: pass unit='10^4 persons' or unit='persons'")
     f = units.factor(_normalise_unit(unit), "persons")
     df = read_csv(path, dtype=str)
-    rcol = next((c for c in _REGION_COLS if c in df.columns), None)
-    if rcol is None:
-        raise InputError(f"{path.name} has no region column")
+    rcol = regions.find_region_column(df, where=path.name)
     row = df[df[rcol].map(_key).isin({"nationaltotal", "national", "china", "全国"})]
     if row.empty:
         raise MissingDataError(f"{path.name} has no 'National Total' row")

@@ -35,7 +35,7 @@ from ..errors import DataQualityWarning, InputError
 from ..units import factor
 from .areas import ProjectionAreaError, crs_kind, row_areas
 from .engine import GridPlan, OperationCancelled, Plan, _Reducer, execute, windows_for
-from .inputs import read_zones, resolve_rasters, zone_labels
+from .inputs import NO_YEAR, read_zones, resolve_rasters, zone_labels
 from .legends import SINK_CLASSES, Legend, get_legend
 from .legends import available as available_legends
 
@@ -96,14 +96,18 @@ def class_areas(
         may have different extents and CRSs.
     zones : GeoDataFrame or path
         Polygons in any CRS (reprojected to each raster's CRS; the raster is
-        never resampled).  ``"file.gpkg::layer"`` selects a layer.
+        never resampled).  ``"file.gpkg|layername=NAME"`` selects a layer
+        (:func:`spatial_carbon.layers.read`).
     zone_field : str
         Field naming the zones; features sharing a value form one zone.
     legend : str, path, DataFrame or Legend
         ``"clcd"`` (default), ``"modis_igbp"``, ``"esa_worldcover"``,
         ``"globeland30"``, or a CSV/table ``value, class_name, sink_class``.
     years : iterable of int, optional
-        Years to keep; assigns years to files whose names carry none.
+        Years to keep; assigns years to files whose names carry none.  A
+        single raster without a year in its name and no ``years`` (as QGIS's
+        zonal histogram) gives rows with an empty ``year`` (``<NA>``, an
+        empty cell in CSV); give the year to feed the sinks.
     sink_mapping : mapping, optional
         Edits of the legend's sink classes, e.g. ``{3: "forest"}``.
     pixel_rule : {"centre", "all_touched", "fraction"}
@@ -332,6 +336,9 @@ def class_areas_with_summary(
     t2 = time.perf_counter()
     out = _frames(reducer, plan, labels, ids, zones if _zone_areas else None, year_list, leg)
     _log.debug("counted in %.2f s, tables in %.2f s", t2 - t1, time.perf_counter() - t2)
+    if year_list == [NO_YEAR]:  # one raster without a year: the year column is empty
+        out = ClassAreas(*(f.assign(year=pd.array([pd.NA] * len(f), dtype="Int64"))
+                           for f in out))
     return out
 
 

@@ -26,6 +26,10 @@ from rasterio.errors import RasterioIOError
 from ..errors import CRSError, InputError, MissingDataError, RasterError
 
 _RASTER_EXT = (".tif", ".tiff", ".vrt", ".img", ".gtiff")
+#: Year of a single raster whose name carries none and for which no year was
+#: given (as QGIS's zonal histogram, which asks for none): the output's
+#: ``year`` column is empty (NA) for it.
+NO_YEAR = -1
 _YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d|21\d\d)(?!\d)")
 
 
@@ -109,7 +113,11 @@ def resolve_rasters(rasters, years: Iterable[int] | None = None) -> list[RasterI
     years : iterable of int, optional
         Keep these years only (missing ones are an error).  When file names
         carry no year, ``years`` assigns them: one year for all files (tiles of
-        one year) or one year per file, in order.
+        one year) or one year per file, in order.  A single raster without a
+        year and no ``years`` gets :data:`NO_YEAR` (an empty ``year`` in the
+        class-area table, as QGIS's zonal histogram, which needs no year);
+        several undated files without ``years`` are an error (tiles of one
+        year, or different years?).
 
     Raises
     ------
@@ -130,6 +138,8 @@ def resolve_rasters(rasters, years: Iterable[int] | None = None) -> list[RasterI
 
     want = None if years is None else [int(y) for y in ([years] if np.isscalar(years) else years)]
     if any(y is None for _, y in pairs):
+        if want is None and len(pairs) == 1:
+            return [read_header(pairs[0][0], NO_YEAR)]
         if want is None:
             bad = [p for p, y in pairs if y is None]
             raise InputError(
@@ -238,18 +248,13 @@ def _check_tiles(infos: list[RasterInfo]) -> None:
 
 
 def read_zones(zones, zone_field: str) -> gpd.GeoDataFrame:
-    """Zones as a GeoDataFrame (a path is read with pyogrio) with checked field and CRS."""
+    """Zones as a GeoDataFrame with checked field and CRS; a layer reference
+    (``FILE``, ``FILE|layername=NAME``, ``bundled:province``) is read by
+    :func:`spatial_carbon.layers.read`."""
     if isinstance(zones, (str, os.PathLike)):
-        p = str(zones)
-        layer = None
-        if "::" in p:
-            p, layer = p.split("::", 1)
-        if not os.path.exists(p):
-            raise InputError(f"zones file not found: {p}")
-        try:
-            zones = gpd.read_file(p, layer=layer)
-        except Exception as exc:  # pyogrio raises several types
-            raise InputError(f"{p}: cannot read zones ({exc})") from None
+        from .. import layers
+
+        zones = layers.read(zones, where="zones")
     if not isinstance(zones, gpd.GeoDataFrame):
         raise InputError(f"zones must be a GeoDataFrame or a path, got {type(zones).__name__}")
     if zone_field not in zones.columns:

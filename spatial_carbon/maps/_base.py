@@ -470,15 +470,12 @@ def select_year(df: pd.DataFrame, year, *, where: str) -> pd.DataFrame:
 
 
 def id_keys(values) -> pd.Series:
-    """Ids as text for matching a table to a layer: integer-valued numbers
-    lose their ``.0`` (a code read as float from a CSV with gaps still
-    matches the layer's integer code)."""
-    v = pd.Series(values)
-    if pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v):
-        f = v.astype("float64")
-        if np.all(np.isfinite(f)) and np.all(f == np.round(f)):
-            return f.astype("int64").astype(str).set_axis(v.index)
-    return v.astype(str)
+    """Ids as text for matching a table to a layer (:func:`spatial_carbon.layers.keys`):
+    integer-valued numbers lose their ``.0`` (a code read as float from a CSV
+    with gaps still matches the layer's integer code)."""
+    from .. import layers
+
+    return layers.keys(pd.Series(values))
 
 
 def join_boundaries(
@@ -517,22 +514,13 @@ def join_boundaries(
             f"{where}: id(s) {', '.join(map(str, sorted(set(dup.tolist()))[:10]))} appear more "
             "than once; select one year (year=...) or aggregate first"
         )
-    if boundaries[id_field].duplicated().any():
-        raise DuplicateRowError(f"boundary layer: duplicated {id_field} values; dissolve first")
-    bkeys = id_keys(boundaries[id_field])
-    dkeys = id_keys(data[id_field])
-    extra = sorted(set(dkeys) - set(bkeys))
-    if extra:
-        raise InputError(
-            f"{where}: id(s) not in the boundary layer's {id_field!r}: {', '.join(extra[:20])}"
-            + (" ..." if len(extra) > 20 else "")
-            + "; check the id field and the boundary level"
-        )
-    vals = data.assign(_key=dkeys.to_numpy()).set_index("_key")[list(columns)]
-    out = boundaries[[id_field, "geometry"]].copy()
-    for c in columns:
-        out[c] = bkeys.map(vals[c]).to_numpy()
-    return out
+    from .. import layers
+
+    # the one join: every feature, those without data as "No data" (NaN)
+    out, _ = layers.join(boundaries[[id_field, boundaries.geometry.name]],
+                         data[[id_field, *columns]], on=id_field, how="left", where=where,
+                         layer_name="the boundary layer")
+    return out.set_axis(boundaries.index)
 
 
 # --------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def _save(fig, out_dir: Path, name: str, formats, written: list[Path],
 
 
 def study_figures(
-    tables: dict[str, pd.DataFrame],
+    tables,
     boundaries: gpd.GeoDataFrame,
     out_dir: str | os.PathLike,
     *,
@@ -59,8 +59,9 @@ def study_figures(
 
     Parameters
     ----------
-    tables : dict of str -> DataFrame
-        Study tables by name, as written to ``OUT/tables``: ``national``,
+    tables : StudyResult or mapping of str -> DataFrame
+        The study (:class:`spatial_carbon.study.StudyResult`), or its tables
+        by name as written to ``OUT/tables``: ``national``,
         ``footprint``, ``breaks``, ``zones``, ``moran``, ``lisa``,
         ``transition_probs`` / ``transition_counts`` and optionally ``flows`` (IO transfers: ``origin_code``,
         ``destination_code``, ``value``).  Absent tables are skipped.

@@ -30,7 +30,7 @@ from scipy.sparse import csgraph
 
 from .. import regions as _regions
 from .._io import atomic_path, read_csv
-from ..errors import InputError, UnknownRegionError, WeightsError
+from ..errors import InputError, WeightsError, shortlist
 
 __all__ = [
     "ConnectivityReport",
@@ -200,42 +200,27 @@ class Weights:
 # --------------------------------------------------------------------------- #
 # ids
 # --------------------------------------------------------------------------- #
-_REGION_FIELDS = {"region", "region_code", "province", "name_zh", "省份", "地区", "省"}
-
-
-def _looks_like_regions(values: pd.Series, field: str | None) -> bool:
-    """True if every id resolves in the region registry (checked for string
-    ids, or numeric ids in a field named like ``region_code``)."""
+def _looks_like_regions(values: pd.Series, field: str | None = None) -> bool:
+    """True if the ids are provincial under the rule of
+    :func:`spatial_carbon.regions.normalise_ids` (mixed columns raise there)."""
     s = pd.Series(values)
-    named = field is not None and str(field).lower() in _REGION_FIELDS
-    if pd.api.types.is_numeric_dtype(s) and not named:
+    if s.isna().any() or len(s) == 0:
         return False
-    uniq = pd.Series(pd.unique(s.dropna().astype(object)))
-    if len(uniq) == 0 or len(uniq) > 100:
-        return False
-    try:
-        _regions.to_codes(uniq, where="probe")
-    except (UnknownRegionError, ValueError, TypeError):
-        return False
-    return True
+    return _regions.id_kind(s, where=f"zones field {field!r}" if field else "ids") == "province"
 
 
 def normalise_ids(values, *, regions: bool, where: str) -> np.ndarray:
-    """Ids as a numpy array: region codes (int64) if ``regions``, else unchanged.
-
-    Integral floats (``1.0``) become int64 so that a CSV read with missing
-    values still matches an integer layer field.
+    """Ids as a numpy array: region codes (int64) if ``regions``, else as given
+    in canonical form (:func:`spatial_carbon.regions.canonical_ids`: whole
+    numbers, also ``1.0`` from a CSV with gaps, become int64; other ids text).
     """
     s = pd.Series(values).reset_index(drop=True)
     if s.isna().any():
         raise InputError(f"{where}: {int(s.isna().sum())} empty id(s); every row needs an id")
     if regions:
-        return _regions.to_codes(s, where=where).to_numpy()
-    if pd.api.types.is_float_dtype(s) and np.all(np.mod(s.to_numpy(), 1) == 0):
-        return s.to_numpy().astype("int64")
-    if pd.api.types.is_integer_dtype(s):
-        return s.to_numpy().astype("int64")
-    return s.astype(str).to_numpy(dtype=object)
+        return _regions.normalise_ids(s, ids="province", where=where)[0].to_numpy()
+    out = _regions.canonical_ids(s, where=where)
+    return out.to_numpy() if out.dtype == "int64" else out.to_numpy(dtype=object)
 
 
 def _check_unique(ids: np.ndarray, where: str) -> None:
@@ -754,9 +739,9 @@ def _same_ids(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
     if only_a or only_b:
         parts = []
         if only_a:
-            parts.append(f"{len(only_a)} id(s) only in {name_a}: {only_a[:20]}")
+            parts.append(f"{len(only_a)} id(s) only in {name_a}: {shortlist(_regions.labels(only_a))}")
         if only_b:
-            parts.append(f"{len(only_b)} id(s) only in {name_b}: {only_b[:20]}")
+            parts.append(f"{len(only_b)} id(s) only in {name_b}: {shortlist(_regions.labels(only_b))}")
         raise WeightsError(
             "; ".join(parts) + ". Both must hold the same ids: remove the extra units or add the missing ones"
         )

@@ -30,7 +30,8 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "inputs": {
         "ceads": None, "ceads_group": "industry", "ceads_cities": None, "emissions": None,
         "emissions_scope": "total", "fuel": None, "factors": "ipcc2006",
-        "population": None, "boundaries": "bundled:province", "landcover": None,
+        "population": None, "boundaries": "bundled:province", "id_field": None,
+        "name_field": None, "ids": "auto", "landcover": None,
     },
     "sinks": {"nep_forest": 3.8096, "nep_grassland": 0.9482, "equivalence": "default"},
     "footprint": {
@@ -78,14 +79,32 @@ def demo_config_path(level: str = "province") -> Path:
 def _resolve(value: str, base: Path, key: str) -> Path | str:
     if value.startswith("bundled:"):
         rest = value[len("bundled:"):]
-        if rest in ("province", "city", "county"):
-            return value  # a boundary level, loaded by datasets.boundaries
         return datasets.path(*rest.split("/"))
     p = Path(value)
     p = p if p.is_absolute() else (base / p)
     if not p.exists():
         raise ConfigError(f"[{key}] input {value!r} not found (resolved to {p})")
     return p.resolve()
+
+
+def _resolve_layer(value: Any, base: Path, key: str) -> str:
+    """A layer reference (``file|layername=NAME`` or ``bundled:LEVEL``) with
+    its file resolved against the study file's folder (as text)."""
+    from .. import layers
+    from ..errors import LayerError
+
+    try:
+        src = layers.parse(str(value))
+    except LayerError as exc:
+        raise ConfigError(f"[{key}] {exc}") from None
+    if src.is_bundled:
+        return str(src)
+    p = Path(src.path)
+    p = p if p.is_absolute() else (base / p)
+    if not p.exists():
+        raise ConfigError(f"[{key}] input {src.path!r} not found (resolved to {p})")
+    return str(layers.LayerSource(path=str(p.resolve()), layer=src.layer,
+                                  layer_index=src.layer_index))
 
 
 def load(path: str | Path | None = None) -> dict[str, Any]:
@@ -169,8 +188,15 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
         inp["factors"] = _resolve(str(inp["factors"]), base, "inputs.factors")
     if cfg["sinks"]["equivalence"] not in ("default", "gfn2010", "liu2015_npp"):
         cfg["sinks"]["equivalence"] = _resolve(str(cfg["sinks"]["equivalence"]), base, "sinks.equivalence")
-    b = str(inp["boundaries"])
-    inp["boundaries"] = _resolve(b, base, "inputs.boundaries")
+    inp["boundaries"] = _resolve_layer(inp["boundaries"], base, "inputs.boundaries")
+    from .. import regions
+
+    if inp["ids"] not in regions.ID_KINDS:
+        raise ConfigError(f"[inputs] ids must be one of {', '.join(regions.ID_KINDS)}, "
+                          f"got {inp['ids']!r}")
+    for key in ("id_field", "name_field"):
+        if inp[key] is not None and not isinstance(inp[key], str):
+            raise ConfigError(f"[inputs] {key} must be a field name (text)")
 
     lc = inp["landcover"]
     if not isinstance(lc, dict):
@@ -248,6 +274,9 @@ def portable(path: str | Path, base: Path | None) -> str:
     s = str(path)
     if s.startswith("bundled:"):
         return s
+    if "|" in s:  # a layer reference FILE|layername=NAME: the file part is the path
+        head, opts = s.split("|", 1)
+        return portable(head, base) + "|" + opts
     p = Path(s)
     if not p.is_absolute():
         return p.as_posix()

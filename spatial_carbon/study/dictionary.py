@@ -71,8 +71,12 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
               "footprint"),
     "D_t_per_hm2_a": ("absorption rate D = sum_i NEP_i x P_i dividing ICE and CS", "t C/hm2/a",
                       "footprint"),
-    "rates_basis": ("gas basis of the absorption rates NEP_i (C: carbon)", "", "sinks"),
-    "growth_rate_per_year": ("average annual growth rate (x1/x0)^(1/n) - 1", "1/a", "trends"),
+    "rates_basis": ("gas basis of the absorption rates NEP_i and of CS (C: tonnes of carbon)", "",
+                    "sinks"),
+    "growth_rate_per_year": ("average annual growth rate, fraction per year: (x1/x0)^(1/n) - 1 "
+                             "over the period, or the compound rate of a CEC projection (given "
+                             "or measured over the fitted years; empty for linear)", "1/a",
+                             "trends"),
     "population": ("year-end resident population", "persons", "per_capita"),
     "ICF_pc": ("ICF per person", "hm2/person", "per_capita"),
     "CEC_pc": ("CEC per person", "hm2/person", "per_capita"),
@@ -263,9 +267,9 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
 #: (regex, meaning, unit, step); groups are substituted with ``\1``.
 PATTERNS: list[tuple[str, str, str, str]] = [
     (r"^A_(\w+?)_hm2$", r"area of \1 (land-cover sink class)", _HM2, "sinks"),
+    (r"^NEP_(\w+?)_t_per_hm2_a$", r"absorption rate NEP of \1 the sinks were computed with",
+     "t C/hm2/a", "sinks"),
     (r"^CS_(\w+)$", r"carbon sink of \1: NEP x area x equivalence factor", "t C/a", "sinks"),
-    (r"^NEP_(\w+?)_t_per_hm2_a$", r"absorption rate (NEP) of \1 used for the sinks", "t C/hm2/a",
-     "sinks"),
     (r"^P_(\w+)$", r"share of \1 in carbon absorption (P_i; national or regional)", "1",
      "footprint"),
     (r"^z_(\w+)$", r"z-score of \1 within the year (for the quadrant zones)", "1", "zones"),
@@ -291,12 +295,7 @@ TABLE_SPECIFIC: dict[str, dict[str, tuple[str, str, str]]] = {
     "breaks": {"class": ("natural-breaks class number (1 = lowest)", "", "classify"),
                "year": ("year of the breaks, or 'pooled' for breaks over all years", "a",
                         "classify")},
-    "footprint": {"rate": ("absorption rate D = sum_i NEP_i x P_i dividing ICE and CS",
-                           "t C/hm2/a", "footprint")},
-    "growth_rates": {"rate": ("average annual growth rate (x1/x0)^(1/n) - 1", "1/a", "trends")},
-    "cec_projection": {"n": ("years in the fit", "a", "trends"),
-                       "rate": ("compound annual rate (given, or (y_end/y_start)^(1/n) - 1 of "
-                                "the fitted years); empty for linear", "1/a", "trends")},
+    "cec_projection": {"n": ("years in the fit", "a", "trends")},
     "moran": {"n": ("regions in the cross-section", "regions", "moran"),
               "I": ("global Moran's I of the year", "1", "moran")},
     "connectivity": {"n": ("regions in the weights", "regions", "weights")},

@@ -37,8 +37,9 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .. import __version__, datasets, regions
+from .. import __version__, datasets, layers
 from . import config as config_mod
+from .result import StudyResult
 from .._io import read_csv, sha256, write_csv, write_gpkg, write_text
 from ..errors import ConfigError, MissingDataError, SpatialCarbonWarning
 
@@ -63,13 +64,11 @@ def _quiet(msg: str) -> None:
 
 
 def _boundaries(cfg):
-    b = cfg["inputs"]["boundaries"]
-    if isinstance(b, str) and b.startswith("bundled:"):
-        return datasets.boundaries(b.split(":", 1)[1])
-    import geopandas as gpd
-
-    gdf = gpd.read_file(b)
-    return regions.attach_codes(gdf, "region", where=str(b))
+    """The boundary layer as zones keyed by region_code (the one resolver)."""
+    inp = cfg["inputs"]
+    return layers.boundaries(inp["boundaries"], id_field=inp.get("id_field"),
+                             name_field=inp.get("name_field"), ids=inp.get("ids", "auto"),
+                             where=f"boundary layer {inp['boundaries']}")
 
 
 def _ice(cfg, years, bounds=None) -> tuple[pd.DataFrame, dict]:
@@ -128,9 +127,9 @@ def _areas(cfg, zones, years) -> tuple[pd.DataFrame, dict]:
             lc["rasters"], zones, lc["zone_field"], legend=lc["legend"], years=lc["years"],
         )
         info = {"source": "rasters", "legend": lc["legend"], "rasters": [str(r) for r in lc["rasters"]]}
+    info["years_available"] = sorted(int(y) for y in pd.unique(areas["year"]))
     areas = fill_years(areas, years, method=lc["fill_years"])
     info["fill_years"] = lc["fill_years"]
-    info["years_available"] = areas.attrs["years_available"]
     return areas, info
 
 
@@ -169,15 +168,26 @@ def fill_years(areas: pd.DataFrame, years, *, method: str = "error") -> pd.DataF
         part["source_year"] = src
         part["year"] = y
         parts.append(part)
-    res = pd.concat(parts, ignore_index=True).sort_values("year", kind="stable").reset_index(drop=True)
-    res.attrs["years_available"] = have
-    return res
+    return pd.concat(parts, ignore_index=True).sort_values("year", kind="stable").reset_index(drop=True)
 
 
-def run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
+def run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> StudyResult:
     """Run a whole study; data-quality warnings are re-issued and recorded.
 
-    See :func:`_run` for the returned dictionary.
+    Parameters
+    ----------
+    cfg : dict
+        A configuration from :func:`spatial_carbon.study.config.load`.
+    progress : callable, optional
+        Receives one short message per step.
+
+    Returns
+    -------
+    StudyResult
+        Every table by name (``result.footprint``, ``result.lisa``, ...),
+        ``boundaries`` (every feature of the boundary layer, drawn on maps),
+        ``notes`` (the warnings among them), ``diagnostics``, ``steps`` and
+        ``config``.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SpatialCarbonWarning)
@@ -193,27 +203,12 @@ def run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     for texts in groups.values():
         more = f" (and {len(texts) - 1} more like it, one per year or variable)" \
             if len(texts) > 1 else ""
-        result["notes"].append(f"warning: {texts[0]}{more}")
+        result.notes.append(f"warning: {texts[0]}{more}")
     return result
 
 
-def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
-    """Run a whole study.
-
-    Parameters
-    ----------
-    cfg : dict
-        A configuration from :func:`spatial_carbon.study.config.load`.
-    progress : callable, optional
-        Receives one short message per step.
-
-    Returns
-    -------
-    dict
-        ``tables`` (name -> DataFrame), ``boundaries`` (GeoDataFrame of every
-        region of the boundary layer, drawn on maps), ``notes`` (list of str, recorded in the manifest) and
-        ``steps`` (name -> dict of step metadata).
-    """
+def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> StudyResult:
+    """Run a whole study (see :func:`run`)."""
     from ..spatial import classify
     from .. import footprint
     from ..footprint import sinks, zones
@@ -245,16 +240,15 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
     if "match" in steps["ice"]:
         notes.append(steps["ice"]["match"]["summary"])
     tables["ice"] = ice
-    study_codes = sorted(ice["region_code"].unique())
-    absent = sorted(set(regions.registry(mainland31=True)["region_code"]) - set(study_codes))
-    if absent:
-        notes.append(
-            "regions without emission data, left out of the study: "
-            + ", ".join(regions.names(absent))
-        )
+    # regions of the layer without emission data: out of the analysis (one warning), drawn as
+    # "No data"; emission regions without a feature are an error
+    zones_gdf, joined = layers.join(
+        bounds, pd.DataFrame({"region_code": pd.unique(ice["region_code"])}), how="inner",
+        keep="all", order="layer", where="the emission data",
+        layer_name=f"the boundary layer {cfg['inputs']['boundaries']}")
+    steps["boundaries"] = joined.as_dict()  # the warning itself becomes a note (run())
 
     progress("land-cover class areas")
-    zones_gdf = bounds[bounds["region_code"].isin(study_codes)].reset_index(drop=True)
     areas, steps["landcover"] = _areas(cfg, zones_gdf, years)
     if steps["landcover"]["fill_years"] == "nearest":
         src = sorted(set(int(y) for y in areas["source_year"].unique()))
@@ -341,9 +335,9 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> dict[str, Any]:
 
     cols = list(dict.fromkeys(map(_column_name, [*cc["columns"], *cfg["spatial"]["columns"]])))
     found = diagnostics.diagnose(tables, columns=[c for c in cols if c in fp.columns])
-    # maps draw every province (those without data as "no data"); the study layer keeps study regions
-    return {"tables": tables, "boundaries": bounds, "notes": notes, "steps": steps,
-            "config": cfg, "diagnostics": found}
+    # maps draw every feature (those without data as "No data"); the study layer keeps study regions
+    return StudyResult.from_tables(tables, boundaries=bounds, notes=notes, steps=steps,
+                                   config=cfg, diagnostics=found)
 
 
 _LOG = re.compile(r"^log\((\w+)\)$")
@@ -628,8 +622,7 @@ def _input_files(cfg, base: Path | None = None) -> list[dict]:
             paths.append(Path(r))
     if lc["areas"] is not None:
         paths.append(Path(lc["areas"]))
-    b = inp["boundaries"]
-    paths.append(datasets.path("boundaries", "china_admin.gpkg") if isinstance(b, str) else Path(b))
+    paths.append(layers.parse(inp["boundaries"]).file())
     files = []
     for p in paths:
         for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
@@ -639,28 +632,23 @@ def _input_files(cfg, base: Path | None = None) -> list[dict]:
     return files
 
 
-def region_years_layer(result: dict[str, Any]):
+def region_years_layer(result: StudyResult):
     """GeoDataFrame with one feature per region and year: every indicator,
     natural-breaks class, quadrant zone and LISA cluster (wide, by column)."""
-    import geopandas as gpd
-
-    t = result["tables"]
     keys = ["region_code", "year"]
-    df = t["footprint"]
-    for name in ("zones", "classes"):
-        extra = t[name]
+    df = result.footprint
+    for extra in (result.zones, result.classes):
         df = df.merge(extra[keys + [c for c in extra.columns if c not in df.columns]], on=keys, how="left")
-    if "lisa" in t:
-        lisa = t["lisa"]
+    if result.lisa is not None:
+        lisa = result.lisa
         for col, sub in lisa.groupby("column", sort=False):
             keep = sub[keys + ["cluster", "cluster_label", "p_sim"]].rename(
                 columns={"cluster": f"lisa_{col}", "cluster_label": f"lisa_{col}_label",
                          "p_sim": f"lisa_{col}_p"}
             )
             df = df.merge(keep, on=keys, how="left")
-    geom = result["boundaries"][["region_code", "geometry"]]
-    gdf = gpd.GeoDataFrame(df.merge(geom, on="region_code", how="inner"), geometry="geometry",
-                           crs=result["boundaries"].crs)
+    gdf, _ = layers.join(result.boundaries, df, how="inner", warn=False,
+                         where="the footprint table")
     return gdf
 
 
@@ -673,15 +661,15 @@ def figure_note(steps: dict) -> str | None:
     return None
 
 
-def _write_dictionary(result: dict[str, Any], layer, tmp: Path) -> pd.DataFrame:
+def _write_dictionary(result: StudyResult, layer, tmp: Path) -> pd.DataFrame:
     """columns.csv and the GeoPackage metadata of ``region_years``."""
     from .._io import write_gpkg_metadata
     from . import dictionary
 
-    cfg = result["config"]
-    context = {"scope": result["steps"].get("ice", {}).get("scope", "industry"),
+    cfg = result.config
+    context = {"scope": result.steps.get("ice", {}).get("scope", "industry"),
                "basis": cfg["footprint"]["basis"]}
-    ddict = dictionary.data_dictionary(result["tables"], {"region_years": layer},
+    ddict = dictionary.data_dictionary(result.tables(), {"region_years": layer},
                                        context=context)
     write_csv(ddict, tmp / "columns.csv")
     abstract = (f"{cfg['study']['title']}: one feature per region and year with every "
@@ -696,7 +684,7 @@ def _write_dictionary(result: dict[str, Any], layer, tmp: Path) -> pd.DataFrame:
     return ddict
 
 
-def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Progress = _quiet,
+def write_outputs(result: StudyResult, out_dir: str | Path, *, progress: Progress = _quiet,
                   maps: bool = True, report: bool = True) -> Path:
     """Write the tables, GeoPackage, figures, report and manifest of a study.
 
@@ -713,9 +701,9 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Prog
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        cfg = result["config"]
+        cfg = result.config
         progress("writing tables")
-        for name, df in result["tables"].items():
+        for name, df in result.tables().items():
             write_csv(df, tmp / "tables" / f"{name}.csv")
         progress("writing GeoPackage")
         layer = region_years_layer(result)
@@ -724,23 +712,23 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Prog
 
         # QGIS opens the layer styled: natural breaks, LISA clusters, zones
         styles.save_to_gpkg(tmp / "study.gpkg", "region_years",
-                            styles.study_styles(result["tables"], lang=cfg["maps"]["lang"]))
+                            styles.study_styles(result, lang=cfg["maps"]["lang"]))
         progress("writing the data dictionary")
         _write_dictionary(result, layer, tmp)
         figures: list[str] = []
         mc = cfg["maps"]
         from ..maps.study import default_years
 
-        fp_years = result["tables"]["footprint"]["year"].unique()
+        fp_years = result.footprint["year"].unique()
         map_years = [int(y) for y in (mc["years"] or default_years(fp_years))]
         if maps:
             progress("drawing maps")
             from .. import maps as maps_mod
 
             figs = maps_mod.study_figures(
-                result["tables"], result["boundaries"], tmp / "maps",
+                result, result.boundaries, tmp / "maps",
                 years=map_years, lang=mc["lang"], formats=tuple(mc["formats"]),
-                note=figure_note(result["steps"]),
+                note=figure_note(result.steps),
             )
             figures = [Path(f).relative_to(tmp).as_posix() for f in figs]
         base = Path(cfg["_source"]).parent if cfg.get("_source") else None
@@ -756,9 +744,10 @@ def write_outputs(result: dict[str, Any], out_dir: str | Path, *, progress: Prog
             "inputs": _input_files(cfg, base or out_dir),
             "boundaries": config_mod.to_jsonable(
                 datasets.boundary_provenance(cfg["inputs"]["boundaries"]), base or out_dir),
-            "steps": config_mod.to_jsonable(result["steps"], base or out_dir),
-            "notes": result["notes"],
-            "diagnostics": [f.as_dict() for f in result.get("diagnostics", [])],
+            "steps": config_mod.to_jsonable(result.steps, base or out_dir),
+            "notes": result.notes,
+            "diagnostics": [f.as_dict() if hasattr(f, "as_dict") else dict(f)
+                            for f in result.diagnostics],
             "data_dictionary": "columns.csv",
             "map_years": map_years,
             "units": UNITS,
@@ -796,4 +785,5 @@ def run_file(path: str | Path | None, out_dir: str | Path, *, progress: Progress
     return write_outputs(result, out_dir, progress=progress, maps=maps, report=report)
 
 
-__all__ = ["run", "run_file", "write_outputs", "fill_years", "region_years_layer", "UNITS"]
+__all__ = ["run", "run_file", "write_outputs", "fill_years", "region_years_layer", "UNITS",
+           "StudyResult"]

@@ -77,7 +77,7 @@ class Footprint(SpatialCarbonAlgorithm):
         self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Footprint table",
                                                        "CSV files (*.csv)"),
                  "CSV region_code, region, year, ICE, CS, ICF, CEC, ICD, ICS, ICF_size, "
-                 "ICF_depth, shares, rate, basis (areas in hm2).")
+                 "ICF_depth, shares P_<class>, D_t_per_hm2_a (D = sum NEP_i P_i), basis (areas in hm2).")
         self.add(QgsProcessingParameterVectorDestination(
             self.OUTPUT_LAYER, "Footprint layer", QgsProcessing.TypeVectorPolygon,
             optional=True, createByDefault=False),

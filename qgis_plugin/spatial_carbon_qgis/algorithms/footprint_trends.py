@@ -54,7 +54,8 @@ class FootprintTrends(SpatialCarbonAlgorithm):
                  "Indicator to project (CEC in the seed study).", advanced=True)
         self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Growth rates",
                                                        "CSV files (*.csv)"),
-                 "CSV indicator, start, end, n_years, start/end value, rate (fraction/a), note.")
+                 "CSV indicator, start, end, n_years, start/end value, growth_rate_per_year "
+                 "(fraction/a), note.")
         self.add(QgsProcessingParameterFileDestination(
             self.OUTPUT_PROJECTION, "Projection", "CSV files (*.csv)", optional=True,
             createByDefault=False),
