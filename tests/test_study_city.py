@@ -4,6 +4,7 @@ bundled CEADs city inventory, and a county study from a user's table."""
 from __future__ import annotations
 
 import json
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -60,3 +61,19 @@ def test_config_panel_keys(tmp_path, spatial, match):
                    f'[spatial]\n{spatial}\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=match):
         config_mod.load(cfg)
+
+
+def test_size_depth_scatter_labels_only_the_outliers_of_many_points():
+    from spatial_carbon.maps import charts
+
+    rng = np.random.default_rng(3)
+    n = 120
+    z = pd.DataFrame({"region_code": np.arange(n), "region": [f"r{i}" for i in range(n)],
+                      "year": 2019, "z_ICF_size": rng.normal(size=n),
+                      "z_ICF_depth": rng.normal(size=n), "zone": "I"})
+    z.loc[7, ["z_ICF_size", "z_ICF_depth"]] = [9.0, 9.0]  # the farthest point is labelled
+    fig = charts.size_depth_scatter(z, year=2019, max_labels=40)
+    labels = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "point-label"]
+    assert len(labels) == 40 and "r7" in labels
+    fig = charts.size_depth_scatter(z.head(30), year=2019)  # the provinces: every point
+    assert len([t for t in fig.axes[0].texts if t.get_gid() == "point-label"]) == 30

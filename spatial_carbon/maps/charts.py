@@ -149,6 +149,7 @@ def size_depth_scatter(
     lang: str = "en",
     title: str | None = None,
     ax=None,
+    max_labels: int = 40,
 ):
     """Footprint size against depth, coloured by quadrant zone, with the
     zone boundaries (the yearly means, i.e. z = 0).
@@ -162,6 +163,12 @@ def size_depth_scatter(
         the axes) or the raw values with the means as quadrant lines.
     label_col : str or None
         Column with point labels (region names); ``None`` for no labels.
+    max_labels : int
+        With more points than this (cities, counties), only the ``max_labels``
+        points farthest from the centre (largest distance in the plotted units)
+        are labelled: hundreds of labels are unreadable, and placing them with
+        adjustText takes minutes.  Every point is labelled up to this number
+        (the 30 provinces).
 
     Returns
     -------
@@ -210,12 +217,18 @@ def size_depth_scatter(
             from matplotlib import patheffects
 
             halo = [patheffects.withStroke(linewidth=1.0, foreground="white")]
+            ok = np.isfinite(xv) & np.isfinite(yv)
+            if ok.sum() > max_labels:  # label the outliers only
+                dist = np.where(ok, np.hypot(xv - x0, yv - y0), -np.inf)
+                keep = np.zeros(len(ok), dtype=bool)
+                keep[np.argsort(-dist, kind="stable")[:max_labels]] = True
+                ok = ok & keep
             texts = [ax.text(xv[i], yv[i], names[i], fontsize=5, color="#333333", ha="center",
                              va="center", gid="point-label", zorder=5, path_effects=halo)
-                     for i in range(len(names)) if np.isfinite(xv[i]) and np.isfinite(yv[i])]
-            ok = np.isfinite(xv) & np.isfinite(yv)
+                     for i in range(len(names)) if ok[i]]
+            fin = np.isfinite(xv) & np.isfinite(yv)
             ax.sc_labels = {"texts": texts, "targets": list(zip(xv[ok], yv[ok])),
-                            "points": (xv[ok], yv[ok])}
+                            "points": (xv[fin], yv[fin])}
         prefix = "z " if standardized else ""
         ax.set_xlabel(prefix + B.column_label(x, lang, None if not standardized else "dimensionless"))
         ax.set_ylabel(prefix + B.column_label(y, lang, None if not standardized else "dimensionless"))
