@@ -331,3 +331,21 @@ def test_size_depth_labels_do_not_overlap(panel):
     assert len(labels) == 30
     _assert_no_overlaps(fig)
     assert fig.axes[0].get_title() == "Footprint size vs depth, 2019"
+
+
+def test_hot_spot_and_centre_maps_draw_the_territory_without_overlaps(provinces, panel):
+    from spatial_carbon.maps.hotspots import centre_map, hotspot_map
+    from spatial_carbon.spatial import centrography
+
+    hot = panel[["region_code", "year"]].assign(gi_bin=np.resize([-3, -1, 0, 2, 3], len(panel)))
+    fig = hotspot_map(hot, provinces, years=[2019])
+    assert TERRITORY <= set(_region_ids(fig)[0]) and fig.spatial_carbon["added"]
+    assert "No data" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert fig.spatial_carbon["layout"]["scale_bar_free"] == [True]
+    _assert_no_overlaps(fig)
+    prov = provinces[provinces.region_code != 540000].reset_index(drop=True)
+    c = centrography.mean_centre(panel, prov, "ICF", id_col="region_code")
+    fig = centre_map(c.centres, provinces)
+    assert TERRITORY <= set(_region_ids(fig)[0])
+    assert fig.spatial_carbon["layout"]["scale_bar_free"] == [True]
+    _assert_no_overlaps(fig)

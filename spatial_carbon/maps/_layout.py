@@ -144,8 +144,35 @@ def _free_spot(ax, w: float, h: float, tree, statics, area: Bbox, order_key):
 def place_scale_bar(ax, info: dict) -> bool:
     """Move the scale bar artists (``info["artists"]``, data coordinates) to a
     free spot (rule 1): the lower half of the axes, bottom row first, nearest
-    :data:`SCALE_BAR_PREFERRED` first.  Returns False if none was found (the
-    bar then stays where it was drawn)."""
+    :data:`SCALE_BAR_PREFERRED` first.  If no spot fits it, the bar is redrawn
+    at half the length (up to twice: 1,000 -> 500 -> 200 km) and placed again.
+    Returns False if none was found (a map without sea: the bar is drawn at
+    its first length and place)."""
+    if info.get("redraw") is None:
+        return _place_scale_bar(ax, info)
+    frac0 = info["frac"]
+    for frac in (frac0, frac0 / 2, frac0 / 4):
+        if frac != info["frac"]:
+            _redraw_scale_bar(ax, info, frac)
+        if _place_scale_bar(ax, info):
+            return True
+    _redraw_scale_bar(ax, info, frac0)
+    return False
+
+
+def _redraw_scale_bar(ax, info: dict, frac: float) -> None:
+    for a in info["artists"]:
+        a.remove()
+    land = info.get("land")
+    info["redraw"](frac)
+    new = ax.sc_layout["scale_bar"]
+    new["land"] = land
+    info.clear()
+    info.update(new)
+    ax.sc_layout["scale_bar"] = info
+
+
+def _place_scale_bar(ax, info: dict) -> bool:
     fig = ax.figure
     r = _renderer(fig)
     artists = info["artists"]
@@ -296,6 +323,7 @@ def finish(fig) -> dict:
             if ins is not None and ins.get("label") is not None:
                 report["inset_label"].append(place_inset_label(child, ins))
         if lay.get("scale_bar"):
+            lay["scale_bar"].setdefault("land", lay.get("land"))
             report["scale_bar_free"].append(place_scale_bar(ax, lay["scale_bar"]))
     for ax in fig.axes:
         lab = getattr(ax, "sc_labels", None)
