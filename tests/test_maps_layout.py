@@ -110,8 +110,11 @@ def test_every_national_map_draws_taiwan_hong_kong_macau(provinces, panel, lisa)
 def test_study_figure_set_draws_the_territory(tmp_path, provinces, panel, lisa):
     written = {}
 
+    overlaps = {}
+
     def keep(fig, path, formats=("png",), **kw):
         written[path.name] = _region_ids(fig)
+        overlaps[path.name] = _layout.text_overlaps(fig)
         return []
 
     import spatial_carbon.maps.study as study
@@ -119,14 +122,17 @@ def test_study_figure_set_draws_the_territory(tmp_path, provinces, panel, lisa):
     orig = study.B.save_figure
     study.B.save_figure = keep
     try:
+        # with a foot note (the city study's "total CO2" line): it overlaps nothing
         study.study_figures({"footprint": panel, "lisa": lisa.assign(column="ICF")}, provinces,
-                            tmp_path, years=[2010, 2019])
+                            tmp_path, years=[2010, 2019],
+                            note="Emissions: total CO2 of each region (CEADs), not industrial ICE")
     finally:
         study.B.save_figure = orig
     maps_drawn = {k: v for k, v in written.items() if v}
     assert {"choropleth_ICF_2019", "lisa_cluster_ICF_2019"} <= set(maps_drawn)
     for name, ids in maps_drawn.items():
         assert all(TERRITORY <= set(p) for p in ids), name
+    assert all(v == [] for v in overlaps.values()), overlaps
 
 
 def test_territory_is_not_doubled_nor_added_to_regional_maps(provinces, panel):
