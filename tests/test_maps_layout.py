@@ -103,8 +103,11 @@ def test_every_national_map_draws_taiwan_hong_kong_macau(provinces, panel, lisa)
 def test_study_figure_set_draws_the_territory(tmp_path, provinces, panel, lisa):
     written = {}
 
+    overlaps = {}
+
     def keep(fig, path, formats=("png",), **kw):
         written[path.name] = _region_ids(fig)
+        overlaps[path.name] = _layout.text_overlaps(fig)
         return []
 
     import spatial_carbon.maps.study as study
@@ -112,14 +115,17 @@ def test_study_figure_set_draws_the_territory(tmp_path, provinces, panel, lisa):
     orig = study.B.save_figure
     study.B.save_figure = keep
     try:
+        # with a foot note (the city study's "total CO2" line): it overlaps nothing
         study.study_figures({"footprint": panel, "lisa": lisa.assign(column="ICF")}, provinces,
-                            tmp_path, years=[2010, 2019])
+                            tmp_path, years=[2010, 2019],
+                            note="Emissions: total CO2 of each region (CEADs), not industrial ICE")
     finally:
         study.B.save_figure = orig
     maps_drawn = {k: v for k, v in written.items() if v}
     assert {"choropleth_ICF_2019", "lisa_cluster_ICF_2019"} <= set(maps_drawn)
     for name, ids in maps_drawn.items():
         assert all(TERRITORY <= set(p) for p in ids), name
+    assert all(v == [] for v in overlaps.values()), overlaps
 
 
 def test_territory_is_not_doubled_nor_added_to_regional_maps(provinces, panel):
@@ -324,3 +330,21 @@ def test_size_depth_labels_do_not_overlap(panel):
     assert len(labels) == 30
     _assert_no_overlaps(fig)
     assert fig.axes[0].get_title() == "Footprint size vs depth, 2019"
+
+
+def test_hot_spot_and_centre_maps_draw_the_territory_without_overlaps(provinces, panel):
+    from spatial_carbon.maps.hotspots import centre_map, hotspot_map
+    from spatial_carbon.spatial import centrography
+
+    hot = panel[["region_code", "year"]].assign(gi_bin=np.resize([-3, -1, 0, 2, 3], len(panel)))
+    fig = hotspot_map(hot, provinces, years=[2019])
+    assert TERRITORY <= set(_region_ids(fig)[0]) and fig.spatial_carbon["added"]
+    assert "No data" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert fig.spatial_carbon["layout"]["scale_bar_free"] == [True]
+    _assert_no_overlaps(fig)
+    prov = provinces[provinces.region_code != 540000].reset_index(drop=True)
+    c = centrography.mean_centre(panel, prov, "ICF", id_col="region_code")
+    fig = centre_map(c.centres, provinces)
+    assert TERRITORY <= set(_region_ids(fig)[0])
+    assert fig.spatial_carbon["layout"]["scale_bar_free"] == [True]
+    _assert_no_overlaps(fig)

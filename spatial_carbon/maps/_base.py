@@ -876,7 +876,13 @@ def add_scale_bar(ax, *, lang: str = "en", loc=(0.36, 0.05), frac: float = 0.22,
             val = f"{val} {tr('km', lang)}"
         artists.append(ax.text(bx + i * seg, by + 1.6 * h, val, ha="left" if i == n else "center",
                                va="bottom", fontsize=fontsize, zorder=5, gid="scalebar-label"))
-    _layout_of(ax)["scale_bar"] = {"artists": artists, "km": length_km}
+    _layout_of(ax)["scale_bar"] = {
+        "artists": artists, "km": length_km,
+        # to redraw it shorter when no free spot fits it (_layout.place_scale_bar)
+        "redraw": lambda f: add_scale_bar(ax, lang=lang, loc=loc, frac=f,
+                                          units_per_m=units_per_m, fontsize=fontsize),
+        "frac": frac,
+    }
     return length_km
 
 
@@ -1150,7 +1156,6 @@ def draw_map(
     if scale_bar and projected:
         unit = gp.crs.axis_info[0].unit_conversion_factor if gp.crs.axis_info else 1.0
         km = add_scale_bar(ax, lang=lang, units_per_m=1.0 / unit, fontsize=6 * furniture_scale)
-        lay["scale_bar"]["land"] = lay["land"]
     if north_arrow:
         add_north_arrow(ax, size=0.07, fontsize=8 * furniture_scale)
     if labels is not None:

@@ -103,42 +103,76 @@ def _translate(artists, dx: float, dy: float) -> None:
             a.set_xy((x + dx, y + dy))
 
 
-def _free_spots(ax, w: float, h: float, tree, statics, area: Bbox, preferred) -> np.ndarray:
-    """Lower-left corners (display) of ``w`` x ``h`` boxes inside ``area``
-    that touch no geometry of ``tree`` (data coordinates) and no box of
-    ``statics`` (display), nearest to ``preferred`` (display point; rows
-    first, bottom up) first."""
+def _free_spot(ax, w: float, h: float, tree, statics, area: Bbox, order_key):
+    """Lower-left corner (display) of the first ``w`` x ``h`` box inside
+    ``area`` that touches no geometry of ``tree`` (data coordinates) and no
+    box of ``statics`` (display); candidates on a grid of about 80 x 80 steps,
+    tried in the order of ``order_key(X, Y)`` (smallest first).  None if all
+    are taken."""
     step_x = max(area.width / 80, 1.0)
     step_y = max(area.height / 80, 1.0)
     xs = np.arange(area.x0, area.x1 - w + 1e-9, step_x)
     ys = np.arange(area.y0, area.y1 - h + 1e-9, step_y)
     if not len(xs) or not len(ys):
-        return np.empty((0, 2))
+        return None
     X, Y = np.meshgrid(xs, ys)
-    px, py = preferred
-    order = np.lexsort((np.abs(X + w / 2 - px).ravel(), np.abs(Y - py).ravel()))
+    key = order_key(X.ravel(), Y.ravel())
+    order = np.lexsort(key[::-1]) if isinstance(key, tuple) else np.argsort(key, kind="stable")
     cand = np.column_stack([X.ravel()[order], Y.ravel()[order]])
     bad = np.zeros(len(cand), dtype=bool)
     for sb in statics:
         bad |= ((cand[:, 0] < sb.x1) & (cand[:, 0] + w > sb.x0)
                 & (cand[:, 1] < sb.y1) & (cand[:, 1] + h > sb.y0))
-    if tree is not None:
-        inv = ax.transData.inverted()
-        lo = inv.transform(cand)
-        hi = inv.transform(cand + [w, h])
+    cand = cand[~bad]
+    if tree is None:
+        return cand[0] if len(cand) else None
+    inv = ax.transData.inverted()
+    # geometry tests in chunks, in preference order: stop at the first free box
+    for i in range(0, len(cand), 256):
+        c = cand[i:i + 256]
+        lo = inv.transform(c)
+        hi = inv.transform(c + [w, h])
         boxes = shapely.box(np.minimum(lo[:, 0], hi[:, 0]), np.minimum(lo[:, 1], hi[:, 1]),
                             np.maximum(lo[:, 0], hi[:, 0]), np.maximum(lo[:, 1], hi[:, 1]))
-        hit = tree.query(boxes[~bad], predicate="intersects")[0]
-        idx = np.flatnonzero(~bad)
-        bad[idx[np.unique(hit)]] = True
-    return cand[~bad]
+        taken = np.zeros(len(c), dtype=bool)
+        taken[np.unique(tree.query(boxes, predicate="intersects")[0])] = True
+        if not taken.all():
+            return c[np.argmin(taken)]
+    return None
 
 
 def place_scale_bar(ax, info: dict) -> bool:
     """Move the scale bar artists (``info["artists"]``, data coordinates) to a
     free spot (rule 1): the lower half of the axes, bottom row first, nearest
-    :data:`SCALE_BAR_PREFERRED` first.  Returns False if none was found (the
-    bar then stays where it was drawn)."""
+    :data:`SCALE_BAR_PREFERRED` first.  If no spot fits it, the bar is redrawn
+    at half the length (up to twice: 1,000 -> 500 -> 200 km) and placed again.
+    Returns False if none was found (a map without sea: the bar is drawn at
+    its first length and place)."""
+    if info.get("redraw") is None:
+        return _place_scale_bar(ax, info)
+    frac0 = info["frac"]
+    for frac in (frac0, frac0 / 2, frac0 / 4):
+        if frac != info["frac"]:
+            _redraw_scale_bar(ax, info, frac)
+        if _place_scale_bar(ax, info):
+            return True
+    _redraw_scale_bar(ax, info, frac0)
+    return False
+
+
+def _redraw_scale_bar(ax, info: dict, frac: float) -> None:
+    for a in info["artists"]:
+        a.remove()
+    land = info.get("land")
+    info["redraw"](frac)
+    new = ax.sc_layout["scale_bar"]
+    new["land"] = land
+    info.clear()
+    info.update(new)
+    ax.sc_layout["scale_bar"] = info
+
+
+def _place_scale_bar(ax, info: dict) -> bool:
     fig = ax.figure
     r = _renderer(fig)
     artists = info["artists"]
@@ -148,16 +182,18 @@ def place_scale_bar(ax, info: dict) -> bool:
     pad = _pad_px(fig)
     axbb = ax.get_window_extent(r)
     area = Bbox.from_extents(axbb.x0, axbb.y0, axbb.x1, axbb.y0 + 0.5 * axbb.height)
-    pref = (axbb.x0 + SCALE_BAR_PREFERRED[0] * axbb.width,
-            axbb.y0 + SCALE_BAR_PREFERRED[1] * axbb.height)
-    free = _free_spots(ax, bb.width + 2 * pad, bb.height + 2 * pad, info.get("land"),
-                       _static_boxes(ax, r, skip=artists), area, pref)
-    info["placed"] = bool(len(free))
-    if not len(free):
+    w, h = bb.width + 2 * pad, bb.height + 2 * pad
+    px = axbb.x0 + SCALE_BAR_PREFERRED[0] * axbb.width - w / 2
+    py = axbb.y0 + SCALE_BAR_PREFERRED[1] * axbb.height
+    # rows from the bottom up; in a row, nearest the preferred centre first
+    spot = _free_spot(ax, w, h, info.get("land"), _static_boxes(ax, r, skip=artists), area,
+                      lambda X, Y: (np.abs(Y - py), np.abs(X - px)))
+    info["placed"] = spot is not None
+    if spot is None:
         return False
     inv = ax.transData.inverted()
     d0 = inv.transform([[bb.x0 - pad, bb.y0 - pad]])[0]
-    d1 = inv.transform([free[0]])[0]
+    d1 = inv.transform([spot])[0]
     _translate(artists, d1[0] - d0[0], d1[1] - d0[1])
     return True
 
@@ -182,14 +218,13 @@ def place_inset_label(iax, info: dict) -> bool:
     bb = text.get_window_extent(r)
     area = iax.get_window_extent(r).shrunk(1.0, 1.0)
     area = Bbox.from_extents(area.x0 + pad, area.y0 + pad, area.x1 - pad, area.y1 - pad)
-    others = [b for b in _static_boxes(iax, r, skip=(text,))]
-    free = _free_spots(iax, bb.width + 2 * pad, bb.height + 2 * pad, tree, others, area,
-                       (area.x1, area.y0))
-    # the free spot nearest the lower-right corner (distance, not rows first)
-    if len(free):
-        w = bb.width + 2 * pad
-        d = np.hypot(free[:, 0] + w - area.x1, free[:, 1] - area.y0)
-        x, y = free[np.argmin(d)] + pad
+    others = _static_boxes(iax, r, skip=(text,))
+    w, h = bb.width + 2 * pad, bb.height + 2 * pad
+    # the free spot nearest the lower-right corner
+    spot = _free_spot(iax, w, h, tree, others, area,
+                      lambda X, Y: np.hypot(X + w - area.x1, Y - area.y0))
+    if spot is not None:
+        x, y = spot + pad
         ax_xy = iax.transAxes.inverted().transform([[x, y]])[0]
         text.set_position(tuple(ax_xy))
         info["placed"] = tuple(float(v) for v in ax_xy)
@@ -275,6 +310,8 @@ def finish(fig) -> dict:
     ``draw_map`` in ``ax.sc_layout``) and to chart labels (``ax.sc_labels``).
     Returns what was placed, for ``fig.spatial_carbon``."""
     report = {"scale_bar_free": [], "inset_label": [], "labels_adjusted": 0}
+    if not any(hasattr(ax, "sc_layout") or getattr(ax, "sc_labels", None) for ax in fig.axes):
+        return report  # nothing to place: skip the layout pass
     # lay out (aspect-adjusted axes, legends) without rasterising
     fig.draw_without_rendering()
     for ax in fig.axes:
@@ -286,6 +323,7 @@ def finish(fig) -> dict:
             if ins is not None and ins.get("label") is not None:
                 report["inset_label"].append(place_inset_label(child, ins))
         if lay.get("scale_bar"):
+            lay["scale_bar"].setdefault("land", lay.get("land"))
             report["scale_bar_free"].append(place_scale_bar(ax, lay["scale_bar"]))
     for ax in fig.axes:
         lab = getattr(ax, "sc_labels", None)

@@ -77,9 +77,11 @@ def hotspot_map(
                                   id_field=id_field, where="hot-spot table")
             b = f[field]
             fc = [GI_BIN_COLORS[int(v)][1] if pd.notna(v) else B.NODATA_COLOR for v in b]
-            B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
-                       scale_bar=i == 0, north_arrow=i == 0, lang=lang,
-                       hatch_mask=b.isna().to_numpy(), furniture_scale=1.0 if n == 1 else 0.85)
+            info = B.draw_map(ax, f, fc, id_field=id_field, projection=projection,
+                              scale_bar=i == 0, north_arrow=i == 0, lang=lang,
+                              hatch_mask=b.isna().to_numpy(),
+                              furniture_scale=1.0 if n == 1 else 0.85)
+            meta["added"] = info["added"]  # Taiwan, Hong Kong, Macau when the layer lacks them
             meta["bins"][y] = dict(zip(f[id_field].tolist(), b.tolist()))
             if y is not None:
                 ax.set_title(str(y))
@@ -87,7 +89,8 @@ def hotspot_map(
             ax.set_visible(False)
         colors = [c for _, c in GI_BIN_COLORS.values()]
         labels = [_t(lbl, lang) for lbl, _ in GI_BIN_COLORS.values()]
-        nodata = any(pd.isna(v) for b in meta["bins"].values() for v in b.values())
+        nodata = (any(pd.isna(v) for b in meta["bins"].values() for v in b.values())
+                  or bool(meta.get("added")))
         if nodata:
             colors.append(B.NODATA_COLOR)
             labels.append(B.tr("No data", lang))
@@ -100,6 +103,7 @@ def hotspot_map(
             fig.suptitle(ttl)
             fig.tight_layout(rect=(0, legend_h / fig.get_figheight(), 1, 1))
             fig.legend(handles=handles, loc="lower center", ncols=4, frameon=False, fontsize=6)
+        meta["layout"] = B.finish_figure(fig)  # scale bar in open sea, inset label placed
         fig.spatial_carbon = meta
     return fig
 
@@ -204,9 +208,13 @@ def centre_map(
     cmap = matplotlib.colormaps["viridis"]
     with matplotlib.rc_context(B.rc_params(lang)):
         fig, ax = B.new_axes((6.4, 5.0))
-        B.setup_map_axes(ax)
-        bp = boundaries.to_crs(crs)
-        B.draw_regions(ax, bp, ["#f4f4f4"] * len(bp), id_field=bp.columns[0], linewidth=0.3)
+        # the base map as every national map: Taiwan, Hong Kong and Macau, the
+        # South China Sea inset with the ten-dash line, scale bar, north arrow
+        base = boundaries[[boundaries.columns[0], "geometry"]]
+        B.draw_map(ax, base, ["#f4f4f4"] * len(base), id_field=boundaries.columns[0],
+                   projection=crs, lang=lang, territory_color="#f4f4f4")
+        bx0, bx1 = ax.get_xlim()
+        by0, by1 = ax.get_ylim()
         x, y = c["x_m"].to_numpy(), c["y_m"].to_numpy()
         xs, ys = [x], [y]
         drawn = []
@@ -227,14 +235,11 @@ def centre_map(
         ax.plot(x, y, color="#444444", linewidth=0.8, zorder=4, gid="trajectory")
         ax.scatter(x, y, c=np.linspace(0, 1, len(x)), cmap=cmap, s=10, zorder=5)
         xs, ys = np.concatenate(xs), np.concatenate(ys)
-        # mainland extent, as the other maps (the South China Sea islands would shrink it)
-        ll = boundaries.to_crs(4326).geometry
-        bx0, bx1, by0, by1 = B._extent(bp, cut_scs=True,
-                                       south=(ll.bounds["miny"] < B.SCS_CUT_LAT).to_numpy())
         ax.set_xlim(min(bx0, xs.min()), max(bx1, xs.max()))
         ax.set_ylim(min(by0, ys.min()), max(by1, ys.max()))
-        # the yearly moves are tens of km: an inset zooms on the trajectory
-        ins = ax.inset_axes([0.64, 0.02, 0.35, 0.30])
+        # the yearly moves are tens of km: an inset zooms on the trajectory (in
+        # the sea east of China, clear of the South China Sea inset)
+        ins = ax.inset_axes([0.78, 0.36, 0.21, 0.27])
         ins.plot(x, y, color="#444444", linewidth=0.8, gid="trajectory-inset")
         ins.scatter(x, y, c=np.linspace(0, 1, len(x)), cmap=cmap, s=8, zorder=5)
         for i, yy in enumerate(allyrs):
@@ -250,12 +255,11 @@ def centre_map(
         ins.set_title(f"trajectory ({2 * span / 1000:.0f} km across)" if lang == "en"
                       else f"重心轨迹（宽 {2 * span / 1000:.0f} 千米）", fontsize=6)
         ax.indicate_inset_zoom(ins, edgecolor="#888888")
-        B.add_north_arrow(ax)
-        B.add_scale_bar(ax, lang=lang, loc=(0.30, 0.05), frac=0.18)
         ax.legend(loc="lower left", frameon=False, fontsize=6)
         var = c["variable"].iloc[0] if "variable" in c.columns else ""
         ttl = title or (f"Centre of gravity of {var}" if lang == "en" else f"{var} 重心迁移与标准差椭圆")
         ax.set_title(ttl)
         fig.tight_layout()
         fig.spatial_carbon = {"ellipse_years": drawn, "trajectory": np.column_stack([x, y])}
+        fig.spatial_carbon["layout"] = B.finish_figure(fig)
     return fig

@@ -38,7 +38,11 @@ def _variables(df: pd.DataFrame) -> list:
 def _save(fig, out_dir: Path, name: str, formats, written: list[Path],
           note: str | None = None) -> None:
     if note:
-        fig.text(0.01, 0.003, note, fontsize=6, color="#444", ha="left", va="bottom")
+        # under everything drawn (legends included), so it overlaps no text;
+        # savefig's tight box grows to hold it
+        bb = fig.get_tightbbox(fig.canvas.get_renderer())
+        fig.text(bb.x0 / fig.get_figwidth(), (bb.y0 - 0.03) / fig.get_figheight(), note,
+                 fontsize=6, color="#444", ha="left", va="top", gid="figure-note")
     written.extend(B.save_figure(fig, out_dir / name, formats))
     fig.clear()  # our figures live outside pyplot; free their artists now
 
