@@ -690,8 +690,16 @@ def _io_decompose(inputs: dict, params: dict, outputs: dict) -> dict:
     need = ["region", "sector", "year", "output", "emissions"] + \
         (["fuel", "energy"] if energy_mix else [])
     df = read_long_table(inputs["table"], need)
-    out = lmdi_decompose(df, int(params["year0"]), int(params["year1"]),
-                         by=None if params.get("national") else "region", energy_mix=energy_mix)
+    by = None if params.get("national") else "region"
+    if (params.get("method") or "lmdi") == "growth":
+        from .inputoutput.growth import growth_decompose
+
+        if energy_mix:
+            raise InputError("the energy split (ENERGY_MIX) applies to LMDI only, not to METHOD growth")
+        out = growth_decompose(df, int(params["year0"]), int(params["year1"]), by=by)
+    else:
+        out = lmdi_decompose(df, int(params["year0"]), int(params["year1"]), by=by,
+                             energy_mix=energy_mix)
     write_csv(out, outputs["OUTPUT"])
     info(f"decomposition of {len(out)} region(s) {params['year0']}-{params['year1']}")
     return {"OUTPUT": outputs["OUTPUT"]}

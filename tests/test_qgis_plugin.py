@@ -362,6 +362,9 @@ def _cases(p: dict[str, str]) -> list[dict]:
         {"id": "lmdi", "alg": "spatial_carbon:io_decompose",
          "params": {"TABLE": p["lmdi"], "YEAR0": 2000, "YEAR1": 2010,
                     "OUTPUT": f"{o}/lmdi.csv"}},
+        {"id": "growth", "alg": "spatial_carbon:io_decompose",
+         "params": {"TABLE": p["lmdi"], "YEAR0": 2000, "YEAR1": 2010, "METHOD": 1,
+                    "OUTPUT": f"{o}/growth.csv"}},
         {"id": "lmdi_missing_year", "alg": "spatial_carbon:io_decompose",
          "params": {"TABLE": p["lmdi"], "YEAR0": 2000, "YEAR1": 2020,
                     "OUTPUT": f"{o}/lmdi_bad.csv"}},
@@ -1123,6 +1126,15 @@ def test_lmdi_decomposition_matches_core(report, inputs):
     np.testing.assert_allclose(got[["scale", "structure", "technique"]].sum(axis=1),
                                got["total"], atol=1e-9)
     assert "2020" in _error(report, "lmdi_missing_year")
+
+
+def test_growth_decomposition_matches_core(report, inputs):
+    from spatial_carbon.inputoutput.growth import growth_decompose
+
+    got = pd.read_csv(_ok(report, "growth")["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    exp = growth_decompose(pd.read_csv(inputs["lmdi"]), 2000, 2010)
+    for col in ("scale", "structure", "technique", "residual", "total", "scale_t"):
+        np.testing.assert_allclose(got[col], exp[col], rtol=1e-12, err_msg=col)
 
 
 def test_two_period_transfer_matches_core_and_maps_flows(report, inputs):

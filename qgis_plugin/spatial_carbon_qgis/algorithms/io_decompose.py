@@ -2,6 +2,7 @@
 
 from qgis.core import (
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
@@ -17,7 +18,9 @@ class IoDecompose(SpatialCarbonAlgorithm):
     YEAR1 = "YEAR1"
     ENERGY_MIX = "ENERGY_MIX"
     NATIONAL = "NATIONAL"
+    METHOD = "METHOD"
     OUTPUT = "OUTPUT"
+    METHODS = ["lmdi", "growth"]
 
     NAME = "io_decompose"
     DISPLAY = "LMDI decomposition of emission change"
@@ -33,7 +36,13 @@ class IoDecompose(SpatialCarbonAlgorithm):
         "to the total change, and multiplicative factors D whose product is "
         "C<sub>1</sub>/C<sub>0</sub>. Optionally the technique effect is split into energy "
         "intensity, energy mix and emission factor.</p>"
-        "<p>Core: <code>spatial_carbon.inputoutput.lmdi.lmdi_decompose</code> (docs/io.md).</p>"
+        "<p>Method growth: the growth-rate (environmental-effect) decomposition of seed 000, "
+        "scale (Y1 - Y0)/Y0, structure &Sigma; &pi;<sub>i</sub> &Delta;s<sub>i</sub>/s<sub>i0</sub>, "
+        "technique &Sigma; &pi;<sub>i</sub> &Delta;e<sub>i</sub>/e<sub>i0</sub> with base-year "
+        "emission shares &pi;<sub>i</sub>, and the residual; as growth shares and times "
+        "E<sub>0</sub>. LMDI (default) has no residual.</p>"
+        "<p>Core: <code>spatial_carbon.inputoutput.lmdi.lmdi_decompose</code>, "
+        "<code>spatial_carbon.inputoutput.growth.growth_decompose</code> (docs/io.md).</p>"
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -57,6 +66,11 @@ class IoDecompose(SpatialCarbonAlgorithm):
                                                defaultValue=False),
                  "One decomposition of all regions together instead of one per region.",
                  advanced=True)
+        self.add(QgsProcessingParameterEnum(self.METHOD, "Method", options=self.METHODS,
+                                            defaultValue=0),
+                 "lmdi (default): LMDI-I, exact, no residual; growth: growth-rate "
+                 "decomposition with a residual (sectors must be present in both years).",
+                 advanced=True)
         self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Decomposition",
                                                        "CSV files (*.csv)"),
                  "CSV per region: C0, C1, scale, structure, technique, total, D_* factors.")
@@ -66,7 +80,8 @@ class IoDecompose(SpatialCarbonAlgorithm):
         params = {"year0": self.parameterAsInt(parameters, self.YEAR0, context),
                   "year1": self.parameterAsInt(parameters, self.YEAR1, context),
                   "energy_mix": self.parameterAsBool(parameters, self.ENERGY_MIX, context),
-                  "national": self.parameterAsBool(parameters, self.NATIONAL, context)}
+                  "national": self.parameterAsBool(parameters, self.NATIONAL, context),
+                  "method": self.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]}
         outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
         return inputs, params, outputs
 
