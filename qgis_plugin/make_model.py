@@ -19,8 +19,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET = os.path.join(HERE, "spatial_carbon_qgis", "models", "seed001_study.model3")
 
 
+def _version():
+    """spatial_carbon's version (its one place: spatial_carbon/__init__.py)."""
+    import re
+
+    init = os.path.join(os.path.dirname(HERE), "spatial_carbon", "__init__.py")
+    with open(init, encoding="utf-8") as f:
+        return re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
+
+
+VERSION = _version()
+
+
 def build():
-    from spatial_carbon_qgis.algorithms._common import ALTERNATIVES, DEFAULT_ALTERNATIVE
     from qgis.core import (
         QgsProcessingModelAlgorithm,
         QgsProcessingModelChildAlgorithm,
@@ -36,17 +47,20 @@ def build():
     )
     from qgis.PyQt.QtCore import QPointF
 
+    # (name, group, groupId): shown as "Seed-001 study for one year" in the
+    # whole-study group; the provider gives it the id spatial_carbon:seed001_study
+    # (the file's stem, provider.ProviderModel).
     m = QgsProcessingModelAlgorithm(
-        "seed001_study", "Seed-001 study for one year (model)", "6 - Whole study")
+        "Seed-001 study for one year", "6 - Whole study", "study")
     m.setHelpContent({
         "ALG_DESC": "The seed-001 three-dimensional industrial carbon footprint study of "
                     "China's provinces for one year, tool by tool: CEADs industrial CO2, "
                     "land-cover class areas and carbon sinks, footprint, quadrant zones, "
                     "natural breaks of ICF, global Moran's I and LISA of footprint size "
-                    "(queen weights, Hainan linked to its nearest province, 999 seeded "
-                    "permutations). Open it in the Model Designer to change or extend it; "
-                    "'Run a whole study' runs every year at once.",
-        "ALG_CREATOR": "spatial_carbon", "ALG_VERSION": "0.1.0"})
+                    "(queen weights, Hainan linked to its nearest province; permutations, "
+                    "seed and p-value convention are the tools' defaults, those of "
+                    "spatial_carbon.defaults). 'Run a whole study' runs every year at once.",
+        "ALG_CREATOR": "spatial_carbon", "ALG_VERSION": VERSION})
 
     def param(p, x, y, help_text):
         p.setHelp(help_text)
@@ -132,9 +146,10 @@ def build():
         "YEAR_FIELD": Src.fromStaticValue("year"), "SCHEME": Src.fromStaticValue(0),
     }, "Natural breaks of ICF")
     out(breaks, "OUTPUT", "icf_classes", "ICF natural breaks")
+    # Permutations, seed and alternative are left to the tools' defaults (the
+    # core's, spatial_carbon.defaults), so the model follows them.
     spatial = {"WEIGHTS": Src.fromStaticValue(0), "ISLANDS": Src.fromStaticValue(0),
-               "PERMUTATIONS": Src.fromStaticValue(999), "SEED": Src.fromStaticValue(20191231),
-               "K": Src.fromStaticValue(4), "ALTERNATIVE": Src.fromStaticValue(ALTERNATIVES.index(DEFAULT_ALTERNATIVE)),
+               "K": Src.fromStaticValue(4),
                "ID_FIELD": Src.fromStaticValue("region_code"),
                "YEAR_FIELD": Src.fromStaticValue("year")}
     moran = child("moran", "global_moran", 620, 580, {

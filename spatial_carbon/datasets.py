@@ -1,15 +1,15 @@
 """Bundled sample data: where it is and how to load it (I/O layer).
 
 The sample inputs live in the repository's top-level ``data/`` folder
-(provenance in ``data/README.md``); a non-editable install carries a copy
-under ``<prefix>/share/spatial_carbon/data``.  ``SPATIAL_CARBON_DATA``
-overrides both.
+(provenance in ``data/README.md``); the wheel (``pip install``) carries them
+as package data, ``spatial_carbon/sample_data/`` in site-packages.
+``SPATIAL_CARBON_DATA`` overrides both.  ``spatial-carbon data-path`` (or
+:func:`data_dir`) prints the folder in use.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from .errors import InputError
@@ -31,15 +31,17 @@ def data_dir() -> Path:
     candidates = []
     if os.environ.get("SPATIAL_CARBON_DATA"):
         candidates.append(Path(os.environ["SPATIAL_CARBON_DATA"]))
-    candidates.append(Path(__file__).resolve().parent.parent / "data")
-    candidates.append(Path(sys.prefix) / "share" / "spatial_carbon" / "data")
+    here = Path(__file__).resolve().parent
+    candidates.append(here / "sample_data")  # installed from the wheel
+    candidates.append(here.parent / "data")  # source checkout (and editable installs)
     for c in candidates:
         if (c / "boundaries" / "china_admin.gpkg").is_file():
             return c
     raise InputError(
         "bundled sample data not found (looked in "
         + ", ".join(str(c) for c in candidates)
-        + "); set SPATIAL_CARBON_DATA to the repository's data/ folder"
+        + "); reinstall spatial_carbon or set SPATIAL_CARBON_DATA to a copy of the "
+        "repository's data/ folder"
     )
 
 

@@ -149,6 +149,28 @@ def style_layer(output: str, layer: str, named: dict[str, str]) -> str:
     return write_style(next(iter(named.values())), output)
 
 
+def graduated_styles(gdf, columns, *, k: int = 5) -> dict[str, str]:
+    """Named graduated styles (pooled natural breaks, as the maps) of the
+    numeric ``columns`` that vary; the first is the layer's default style."""
+    import numpy as np
+
+    from . import styles
+    from .spatial import classify
+
+    named = {}
+    for col in columns:
+        if col not in gdf.columns:
+            continue
+        v = np.asarray(gdf[col], dtype=float)
+        v = v[np.isfinite(v)]
+        if len(np.unique(v)) < 2:
+            continue
+        _, brk = classify.natural_breaks(gdf, col, min(k, len(np.unique(v))), pooled=True,
+                                         per_year=False, year_col="__no_year__")
+        named[col] = styles.graduated_qml(col, brk, column=col, year="pooled")
+    return named
+
+
 def write_gpkg(gdf, path: str, layer: str) -> str:
     """Write one GeoPackage layer atomically (GeoPackage 1.2, see ``_io.write_gpkg``)."""
     from ._io import write_gpkg as _write
@@ -334,6 +356,11 @@ def _footprint(inputs: dict, params: dict, outputs: dict) -> dict:
         lay = lay.sort_values(["year", "region_code"]).reset_index(drop=True)
         write_gpkg(lay, outputs["OUTPUT_LAYER"], layer="footprint")
         res["OUTPUT_LAYER"] = outputs["OUTPUT_LAYER"]
+        # The seed study's maps: ICF first (the default style), then size and depth.
+        named = graduated_styles(lay, ["ICF", "ICF_size", "ICF_depth", "ICD", "CEC"])
+        if named:
+            res["styles"] = {"OUTPUT_LAYER": style_layer(outputs["OUTPUT_LAYER"], "footprint",
+                                                         named)}
     info(f"{len(fp)} region-years; {int((fp['ICD'] > 0).sum()) if 'ICD' in fp else '?'} in deficit")
     return res
 
@@ -675,6 +702,12 @@ def _io_trade_carbon(inputs: dict, params: dict, outputs: dict) -> dict:
                               where="the trade-carbon table")
         write_gpkg(lay, outputs["OUTPUT_LAYER"], layer="trade_carbon")
         out["OUTPUT_LAYER"] = outputs["OUTPUT_LAYER"]
+        from . import styles
+
+        named = {"type": styles.trade_types_qml("type", lang=params.get("lang") or "en")}
+        named.update(graduated_styles(lay, ["T", "N", "NP", "CTT"]))
+        out["styles"] = {"OUTPUT_LAYER": style_layer(outputs["OUTPUT_LAYER"], "trade_carbon",
+                                                     named)}
     info(f"{len(res.by_region)} provinces; types: "
          + ", ".join(f"{k}: {v}" for k, v in res.by_region["type"].value_counts().items()))
     return out
@@ -742,10 +775,13 @@ def _io_transfer_shift(inputs: dict, params: dict, outputs: dict) -> dict:
                                 destination="destination", id_field=idf)
         write_gpkg(lines, outputs["OUTPUT_FLOWS"], layer="carbon_flows")
         out["OUTPUT_FLOWS"] = outputs["OUTPUT_FLOWS"]
-        if len(lines) and lines["value"].nunique() > 1:
+        if len(lines):
+            v = lines["value"].to_numpy(dtype=float)
+            # one class (of the widest line) when every flow has the same value
+            qml = (styles.flows_qml("value", values=v) if lines["value"].nunique() > 1
+                   else styles.flows_qml("value", [float(v.max())], lower=float(v.min())))
             out["styles"] = {"OUTPUT_FLOWS": style_layer(
-                outputs["OUTPUT_FLOWS"], "carbon_flows",
-                {"flows": styles.flows_qml("value", values=lines["value"].to_numpy())})}
+                outputs["OUTPUT_FLOWS"], "carbon_flows", {"flows": qml})}
     info(f"{len(res.pairs)} region pairs; {len(flows)} net carbon flows")
     return out
 
@@ -833,25 +869,50 @@ def _io_mrio_accounts(inputs: dict, params: dict, outputs: dict) -> dict:
 
 
 # ----------------------------------------------------------------------- driver
-def check() -> dict:
-    """Versions of spatial_carbon and its dependencies; missing ones listed."""
+def check(quick: bool = False) -> dict:
+    """Versions of spatial_carbon and its dependencies; missing ones listed.
+
+    Parameters
+    ----------
+    quick : bool
+        Only look the modules up (``importlib.util.find_spec``) and read their
+        versions from the installed metadata, without importing them: a few
+        milliseconds instead of the seconds numpy, geopandas and rasterio take
+        to import.  The plugin's check before every tool is quick; a broken
+        binary wheel then shows as an ImportError of the run itself.
+    """
+    import importlib.metadata as md
+    import importlib.util
+
     from . import __version__
 
     report: dict[str, Any] = {
         "spatial_carbon": __version__, "python": sys.version.split()[0],
         "executable": sys.executable, "missing": [], "versions": {}, "optional_missing": [],
-        "steps": sorted(STEPS),
+        "steps": sorted(STEPS), "quick": bool(quick),
     }
-    for mod, pip in REQUIRED.items():
+
+    def present(mod: str, pip: str) -> str | None:
+        if quick:
+            if importlib.util.find_spec(mod) is None:
+                return None
+            try:
+                return md.version(pip)
+            except md.PackageNotFoundError:
+                return "?"
         try:
-            m = importlib.import_module(mod)
-            report["versions"][mod] = getattr(m, "__version__", "?")
+            return getattr(importlib.import_module(mod), "__version__", "?")
         except Exception:  # an ImportError or a broken binary wheel
+            return None
+
+    for mod, pip in REQUIRED.items():
+        v = present(mod, pip)
+        if v is None:
             report["missing"].append(pip)
+        else:
+            report["versions"][mod] = v
     for mod, pip in OPTIONAL.items():
-        try:
-            importlib.import_module(mod)
-        except Exception:
+        if present(mod, pip) is None:
             report["optional_missing"].append(pip)
     return report
 
@@ -874,7 +935,7 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised through QGIS can
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["check"]:
-        emit("result", check())
+        emit("result", check(quick="--quick" in argv[1:]))
         return 0
     if len(argv) != 1:
         sys.stderr.write("usage: python -m spatial_carbon.qgis_worker JOB.json | check\n")

@@ -301,6 +301,26 @@ def zones_qml(field: str = "zone", *, lang: str = "en") -> str:
     return categorized_qml(field, [(z, zone_label(z, lang), c) for z, (_, c) in ZONE_STYLE.items()])
 
 
+#: Seed 002's trade types of a province (``inputoutput.classify_trade_type``):
+#: net foreign (N) and domestic (NP) carbon trade; colours: exporters warm,
+#: importers cool.
+TRADE_TYPES = {
+    "I": ("Net exporter abroad and to other provinces (N > 0, NP > 0)", "#d7301f"),
+    "II": ("Net importer from abroad, net exporter to provinces (N < 0, NP > 0)", "#fc8d59"),
+    "III": ("Net importer from abroad and from provinces (N < 0, NP < 0)", "#4575b4"),
+    "IV": ("Net exporter abroad, net importer from provinces (N > 0, NP < 0)", "#91bfdb"),
+    "": ("Balanced (no type)", "#d9d9d9"),
+}
+
+
+def trade_types_qml(field: str = "type", *, lang: str = "en") -> str:
+    """Trade types I-IV of ``io_trade_carbon`` (:data:`TRADE_TYPES`)."""
+    from .maps._base import tr
+
+    return categorized_qml(field, [(t, (f"{t}: " if t else "") + tr(lbl, lang), col)
+                                   for t, (lbl, col) in TRADE_TYPES.items()])
+
+
 def flows_qml(
     field: str = "value",
     breaks=None,

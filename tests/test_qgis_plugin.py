@@ -87,7 +87,9 @@ def _env(**extra) -> dict:
     """
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH")}
     env["PATH"] = "/usr/bin:/bin:" + env.get("PATH", "")
-    env.update({"QT_QPA_PLATFORM": "offscreen", "SPATIAL_CARBON_PYTHON": WORKER})
+    # English unless a test asks for another language (QGIS follows LC_ALL/LANG)
+    env.update({"QT_QPA_PLATFORM": "offscreen", "SPATIAL_CARBON_PYTHON": WORKER,
+                "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"})
     env.update(extra)
     return env
 
@@ -124,6 +126,12 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     ice[ice["year"] == 2019].assign(CO2_t=lambda f: f["CO2_Mt"] * 1e6).drop(
         columns="CO2_Mt").to_csv(d / "ice_2019.csv", index=False)
     paths["ice_2019"] = str(d / "ice_2019.csv")
+    # The same table as a GeoPackage attribute table (no geometry): a QGIS table layer.
+    import pyogrio
+
+    paths["ice_table"] = str(d / "ice_table.gpkg")
+    pyogrio.write_dataframe(pd.read_csv(paths["ice_2019"]), paths["ice_table"], layer="ice",
+                            driver="GPKG")
     long = pd.concat([prov[["region_code", "region", "geometry"]].assign(
         year=y, ice=prov[f"ice_{y}"]) for y in (2018, 2019)], ignore_index=True)
     paths["long"] = str(d / "long.gpkg")
@@ -243,6 +251,13 @@ def _cases(p: dict[str, str]) -> list[dict]:
          "params": {"ICE": p["ice_2019"], "SINKS": f"{o}/sinks.csv", "POPULATION": pop,
                     "BOUNDARIES": p["provinces"], "BOUNDARY_ID": "region",
                     "OUTPUT": f"{o}/footprint.csv", "OUTPUT_LAYER": f"{o}/footprint.gpkg"}},
+        # tables as layers: a feature sink to a memory layer (temporary output), a
+        # GeoPackage attribute table in, a memory layer in, a GeoPackage table out
+        {"id": "sinks_memory", "alg": "spatial_carbon:carbon_sinks",
+         "params": {"AREAS": f"{o}/areas.csv", "OUTPUT": "TEMPORARY_OUTPUT"}},
+        {"id": "footprint_layers", "alg": "spatial_carbon:footprint",
+         "params": {"ICE": p["ice_table"], "SINKS": {"$layer": "sinks_memory:OUTPUT"},
+                    "POPULATION": pop, "OUTPUT": f"{o}/footprint_table.gpkg"}},
         {"id": "zones", "alg": "spatial_carbon:quadrant_zones", "load": True,
          "params": {"INPUT": f"{o}/footprint.gpkg", "SIZE_FIELD": "ICF_size",
                     "DEPTH_FIELD": "ICF_depth", "YEAR_FIELD": "year",
@@ -484,6 +499,122 @@ def test_every_algorithm_has_help_and_can_execute(report):
         assert h["can_execute"][0] is True, f"{alg}: {h['can_execute']}"
 
 
+def test_model_sits_in_the_whole_study_group_under_its_name(report):
+    """The bundled model is 'Seed-001 study for one year' in '6 - Whole study'
+    (it was a seventh group 'Seed-001 study for one year (model)' holding an
+    item 'seed001_study': name, group and groupId were shifted); its id stays
+    spatial_carbon:seed001_study."""
+    h = report["provider"]["help"]
+    m = h["spatial_carbon:seed001_study"]
+    assert m["display"] == "Seed-001 study for one year"
+    assert (m["group"], m["group_id"]) == ("6 - Whole study", "study")
+    assert (h["spatial_carbon:run_study"]["group"], h["spatial_carbon:run_study"]["group_id"]) \
+        == ("6 - Whole study", "study")
+    groups = {(a["group_id"], a["group"]) for a in h.values()}
+    assert groups == {("setup", "0 - Set up"), ("inventory", "1 - Emissions inventory"),
+                      ("sinks", "2 - Land cover and carbon sinks"),
+                      ("footprint", "3 - Carbon footprint"), ("spatial", "4 - Spatial statistics"),
+                      ("io", "5 - Input-output carbon transfer"), ("study", "6 - Whole study")}
+
+
+def test_opening_a_tool_starts_no_subprocess_on_the_gui_thread(report):
+    """QGIS froze ~4.4 s on the first tool dialog: canExecute() ran the worker
+    check (a subprocess importing numpy, geopandas, rasterio ...) on the GUI
+    thread.  The provider now probes the worker in the background when it
+    loads; afterwards canExecute() of every tool answers from the cache."""
+    checks = report["provider"]["checks"]
+    assert checks["subprocesses"] == []
+    assert all(checks["can_execute"].values()), checks["can_execute"]
+
+
+def test_activate_setting_like_the_gdal_provider(report):
+    active = report["provider"]["checks"]["active"]
+    assert active[0] == "True" and active[1] == "False" and active[3] == "True"
+    assert active[2].lower() == "false"  # stored where Processing keeps it
+
+
+def test_each_tool_has_a_help_url_to_its_section_of_the_manual(report):
+    for alg, h in report["provider"]["help"].items():
+        name = alg.split(":")[1]
+        url = h["help_url"]
+        assert url.endswith(f"#tool-{name}"), (alg, url)
+        path = Path(url[len("file://"):].split("#")[0])
+        assert path.is_file(), url
+        assert f'<a id="tool-{name}"></a>' in path.read_text(encoding="utf-8"), (alg, path)
+
+
+I18N = PLUGIN_DIR / "spatial_carbon_qgis" / "i18n"
+
+
+def _ts_messages(lang="zh_CN"):
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(I18N / f"spatial_carbon_{lang}.ts").getroot()
+    return {m.findtext("source"): (m.findtext("translation") or "",
+                                   m.find("translation").get("type"))
+            for m in root.iter("message")}
+
+
+def _shown(report):
+    """Every name and label the provider shows: tools, groups, parameters."""
+    out = set()
+    for h in report["provider"]["help"].values():
+        out |= {h["display"], h["group"]} | {p[1] for p in h["params"]}
+    return out
+
+
+def test_every_shown_name_has_a_chinese_translation(report):
+    msgs = _ts_messages()
+    missing = sorted(s for s in _shown(report) if not msgs.get(s, ("", None))[0]
+                     or msgs[s][1] in ("unfinished", "obsolete"))
+    assert not missing, (
+        f"untranslated: {missing}; run QT_QPA_PLATFORM=offscreen /usr/bin/python3 "
+        "qgis_plugin/update_translations.py, translate the new entries of "
+        "qgis_plugin/spatial_carbon_qgis/i18n/spatial_carbon_zh_CN.ts and run it again")
+
+
+def test_translation_qm_is_built_from_the_ts(tmp_path):
+    import shutil
+
+    exe = shutil.which("lrelease")
+    if exe is None:
+        if REQUIRE:
+            pytest.fail("lrelease missing (apt-get install qttools5-dev-tools)", pytrace=False)
+        pytest.skip("lrelease not installed (apt-get install qttools5-dev-tools)")
+    subprocess.run([exe, "-silent", "-nounfinished", str(I18N / "spatial_carbon_zh_CN.ts"),
+                    "-qm", str(tmp_path / "zh.qm")], check=True, timeout=120)
+    assert (tmp_path / "zh.qm").read_bytes() == (I18N / "spatial_carbon_zh_CN.qm").read_bytes(), \
+        "run: QT_QPA_PLATFORM=offscreen /usr/bin/python3 qgis_plugin/update_translations.py"
+
+
+@pytest.fixture(scope="module")
+def report_zh(tmp_path_factory) -> dict:
+    """The provider in a QGIS whose interface language is Chinese (no tool run)."""
+    return _drive({"plugin_dir": str(PLUGIN_DIR), "cases": []},
+                  tmp_path_factory.mktemp("qgis_zh"), LC_ALL="zh_CN.UTF-8", LANG="zh_CN.UTF-8")
+
+
+def test_the_chinese_translation_loads(report_zh, report):
+    """With QGIS in Chinese the Toolbox shows the tools, groups and parameter
+    labels in Chinese; ids (and so models and scripts) stay the same."""
+    zh, en = report_zh["provider"]["help"], report["provider"]["help"]
+    assert sorted(zh) == sorted(en)
+    lisa = zh["spatial_carbon:lisa"]
+    assert lisa["display"] == "局部莫兰指数（LISA 聚类）"
+    assert (lisa["group"], lisa["group_id"]) == ("4 - 空间统计", "spatial")
+    labels = {p[0]: p[1] for p in lisa["params"]}
+    assert labels["INPUT"] == "输入图层" and labels["SEED"] == "随机种子"
+    model = zh["spatial_carbon:seed001_study"]
+    assert model["display"] == "Seed-001 单年研究" and model["group"] == "6 - 完整研究"
+    assert {p[0]: p[1] for p in model["params"]}["YEAR"] == "年份"
+    assert zh["spatial_carbon:setup_worker"]["display"] == "配置 spatial_carbon 运行环境"
+    msgs = _ts_messages()
+    for alg, h in en.items():  # every shown string is the .ts translation of the English
+        assert zh[alg]["display"] == msgs[h["display"]][0]
+        for (name, desc, *_), (name_zh, desc_zh, *_) in zip(h["params"], zh[alg]["params"]):
+            assert name == name_zh and desc_zh == msgs[desc][0], (alg, name)
+
+
 def test_no_pip_wheel_gdal_in_the_qgis_process(report):
     """The fix for the GDAL clash: nothing of the scientific stack is imported
     into QGIS, and QGIS's libgdal is the only GDAL mapped in the process."""
@@ -508,22 +639,26 @@ def test_model_is_up_to_date(tmp_path):
     assert canon(target) == canon(shipped), "run: /usr/bin/python3 qgis_plugin/make_model.py"
 
 
-def test_without_spatial_carbon_the_tools_say_what_to_install(report):
+def test_without_spatial_carbon_the_tools_say_what_to_install(report, inputs):
     """canExecute() is False with the commands to run when the worker
     interpreter lacks spatial_carbon or does not exist, and running a tool
     fails with the same message instead of a traceback."""
     rec = report["cases"]["no_spatial_carbon"]
     ok, msg = rec["can_execute"]
     assert ok is False
-    assert "not importable" in msg and "-m pip install" in msg and "spatial_carbon[all]" in msg
-    assert "-m pip install" in _error(report, "no_spatial_carbon")
+    # a venv (PEP 668 does not apply inside one): the setup tool, or pip into it
+    assert "is not usable by" in msg and "Set up the spatial_carbon worker" in msg
+    assert f'"{inputs["bare_python"]}" -m pip install' in msg
+    assert "Set up the spatial_carbon worker" in _error(report, "no_spatial_carbon")
     ok, msg = report["cases"]["no_interpreter"]["can_execute"]
-    assert ok is False and "no Python interpreter at" in msg and "python3 -m venv" in msg
+    assert ok is False and "no Python interpreter at" in msg
+    assert "Set up the spatial_carbon worker" in msg
     assert "no Python interpreter at" in _error(report, "no_interpreter")
 
 
 def test_every_algorithm_ran(report):
     ran = {rec["alg"] for rec in report["cases"].values() if rec["ok"]}
+    ran.add("spatial_carbon:setup_worker")  # end to end in tests/test_qgis_desktop.py
     if not any(c["alg"].endswith("io_mrio_accounts") for c in report["cases"].values()):
         ran.add("spatial_carbon:io_mrio_accounts")  # pymrio absent: its test says so
     missing = sorted(set(report["provider"]["algorithms"]) - ran)
@@ -649,6 +784,41 @@ def test_footprint_matches_core(report, core_footprint):
     lay = rec["layers"]["OUTPUT_LAYER"]
     assert lay["valid"] and lay["features"] == len(core_footprint) == 30
     assert lay["crs"] == "EPSG:4326"
+    # styled (it loaded unstyled): ICF by its natural breaks, as the seed study's map
+    from spatial_carbon.spatial import classify
+
+    assert lay["type"] == "graduatedSymbol" and lay["attribute"] == "ICF"
+    assert lay["styles"][:3] == ["ICF", "ICF_size", "ICF_depth"]
+    _, brk = classify.natural_breaks(core_footprint, "ICF", 5, per_year=False)
+    np.testing.assert_allclose([r[1] for r in lay["ranges"]], brk["upper"], rtol=1e-12)
+
+
+def test_table_outputs_are_feature_sinks_and_inputs_any_table_layer(report, core_areas,
+                                                                     core_footprint):
+    """A table output written to a temporary output is a memory layer (what a
+    model passes between steps) with typed fields; a table input takes a
+    GeoPackage attribute table and that memory layer; a table output can be a
+    GeoPackage table -- no CSV file in between, same numbers as the core."""
+    from spatial_carbon.footprint import sinks
+
+    rec = _ok(report, "sinks_memory")
+    t = rec["tables"]["OUTPUT"]
+    assert t["provider"] == "memory"
+    exp = sinks.carbon_sink(core_areas)
+    assert t["fields"] == list(exp.columns) and t["features"] == len(exp) == 30
+    types = dict(zip(t["fields"], t["types"]))
+    assert types["CS"].lower() in ("double", "real") and types["year"].lower() in (
+        "integer", "integer64", "int", "int8")
+    got = pd.DataFrame(t["rows"], columns=t["fields"])
+    np.testing.assert_array_equal(got["region_code"].astype(int), exp["region_code"])
+    np.testing.assert_allclose(got["CS"].astype(float), exp["CS"], rtol=1e-12)
+    rec = _ok(report, "footprint_layers")
+    assert rec["outputs"]["OUTPUT"].startswith(str(Path(rec["outputs"]["OUTPUT"]).parent))
+    got = _gpkg(rec["outputs"]["OUTPUT"].split("|")[0])
+    assert "geometry" not in got.columns or got.geometry.isna().all()
+    for col in ("ICE", "CS", "ICF", "CEC", "ICF_size", "ICF_depth", "ICF_pc"):
+        np.testing.assert_allclose(got[col].astype(float), core_footprint[col], rtol=1e-12,
+                                   err_msg=col)
 
 
 def test_zones_match_core_and_load_styled(report, core_footprint):
@@ -824,7 +994,7 @@ def qp_env(tmp_path_factory) -> dict:
         sys.path.remove(str(PLUGIN_DIR))
     plugins = home / ".local" / "share" / "QGIS" / "QGIS3" / "profiles" / "default" / "python" \
         / "plugins"
-    with zipfile.ZipFile(build_zip(home / "dist")) as zf:
+    with zipfile.ZipFile(build_zip(home / "dist", with_wheel=False)) as zf:
         zf.extractall(plugins)
     env = _env(HOME=str(home), XDG_RUNTIME_DIR=str(home))
     r = subprocess.run([QGIS_PROCESS, "plugins", "enable", "spatial_carbon_qgis"], env=env,
@@ -1021,8 +1191,9 @@ def test_seed001_model_chains_the_tools_like_the_core(report, inputs):
                                   cls.sort_values("region_code")["ICF_class_pooled"])
     layer = _gpkg(str(o / "model_fp.gpkg"))
     w = _core_weights(layer.drop_duplicates("region_code"))
+    # the model leaves permutations, seed and alternative to the tools' defaults
     lisa = autocorr.local_moran(fp, w, "ICF_size", id_col="region_code", year_col="year",
-                                permutations=999, seed=20191231).sort_values("region_code")
+                                ).sort_values("region_code")
     got_l = _gpkg(str(o / "model_lisa.gpkg")).sort_values("region_code")
     np.testing.assert_array_equal(got_l["cluster"].to_numpy(), lisa["cluster"].to_numpy())
     moran = pd.read_csv(o / "model_moran.csv", encoding="utf-8-sig")
@@ -1108,6 +1279,9 @@ def test_io_trade_carbon_matches_core(report, inputs):
     assert bj["type"] == "IV"
     lay = rec["layers"]["OUTPUT_LAYER"]
     assert lay["valid"] and lay["features"] == 2
+    # styled by seed 002's trade type (it loaded unstyled)
+    assert lay["type"] == "categorizedSymbol" and lay["attribute"] == "type"
+    assert [c[0] for c in lay["categories"]] == ["I", "II", "III", "IV", ""]
 
 
 def test_io_unbalanced_table_is_a_readable_message(report):
@@ -1153,6 +1327,9 @@ def test_two_period_transfer_matches_core_and_maps_flows(report, inputs):
     np.testing.assert_allclose(g.loc[("Beijing", "Hebei"), "carbon_transfer"], 40.0)
     lay = rec["layers"]["OUTPUT_FLOWS"]
     assert lay["valid"] and lay["features"] == 1
+    # styled by width also when every flow has the same value (it loaded unstyled)
+    assert lay["type"] == "graduatedSymbol" and lay["attribute"] == "value"
+    assert "graduatedSymbol" in {v["renderer"] for v in rec["project_layers"].values()}
 
 
 def test_share_shift_matches_core(report, inputs):

@@ -8,10 +8,15 @@ QGIS process their calls bind to QGIS's GDAL instead (see docs/qgis.md and
     <python> -m spatial_carbon.qgis_worker JOB.json
 
 where ``<python>`` is, in this order: the Processing setting
-``SPATIAL_CARBON_PYTHON`` (Processing > Options > Providers > spatial_carbon),
-the environment variable ``SPATIAL_CARBON_PYTHON``, or the default venv
+``SPATIAL_CARBON_PYTHON`` (Processing > Options > Providers > spatial_carbon;
+``setup_worker`` stores the venv it makes there), the environment variable
+``SPATIAL_CARBON_PYTHON``, or the default venv
 (``~/.local/share/spatial_carbon/venv`` on Linux/macOS,
 ``%APPDATA%\\spatial_carbon\\venv`` on Windows).
+
+The interpreter is checked once per session, in the background from the
+moment the provider loads (a quick probe, ``worker_env.PROBE``), so opening
+a tool never waits for a subprocess on QGIS's GUI thread.
 
 This module is the ONE place where spatial_carbon's typed errors become
 ``QgsProcessingException``.
@@ -27,109 +32,124 @@ import threading
 import time
 import uuid
 
-from qgis.core import QgsProcessingException, QgsProcessingUtils
+from qgis.core import QgsProcessingException, QgsProcessingUtils, QgsSettings
+
+from . import worker_env
+from .names import tr
 
 SETTING_PYTHON = "SPATIAL_CARBON_PYTHON"
+SETTING_ACTIVATE = "ACTIVATE_SPATIAL_CARBON"
 ENV_PYTHON = "SPATIAL_CARBON_PYTHON"
-#: Environment variables QGIS sets for its own GDAL/PROJ/Python; they would
-#: point the worker's wheels at QGIS's data files (proj.db of another PROJ
-#: version) or at QGIS's Python packages, so the worker runs without them.
-_SCRUB_ENV = (
-    "PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PROJ_LIB", "PROJ_DATA", "GDAL_DATA",
-    "GDAL_DRIVER_PATH", "GDAL_PLUGINS_PATH", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH",
-    "DYLD_FALLBACK_LIBRARY_PATH", "QGIS_PREFIX_PATH", "SSL_CERT_FILE",
-)
-_CHECK_TIMEOUT_S = 90
+#: Where Processing stores a provider setting in QgsSettings.
+_QSETTINGS_KEY = "Processing/Configuration/"
 _CANCEL_GRACE_S = 2
-_OK_CACHE = {}  # python path -> (mtime, report): a working interpreter is checked once
-_FAIL_CACHE = {}  # python path -> (time, message): failures are re-checked after 15 s
-_FAIL_TTL_S = 15
+_CHECK_WAIT_S = 3  # longest a tool dialog waits for the background check
+_FAIL_TTL_S = 15  # a failed check is repeated after this long
+_LOCK = threading.Lock()
+_CACHE = {}  # python path -> (monotonic time, ok, report or message)
+_PENDING = {}  # python path -> thread running its check
+#: The ProcessingConfig class our settings were added to (see remove_settings).
+_CONFIG = None
+#: Set by the plugin when a QGIS window exists: messages then carry a link
+#: that opens setup_worker (spatialcarbon:setup_worker, see plugin.py).
+GUI = False
 
 
 # ---------------------------------------------------------------- settings
 def add_settings(provider):
-    """Register the interpreter setting in Processing > Options > Providers."""
+    """Register the provider's settings in Processing > Options > Providers:
+    *Activate* (as the GDAL, GRASS and SAGA providers have) and the worker
+    interpreter."""
+    global _CONFIG
     try:
         from processing.core.ProcessingConfig import ProcessingConfig, Setting
     except ImportError:  # pragma: no cover - Processing plugin absent
         return
+    _CONFIG = ProcessingConfig
     ProcessingConfig.settingIcons[provider.name()] = provider.icon()
+    ProcessingConfig.addSetting(Setting(provider.name(), SETTING_ACTIVATE, tr("Activate"), True))
     ProcessingConfig.addSetting(Setting(
         provider.name(), SETTING_PYTHON,
-        "Python interpreter with spatial_carbon installed (empty: "
-        + default_python() + ")", "", valuetype=Setting.FILE,
+        tr("Python interpreter with spatial_carbon installed (empty: %s; the tool '%s' "
+           "sets it)") % (default_python(), tr(worker_env.SETUP_NAME)),
+        "", valuetype=Setting.FILE,
     ))
     ProcessingConfig.readSettings()
 
 
 def remove_settings():
-    try:
-        from processing.core.ProcessingConfig import ProcessingConfig
-    except ImportError:  # pragma: no cover
+    """Remove the settings from the ProcessingConfig they were added to.
+
+    At QGIS's exit (and after Install from ZIP puts this plugin after
+    Processing in the unload order) the Processing plugin is unloaded first
+    and its modules leave ``sys.modules``: importing ProcessingConfig again
+    would give a new class without our settings, and its ``removeSetting``
+    raised ``KeyError: 'SPATIAL_CARBON_PYTHON'``.  So the class is kept from
+    :func:`add_settings`, and removing is idempotent.
+    """
+    global _CONFIG
+    config, _CONFIG = _CONFIG, None
+    if config is None:
         return
-    ProcessingConfig.removeSetting(SETTING_PYTHON)
+    for name in (SETTING_ACTIVATE, SETTING_PYTHON):
+        config.settings.pop(name, None)
+
+
+def _setting(name, default=None):
+    """A provider setting, read from QgsSettings (where Processing stores it):
+    valid with or without the Processing plugin's ProcessingConfig."""
+    if _CONFIG is not None and name in _CONFIG.settings:
+        return _CONFIG.getSetting(name)
+    return QgsSettings().value(_QSETTINGS_KEY + name, default)
+
+
+def is_active():
+    v = _setting(SETTING_ACTIVATE, True)
+    return str(v).lower() not in ("false", "0", "no") if v is not None else True
+
+
+def set_active(active):
+    set_setting(SETTING_ACTIVATE, bool(active))
+
+
+def set_setting(name, value):
+    """Store a provider setting (QgsSettings and, if loaded, ProcessingConfig)."""
+    QgsSettings().setValue(_QSETTINGS_KEY + name, value)
+    if _CONFIG is not None and name in _CONFIG.settings:
+        _CONFIG.setSettingValue(name, value)
 
 
 def default_venv():
-    if sys.platform == "win32":
-        base = os.environ.get("APPDATA") or os.path.expanduser("~")
-        return os.path.join(base, "spatial_carbon", "venv")
-    return os.path.join(os.path.expanduser("~"), ".local", "share", "spatial_carbon", "venv")
+    return worker_env.default_venv()
 
 
 def default_python():
-    if sys.platform == "win32":
-        return os.path.join(default_venv(), "Scripts", "python.exe")
-    return os.path.join(default_venv(), "bin", "python")
+    return worker_env.venv_python(default_venv())
 
 
 def worker_python():
     """The interpreter that runs spatial_carbon, and where it was configured."""
-    value = ""
-    try:
-        from processing.core.ProcessingConfig import ProcessingConfig
-
-        value = ProcessingConfig.getSetting(SETTING_PYTHON) or ""
-    except Exception:  # noqa: BLE001 - setting not registered (tests, qgis_process)
-        value = ""
+    value = _setting(SETTING_PYTHON, "") or ""
     if str(value).strip():
-        return str(value).strip(), "the Processing setting " + SETTING_PYTHON
+        return str(value).strip(), tr("the Processing setting %s") % SETTING_PYTHON
     if os.environ.get(ENV_PYTHON, "").strip():
-        return os.environ[ENV_PYTHON].strip(), "the environment variable " + ENV_PYTHON
-    return default_python(), "the default location"
+        return os.environ[ENV_PYTHON].strip(), tr("the environment variable %s") % ENV_PYTHON
+    return default_python(), tr("the default location")
 
 
-def install_instructions(python=None):
-    """Exactly what to run to get a working worker interpreter."""
-    venv = default_venv()
-    if sys.platform == "win32":
-        py = os.path.join(venv, "Scripts", "python.exe")
-        create = 'py -3 -m venv "%s"' % venv
-    else:
-        py = os.path.join(venv, "bin", "python")
-        create = 'python3 -m venv "%s"' % venv
-    lines = [
-        "Install spatial_carbon into its own Python (not QGIS's: pip wheels of rasterio and "
-        "pyogrio bring a second GDAL that clashes with QGIS's). Run in a terminal:",
-        "  " + create,
-        '  "%s" -m pip install "spatial_carbon[all]"' % py,
-        "(or pip install the path of a spatial_carbon source checkout or wheel). "
-        "Then restart QGIS, or set another interpreter in Processing > Options > "
-        "Providers > spatial_carbon > " + SETTING_PYTHON + ". See docs/qgis.md.",
-    ]
-    if python and os.path.normcase(python) != os.path.normcase(py):
-        lines.insert(1, '  (or, for the configured interpreter: "%s" -m pip install '
-                        '"spatial_carbon[all]")' % python)
-    return "\n".join(lines)
+def bundled_wheel():
+    """The spatial_carbon wheel inside the plugin (``wheels/``), or None."""
+    folder = os.path.join(os.path.dirname(__file__), "wheels")
+    if not os.path.isdir(folder):
+        return None
+    wheels = sorted(f for f in os.listdir(folder)
+                    if f.startswith("spatial_carbon-") and f.endswith(".whl"))
+    return os.path.join(folder, wheels[-1]) if wheels else None
 
 
 # ---------------------------------------------------------------- subprocess
 def _env():
-    env = {k: v for k, v in os.environ.items() if k not in _SCRUB_ENV}
-    env["PYTHONIOENCODING"] = "utf-8"
-    env["PYTHONUNBUFFERED"] = "1"
-    env.setdefault("MPLBACKEND", "Agg")
-    return env
+    return worker_env.clean_env()
 
 
 def _popen(args):
@@ -179,60 +199,100 @@ def _reader(stream, q, tag):
     q.put((tag, None))
 
 
-def check_worker(force=False):
-    """``(True, report)`` if the worker imports spatial_carbon and its deps.
-
-    Otherwise ``(False, message)`` with the commands to run.
-    """
-    python, how = worker_python()
-    if not os.path.isfile(python):
-        return False, ("spatial_carbon: no Python interpreter at %s (from %s).\n%s"
-                       % (python, how, install_instructions(python)))
-    try:
-        mtime = os.path.getmtime(python)
-    except OSError:
-        mtime = None
-    cached = _OK_CACHE.get(python)
-    if cached and cached[0] == mtime and not force:
-        return True, cached[1]
-    failed = _FAIL_CACHE.get(python)
-    if failed and time.monotonic() - failed[0] < _FAIL_TTL_S and not force:
-        return False, failed[1]
-    ok, result = _check(python, how)
-    if ok:
-        _OK_CACHE[python] = (mtime, result)
-        _FAIL_CACHE.pop(python, None)
-    else:
-        _FAIL_CACHE[python] = (time.monotonic(), result)
-    return ok, result
+# ---------------------------------------------------------------- checking
+def _qgis_prefix():
+    """``sys.prefix`` of the Python QGIS embeds (its base, if QGIS runs in a venv)."""
+    return getattr(sys, "base_prefix", sys.prefix)
 
 
 def _check(python, how):
+    """Probe ``python`` now (one short subprocess): ``(ok, report or message)``."""
+    if not os.path.isfile(python):
+        return False, (tr("spatial_carbon: no Python interpreter at %s (from %s).") % (python, how)
+                       + "\n" + _fix())
+    info = worker_env.probe(python, cwd=_neutral_cwd())
+    ok, message = worker_env.judge(python, how, info, qgis_prefix=_qgis_prefix(),
+                                   wheel_hint=bundled_wheel())
+    return (True, info) if ok else (False, message)
+
+
+def _fix():
+    return worker_env.judge("", "", {"error": "x"})[1].split("\n", 1)[1]
+
+
+def start_check(python=None):
+    """Check the worker interpreter in a background thread (at provider load)."""
+    python = python or worker_python()[0]
+    with _LOCK:
+        if python in _PENDING or _fresh(python):
+            return
+        t = threading.Thread(target=_background, args=(python, worker_python()[1]),
+                             name="spatial_carbon worker check", daemon=True)
+        _PENDING[python] = t
+    t.start()
+
+
+def _background(python, how):
     try:
-        proc = subprocess.run(
-            [python, "-m", "spatial_carbon.qgis_worker", "check"], stdin=subprocess.DEVNULL,
-            capture_output=True, env=_env(), cwd=_neutral_cwd(), timeout=_CHECK_TIMEOUT_S,
-            **({"creationflags": 0x08000000} if sys.platform == "win32" else {}),
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return False, "spatial_carbon: cannot run %s (from %s): %s\n%s" % (
-            python, how, exc, install_instructions(python))
-    out = proc.stdout.decode("utf-8", "replace")
-    report = None
-    for line in out.splitlines():
-        if line.startswith("@@result "):
-            report = json.loads(line[len("@@result "):])
-    if proc.returncode != 0 or report is None:
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        return False, "spatial_carbon is not importable by %s (from %s): %s\n%s" % (
-            python, how, err[-1] if err else "exit status %d" % proc.returncode,
-            install_instructions(python))
-    if report.get("missing"):
-        return False, (
-            "spatial_carbon %s in %s lacks: %s. Run:\n  \"%s\" -m pip install %s"
-            % (report.get("spatial_carbon"), python, ", ".join(report["missing"]), python,
-               " ".join(report["missing"])))
-    return True, report
+        ok, result = _check(python, how)
+    except Exception as exc:  # noqa: BLE001 - never let a thread die silently
+        ok, result = False, "spatial_carbon: checking %s failed: %s" % (python, exc)
+    with _LOCK:
+        _CACHE[python] = (time.monotonic(), ok, result)
+        _PENDING.pop(python, None)
+
+
+def _fresh(python):
+    hit = _CACHE.get(python)
+    return hit is not None and (hit[1] or time.monotonic() - hit[0] < _FAIL_TTL_S)
+
+
+def forget_checks():
+    """Drop cached checks (after setup_worker changed the interpreter)."""
+    with _LOCK:
+        _CACHE.clear()
+
+
+def check_worker(force=False, wait=None):
+    """``(True, report)`` if the worker interpreter can run spatial_carbon.
+
+    Otherwise ``(False, message)`` saying what is wrong and what to do.  A
+    working interpreter is checked once per session; a failure again after
+    15 s.  ``wait``: longest time to wait for a check running in the
+    background; if it is still running then, ``(None, "")`` -- unknown (the
+    tool then checks again when it runs, off the GUI thread).
+    """
+    python, how = worker_python()
+    if not force:
+        with _LOCK:
+            pending = _PENDING.get(python)
+            hit = _CACHE.get(python) if _fresh(python) else None
+        if hit is not None:
+            return hit[1], hit[2]
+        if pending is not None:
+            pending.join(wait)
+            with _LOCK:
+                hit = _CACHE.get(python)
+            if hit is not None:
+                return hit[1], hit[2]
+            if wait is not None:
+                return None, ""
+    ok, result = _check(python, how)
+    with _LOCK:
+        _CACHE[python] = (time.monotonic(), ok, result)
+    return ok, result
+
+
+def as_html(message):
+    """A check message for QGIS's "cannot be run" dialog (HTML): line breaks
+    kept and a link that opens setup_worker."""
+    from html import escape
+
+    text = escape(message).replace("\n", "<br>")
+    if GUI:
+        text += ('<p><a href="spatialcarbon:setup_worker">%s</a></p>'
+                 % escape(tr("Open '%s'") % tr(worker_env.SETUP_NAME)))
+    return text
 
 
 def run_step(step, inputs, params, outputs, feedback):
@@ -244,7 +304,7 @@ def run_step(step, inputs, params, outputs, feedback):
         With spatial_carbon's own message for a typed error (bad input), a
         short message for a crash (traceback in the log), or on cancel.
     """
-    ok, report = check_worker()
+    ok, report = check_worker(wait=None)
     if not ok:
         raise QgsProcessingException(report)
     python = worker_python()[0]

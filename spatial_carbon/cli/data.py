@@ -1,4 +1,5 @@
-"""``spatial-carbon data fetch clcd``: download the CLCD rasters (verified, resumable)."""
+"""``spatial-carbon data fetch clcd``: download the CLCD rasters (verified, resumable);
+``spatial-carbon data path``: where the bundled sample data is."""
 
 from __future__ import annotations
 
@@ -8,6 +9,16 @@ import click
 @click.group("data")
 def data_cmd():
     """Download open datasets (verified against their records' checksums)."""
+
+
+@data_cmd.command("path")
+def path_cmd():
+    """Print the folder of the bundled sample data (CEADs workbooks, boundaries,
+    land cover, population): ``data/`` of a checkout, or
+    ``<site-packages>/spatial_carbon/sample_data`` of a pip install."""
+    from .. import datasets
+
+    click.echo(str(datasets.data_dir()))
 
 
 @data_cmd.group("fetch")

@@ -47,17 +47,28 @@ class Feedback(QgsProcessingFeedback):
         self.log.append(("console", info))
 
 
+def table_summary(layer):
+    """Fields, QGIS field types and every row of a (small) table layer."""
+    fields = layer.fields()
+    return {"provider": layer.providerType(), "features": layer.featureCount(),
+            "fields": [f.name() for f in fields], "types": [f.typeName() for f in fields],
+            "rows": [[None if v is None or (hasattr(v, "isNull") and v.isNull()) else v
+                      for v in f.attributes()] for f in layer.getFeatures()]}
+
+
 def renderer_summary(path):
     layer = QgsVectorLayer(path, "out", "ogr")
     if not layer.isValid():
         return {"valid": False}
-    r = layer.renderer()
+    r = layer.renderer()  # None for a table without geometry
     listed = layer.listStylesInDatabase()
-    out = {"valid": True, "type": r.type(), "features": layer.featureCount(),
+    out = {"valid": True, "type": r.type() if r else None, "features": layer.featureCount(),
            "styles": list(listed[2]) if listed and listed[0] > 0 else [],
            "crs": layer.crs().authid(),
            "fields": [f.name() for f in layer.fields()]}
-    if r.type() == "categorizedSymbol":
+    if r is None:
+        pass
+    elif r.type() == "categorizedSymbol":
         out["attribute"] = r.classAttribute()
         out["categories"] = [[str(c.value()), c.symbol().color().name(), c.label()]
                              for c in r.categories()]
@@ -66,6 +77,42 @@ def renderer_summary(path):
         out["ranges"] = [[g.lowerValue(), g.upperValue(), g.symbol().color().name(), g.label()]
                          for g in r.ranges()]
     return out
+
+
+def _gui_thread_checks(prov):
+    """What a tool dialog costs QGIS's GUI thread: the provider probed the worker
+    in the background when it loaded; once that is done, canExecute() of every
+    tool must start no subprocess.  Also the Activate setting round trip."""
+    import subprocess
+
+    from spatial_carbon_qgis import runner
+
+    for t in list(runner._PENDING.values()):
+        t.join(120)
+    calls = []
+    real = subprocess.run, subprocess.Popen
+
+    def spy(fn):
+        def inner(*a, **k):
+            calls.append(a[0] if a else k.get("args"))
+            return fn(*a, **k)
+        return inner
+
+    subprocess.run, subprocess.Popen = spy(real[0]), spy(real[1])
+    try:
+        answers = {a.id(): a.canExecute()[0] for a in prov.algorithms()}
+    finally:
+        subprocess.run, subprocess.Popen = real
+    from qgis.core import QgsSettings
+
+    active = [prov.isActive()]
+    prov.setActive(False)
+    active += [prov.isActive(),
+               QgsSettings().value("Processing/Configuration/ACTIVATE_SPATIAL_CARBON")]
+    prov.setActive(True)
+    active.append(prov.isActive())
+    return {"subprocesses": [str(c) for c in calls], "can_execute": answers,
+            "active": [str(x) for x in active]}
 
 
 def main(spec_path, results_path):
@@ -86,12 +133,16 @@ def main(spec_path, results_path):
     plugin.initProcessing()
     reg = QgsApplication.processingRegistry()
     prov = reg.providerById("spatial_carbon")
+    checks = _gui_thread_checks(prov) if prov is not None else {}
     res = {
         "qgis_version": __import__("qgis.core", fromlist=["Qgis"]).Qgis.QGIS_VERSION,
         "provider": None if prov is None else {
             "id": prov.id(), "name": prov.name(),
             "algorithms": sorted(a.id() for a in prov.algorithms()),
-            "help": {a.id(): {"short": a.shortHelpString(),
+            "checks": checks,
+            "help": {a.id(): {"short": a.shortHelpString(), "display": a.displayName(),
+                              "group": a.group(), "group_id": a.groupId(),
+                              "help_url": a.helpUrl(),
                               "params": [[p.name(), p.description(), p.help(),
                                           bool(p.flags() & p.FlagAdvanced)]
                                          for p in a.parameterDefinitions()],
@@ -101,6 +152,15 @@ def main(spec_path, results_path):
         "cases": {},
         "init_s": time.time() - t0,
     }
+    kept = {}  # "case:OUTPUT" -> memory layer returned by an earlier case
+
+    def resolve(v):
+        if isinstance(v, dict) and "$layer" in v:
+            return kept[v["$layer"]]
+        if isinstance(v, list):
+            return [resolve(x) for x in v]
+        return v
+
     for case in spec["cases"]:
         fb = Feedback()
         t = time.time()
@@ -114,13 +174,21 @@ def main(spec_path, results_path):
         if case.get("cancel_on_progress"):
             fb.progressChanged.connect(lambda v, fb=fb: v > 0 and fb.cancel())
         try:
+            params = {k: resolve(v) for k, v in case["params"].items()}
             if case.get("load"):
-                out = processing.runAndLoadResults(case["alg"], case["params"], feedback=fb)
+                out = processing.runAndLoadResults(case["alg"], params, feedback=fb)
             else:
-                out = processing.run(case["alg"], case["params"], feedback=fb)
+                out = processing.run(case["alg"], params, feedback=fb)
             rec["ok"] = True
-            rec["outputs"] = {k: (v if isinstance(v, (str, int, float, bool, type(None)))
-                                  else str(v)) for k, v in out.items()}
+            rec["outputs"] = {}
+            rec["tables"] = {}
+            for k, v in out.items():
+                if isinstance(v, QgsVectorLayer):  # a memory layer (temporary output)
+                    kept["%s:%s" % (case["id"], k)] = v
+                    rec["tables"][k] = table_summary(v)
+                    v = v.source()
+                rec["outputs"][k] = (v if isinstance(v, (str, int, float, bool, type(None)))
+                                     else str(v))
         except BaseException as exc:  # noqa: BLE001 - recorded for the test
             rec["error_type"] = type(exc).__name__
             rec["error"] = str(exc)

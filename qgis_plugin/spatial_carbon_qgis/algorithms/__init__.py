@@ -20,10 +20,12 @@ from .lisa_transitions import LisaTransitions
 from .natural_breaks import NaturalBreaks
 from .quadrant_zones import QuadrantZones
 from .run_study import RunStudy
+from .setup_worker import SetupWorker
 from .spatial_markov import SpatialMarkov
 from .spatial_weights import SpatialWeights
 
 ALGORITHMS = [
+    SetupWorker,
     CeadsImport,
     FuelEmissions,
     ClassAreas,

@@ -1,13 +1,15 @@
 """Carbon sinks: class areas x absorption rates x equivalence factors."""
 
 from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_SINKS, file_or_none, load_table, number_or_none
+from ._common import GROUP_SINKS, file_or_none, number_or_none
 
 
 class CarbonSinks(SpatialCarbonAlgorithm):
@@ -35,7 +37,7 @@ class CarbonSinks(SpatialCarbonAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add(QgsProcessingParameterFile(self.AREAS, "Class areas table", extension="csv"),
+        self.add(QgsProcessingParameterFeatureSource(self.AREAS, "Class areas table", [QgsProcessing.TypeVector]),
                  "CSV region (or zone/region_code), year, sink_class (or class) and area_hm2, "
                  "e.g. the output of 'Land-cover class areas per zone'.")
         self.add(QgsProcessingParameterNumber(
@@ -55,20 +57,14 @@ class CarbonSinks(SpatialCarbonAlgorithm):
                                             extension="csv", optional=True),
                  "CSV region, class, factor (region ALL = every province) replacing the GFN "
                  "factors.", advanced=True)
-        self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Carbon sinks",
-                                                       "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Carbon sinks", QgsProcessing.TypeVector),
                  "CSV region_code, region, year, A_<class>_hm2, CS_<class>, CS (t/a).")
 
     def prepare(self, parameters, context, feedback):
-        inputs = {"areas": self.parameterAsFile(parameters, self.AREAS, context),
+        inputs = {"areas": self.table_input(parameters, self.AREAS, context, feedback),
                   "rates": file_or_none(self, parameters, self.RATES, context),
                   "factors": file_or_none(self, parameters, self.FACTORS, context)}
         params = {"nep_forest": number_or_none(self, parameters, self.NEP_FOREST, context),
                   "nep_grassland": number_or_none(self, parameters, self.NEP_GRASSLAND, context)}
-        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
+        outputs = {self.OUTPUT: self.table_output(parameters, self.OUTPUT, context)}
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result[self.OUTPUT], "Carbon sinks", context, self.OUTPUT)
-        return result

@@ -1,15 +1,16 @@
 """CEADs import: provincial inventory workbooks -> industrial CO2 per region-year."""
 
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_INVENTORY, load_table
+from ._common import GROUP_INVENTORY
 
 
 class CeadsImport(SpatialCarbonAlgorithm):
@@ -62,8 +63,8 @@ class CeadsImport(SpatialCarbonAlgorithm):
             self.INCLUDE_PROCESS, "Include industrial process emissions", defaultValue=True),
             "Include process emissions (chiefly cement). Switch off to compare with a "
             "fuel-combustion inventory.", advanced=True)
-        self.add(QgsProcessingParameterFileDestination(
-            self.OUTPUT, "Emissions table", "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT, "Emissions table", QgsProcessing.TypeVector),
             "CSV table region_code, region, year and CO2 (UTF-8 with BOM).")
 
     def prepare(self, parameters, context, feedback):
@@ -78,10 +79,5 @@ class CeadsImport(SpatialCarbonAlgorithm):
             "include_process": self.parameterAsBool(parameters, self.INCLUDE_PROCESS, context),
         }
         inputs = {"folder": self.parameterAsFile(parameters, self.FOLDER, context)}
-        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
+        outputs = {self.OUTPUT: self.table_output(parameters, self.OUTPUT, context)}
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result[self.OUTPUT], "CEADs emissions", context, self.OUTPUT)
-        return result

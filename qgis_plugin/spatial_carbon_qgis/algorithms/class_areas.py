@@ -4,17 +4,17 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_SINKS, file_or_none, load_table
+from ._common import GROUP_SINKS, file_or_none
 
 
 class ClassAreas(SpatialCarbonAlgorithm):
@@ -80,8 +80,7 @@ class ClassAreas(SpatialCarbonAlgorithm):
                                               QgsProcessingParameterNumber.Integer,
                                               defaultValue=0, minValue=0, maxValue=256),
                  "Processes used for the raster windows; 0 = all cores.", advanced=True)
-        self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Class areas",
-                                                       "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Class areas", QgsProcessing.TypeVector),
                  "CSV zone, year, class, class_name, sink_class, pixels, area_hm2.")
 
     def prepare(self, parameters, context, feedback):
@@ -106,10 +105,5 @@ class ClassAreas(SpatialCarbonAlgorithm):
                                                                  context)],
             "workers": self.parameterAsInt(parameters, self.WORKERS, context) or None,
         }
-        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
+        outputs = {self.OUTPUT: self.table_output(parameters, self.OUTPUT, context)}
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result[self.OUTPUT], "Class areas", context, self.OUTPUT)
-        return result

@@ -3,15 +3,15 @@
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterVectorDestination,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_FOOTPRINT, file_or_none, load_table
+from ._common import GROUP_FOOTPRINT, file_or_none
 
 
 class Footprint(SpatialCarbonAlgorithm):
@@ -47,11 +47,10 @@ class Footprint(SpatialCarbonAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add(QgsProcessingParameterFile(self.ICE, "Industrial emissions table",
-                                            extension="csv"),
+        self.add(QgsProcessingParameterFeatureSource(self.ICE, "Industrial emissions table", [QgsProcessing.TypeVector]),
                  "CSV region, year and one emissions column naming gas and unit (CO2_t, "
                  "CO2_Mt, C_t ...), e.g. the output of the CEADs or fuel-use tool.")
-        self.add(QgsProcessingParameterFile(self.SINKS, "Carbon sinks table", extension="csv"),
+        self.add(QgsProcessingParameterFeatureSource(self.SINKS, "Carbon sinks table", [QgsProcessing.TypeVector]),
                  "Output of 'Carbon sinks from class areas' (CS and CS_<class> per region-year).")
         self.add(QgsProcessingParameterFile(self.POPULATION, "Population table",
                                             extension="csv", optional=True),
@@ -74,8 +73,7 @@ class Footprint(SpatialCarbonAlgorithm):
             self.BOUNDARY_ID, "Region field of the boundaries",
             parentLayerParameterName=self.BOUNDARIES, defaultValue="region_code", optional=True),
             "Field with region codes or names (any spelling known to spatial_carbon).")
-        self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Footprint table",
-                                                       "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Footprint table", QgsProcessing.TypeVector),
                  "CSV region_code, region, year, ICE, CS, ICF, CEC, ICD, ICS, ICF_size, "
                  "ICF_depth, shares P_<class>, D_t_per_hm2_a (D = sum NEP_i P_i), basis (areas in hm2).")
         self.add(QgsProcessingParameterVectorDestination(
@@ -84,10 +82,10 @@ class Footprint(SpatialCarbonAlgorithm):
             "GeoPackage of the footprint joined to the boundaries (needs Boundaries).")
 
     def prepare(self, parameters, context, feedback):
-        inputs = {"ice": self.parameterAsFile(parameters, self.ICE, context),
-                  "sinks": self.parameterAsFile(parameters, self.SINKS, context),
+        inputs = {"ice": self.table_input(parameters, self.ICE, context, feedback),
+                  "sinks": self.table_input(parameters, self.SINKS, context, feedback),
                   "population": file_or_none(self, parameters, self.POPULATION, context)}
-        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
+        outputs = {self.OUTPUT: self.table_output(parameters, self.OUTPUT, context)}
         params = {
             "shares": self.SHARE_CHOICES[self.parameterAsEnum(parameters, self.SHARES, context)],
             "basis": self.BASES[self.parameterAsEnum(parameters, self.BASIS, context)],
@@ -102,8 +100,3 @@ class Footprint(SpatialCarbonAlgorithm):
                 outputs[self.OUTPUT_LAYER] = self.vector_output(
                     self, parameters, self.OUTPUT_LAYER, context)
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result[self.OUTPUT], "Carbon footprint", context, self.OUTPUT)
-        return result

@@ -1,15 +1,16 @@
 """Footprint trends: average annual growth rates and a linear CEC projection."""
 
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_FOOTPRINT, load_table
+from ._common import GROUP_FOOTPRINT
 
 
 class FootprintTrends(SpatialCarbonAlgorithm):
@@ -37,7 +38,7 @@ class FootprintTrends(SpatialCarbonAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add(QgsProcessingParameterFile(self.INPUT, "Footprint table", extension="csv"),
+        self.add(QgsProcessingParameterFeatureSource(self.INPUT, "Footprint table", [QgsProcessing.TypeVector]),
                  "Output of 'Three-dimensional carbon footprint' (several years).")
         self.add(QgsProcessingParameterString(self.PERIODS, "Periods",
                                               defaultValue="2000-2011,2011-2019"),
@@ -52,17 +53,16 @@ class FootprintTrends(SpatialCarbonAlgorithm):
         self.add(QgsProcessingParameterString(self.PROJECT_COLUMN, "Projected indicator",
                                               defaultValue="CEC"),
                  "Indicator to project (CEC in the seed study).", advanced=True)
-        self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Growth rates",
-                                                       "CSV files (*.csv)"),
-                 "CSV indicator, start, end, n_years, start/end value, growth_rate_per_year "
+        self.add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Growth rates", QgsProcessing.TypeVector),
+                 "Table indicator, start, end, n_years, start/end value, growth_rate_per_year "
                  "(fraction/a), note.")
-        self.add(QgsProcessingParameterFileDestination(
-            self.OUTPUT_PROJECTION, "Projection", "CSV files (*.csv)", optional=True,
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_PROJECTION, "Projection", QgsProcessing.TypeVector, optional=True,
             createByDefault=False),
             "CSV slope, intercept, r2 and projected value per region (or nation).")
 
     def prepare(self, parameters, context, feedback):
-        inputs = {"footprint": self.parameterAsFile(parameters, self.INPUT, context)}
+        inputs = {"footprint": self.table_input(parameters, self.INPUT, context, feedback)}
         to = parameters.get(self.PROJECT_TO)
         params = {"periods": self.parameterAsString(parameters, self.PERIODS, context),
                   "national": self.parameterAsBool(parameters, self.NATIONAL, context),
@@ -70,13 +70,8 @@ class FootprintTrends(SpatialCarbonAlgorithm):
                   if to not in (None, "") else None,
                   "project_column": self.parameterAsString(parameters, self.PROJECT_COLUMN,
                                                            context)}
-        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
-        proj = self.parameterAsFileOutput(parameters, self.OUTPUT_PROJECTION, context)
+        outputs = {self.OUTPUT: self.table_output(parameters, self.OUTPUT, context)}
+        proj = self.table_output(parameters, self.OUTPUT_PROJECTION, context)
         if proj:
             outputs[self.OUTPUT_PROJECTION] = proj
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result[self.OUTPUT], "Footprint growth rates", context, self.OUTPUT)
-        return result

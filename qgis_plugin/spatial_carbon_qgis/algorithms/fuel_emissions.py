@@ -1,14 +1,16 @@
 """Fuel emissions: fuel-use table x emission factors -> CO2 per region-year (IPCC 2006)."""
 
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_INVENTORY, file_or_none, load_table
+from ._common import GROUP_INVENTORY, file_or_none
 
 
 class FuelEmissions(SpatialCarbonAlgorithm):
@@ -41,7 +43,7 @@ class FuelEmissions(SpatialCarbonAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add(QgsProcessingParameterFile(self.FUEL, "Fuel-use table", extension="csv"),
+        self.add(QgsProcessingParameterFeatureSource(self.FUEL, "Fuel-use table", [QgsProcessing.TypeVector]),
                  "CSV with columns region, year, fuel, amount, unit (one row per region, "
                  "year and fuel; Chinese or English names; UTF-8 or GB18030).")
         self.add(QgsProcessingParameterEnum(self.PRESET, "Emission factors", options=self.PRESETS,
@@ -59,20 +61,14 @@ class FuelEmissions(SpatialCarbonAlgorithm):
                                             defaultValue=0),
                  "CO2 (column CO2_t, tonnes CO2) or C (column C_t = CO2 x 12/44).",
                  advanced=True)
-        self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Emissions table",
-                                                       "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Emissions table", QgsProcessing.TypeVector),
                  "CSV region_code, region, year, CO2_t (tonnes CO2).")
 
     def prepare(self, parameters, context, feedback):
-        inputs = {"fuel": self.parameterAsFile(parameters, self.FUEL, context),
+        inputs = {"fuel": self.table_input(parameters, self.FUEL, context, feedback),
                   "factors": file_or_none(self, parameters, self.FACTORS, context)}
         params = {"preset": self.PRESETS[self.parameterAsEnum(parameters, self.PRESET, context)],
                   "by_fuel": self.parameterAsBool(parameters, self.BY_FUEL, context),
                   "basis": self.BASES[self.parameterAsEnum(parameters, self.BASIS, context)]}
-        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
+        outputs = {self.OUTPUT: self.table_output(parameters, self.OUTPUT, context)}
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result[self.OUTPUT], "Fuel emissions", context, self.OUTPUT)
-        return result

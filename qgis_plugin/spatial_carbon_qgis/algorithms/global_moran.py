@@ -3,13 +3,13 @@
 from qgis.core import (
     QgsProcessing,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFileDestination,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_SPATIAL, add_weights_parameters, field_or_none, load_table, \
+from ._common import GROUP_SPATIAL, add_weights_parameters, field_or_none, \
     weights_parameters
 
 
@@ -55,8 +55,7 @@ class GlobalMoran(SpatialCarbonAlgorithm):
             self.YEAR_FIELD, "Year field", parentLayerParameterName=self.INPUT, optional=True),
             "If set, one statistic per year (weights from each region's polygon).")
         add_weights_parameters(self)
-        self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Moran's I table",
-                                                       "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Moran's I table", QgsProcessing.TypeVector),
                  "CSV year, variable, n, I, EI, z and p under normality and randomisation, "
                  "p_sim, permutations, seed, weights, islands.")
         self.addOutput(QgsProcessingOutputNumber("I", "Moran's I (first row)"))
@@ -71,10 +70,5 @@ class GlobalMoran(SpatialCarbonAlgorithm):
             "id_field": field_or_none(self, parameters, self.ID_FIELD, context),
             "year_field": field_or_none(self, parameters, self.YEAR_FIELD, context),
         })
-        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
+        outputs = {self.OUTPUT: self.table_output(parameters, self.OUTPUT, context)}
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result[self.OUTPUT], "Global Moran's I", context, self.OUTPUT)
-        return result

@@ -1,15 +1,16 @@
 """LMDI-I decomposition of emission change into scale, structure and technique."""
 
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterNumber,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_IO, load_table
+from ._common import GROUP_IO
 
 
 class IoDecompose(SpatialCarbonAlgorithm):
@@ -46,8 +47,7 @@ class IoDecompose(SpatialCarbonAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add(QgsProcessingParameterFile(self.TABLE, "Output and emissions table",
-                                            extension="csv"),
+        self.add(QgsProcessingParameterFeatureSource(self.TABLE, "Output and emissions table", [QgsProcessing.TypeVector]),
                  "Long CSV region, sector, year, output, emissions (with energy mix also "
                  "fuel, energy).")
         self.add(QgsProcessingParameterNumber(self.YEAR0, "Base year",
@@ -71,21 +71,16 @@ class IoDecompose(SpatialCarbonAlgorithm):
                  "lmdi (default): LMDI-I, exact, no residual; growth: growth-rate "
                  "decomposition with a residual (sectors must be present in both years).",
                  advanced=True)
-        self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Decomposition",
-                                                       "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Decomposition",
+                                                   QgsProcessing.TypeVector),
                  "CSV per region: C0, C1, scale, structure, technique, total, D_* factors.")
 
     def prepare(self, parameters, context, feedback):
-        inputs = {"table": self.parameterAsFile(parameters, self.TABLE, context)}
+        inputs = {"table": self.table_input(parameters, self.TABLE, context, feedback)}
         params = {"year0": self.parameterAsInt(parameters, self.YEAR0, context),
                   "year1": self.parameterAsInt(parameters, self.YEAR1, context),
                   "energy_mix": self.parameterAsBool(parameters, self.ENERGY_MIX, context),
                   "national": self.parameterAsBool(parameters, self.NATIONAL, context),
                   "method": self.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]}
-        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
+        outputs = {self.OUTPUT: self.table_output(parameters, self.OUTPUT, context)}
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result[self.OUTPUT], "LMDI decomposition", context, self.OUTPUT)
-        return result

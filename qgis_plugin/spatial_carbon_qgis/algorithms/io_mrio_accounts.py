@@ -1,14 +1,15 @@
 """Production- and consumption-based emissions of an MRIO (pymrio folder)."""
 
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterString,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_IO, load_table
+from ._common import GROUP_IO
 
 
 class IoMrioAccounts(SpatialCarbonAlgorithm):
@@ -54,11 +55,10 @@ class IoMrioAccounts(SpatialCarbonAlgorithm):
         self.add(QgsProcessingParameterEnum(self.SOLVER, "Leontief solver",
                                             options=self.SOLVERS, defaultValue=0),
                  "auto picks an iterative solver (GMRES) for large tables.", advanced=True)
-        self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Emission accounts",
-                                                       "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Emission accounts", QgsProcessing.TypeVector),
                  "CSV region, production_based, consumption_based, ...")
-        self.add(QgsProcessingParameterFileDestination(
-            self.OUTPUT_FLOWS, "Embodied flows", "CSV files (*.csv)", optional=True,
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_FLOWS, "Embodied flows", QgsProcessing.TypeVector, optional=True,
             createByDefault=False),
             "Optional CSV origin, destination, value (producing -> consuming region).")
 
@@ -68,13 +68,8 @@ class IoMrioAccounts(SpatialCarbonAlgorithm):
                   "stressor": self.parameterAsString(parameters, self.STRESSOR, context),
                   "method": self.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
                   "solver": self.SOLVERS[self.parameterAsEnum(parameters, self.SOLVER, context)]}
-        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
-        flows = self.parameterAsFileOutput(parameters, self.OUTPUT_FLOWS, context)
+        outputs = {self.OUTPUT: self.table_output(parameters, self.OUTPUT, context)}
+        flows = self.table_output(parameters, self.OUTPUT_FLOWS, context)
         if flows:
             outputs[self.OUTPUT_FLOWS] = flows
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result[self.OUTPUT], "MRIO accounts", context, self.OUTPUT)
-        return result

@@ -1,14 +1,15 @@
 """Carbon transfer implied by shifts in provinces' shares of national output."""
 
 from qgis.core import (
-    QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
+    QgsProcessing,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_IO, load_table
+from ._common import GROUP_IO
 
 
 class IoShareShift(SpatialCarbonAlgorithm):
@@ -35,8 +36,7 @@ class IoShareShift(SpatialCarbonAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add(QgsProcessingParameterFile(self.TABLE, "Output and emissions table",
-                                            extension="csv"),
+        self.add(QgsProcessingParameterFeatureSource(self.TABLE, "Output and emissions table", [QgsProcessing.TypeVector]),
                  "Long CSV region, sector, year, output, emissions covering every province.")
         self.add(QgsProcessingParameterNumber(self.YEAR0, "Base year",
                                               QgsProcessingParameterNumber.Integer,
@@ -49,19 +49,13 @@ class IoShareShift(SpatialCarbonAlgorithm):
         self.add(QgsProcessingParameterString(self.SECTORS, "Energy-intensive sectors",
                                               optional=True),
                  "Comma-separated sector names; empty: every sector of the table.")
-        self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Share-shift transfer",
-                                                       "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Share-shift transfer", QgsProcessing.TypeVector),
                  "CSV per region: share0, share1, output_transfer, carbon_transfer.")
 
     def prepare(self, parameters, context, feedback):
-        inputs = {"table": self.parameterAsFile(parameters, self.TABLE, context)}
+        inputs = {"table": self.table_input(parameters, self.TABLE, context, feedback)}
         params = {"year0": self.parameterAsInt(parameters, self.YEAR0, context),
                   "year1": self.parameterAsInt(parameters, self.YEAR1, context),
                   "sectors": self.parameterAsString(parameters, self.SECTORS, context)}
-        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
+        outputs = {self.OUTPUT: self.table_output(parameters, self.OUTPUT, context)}
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result[self.OUTPUT], "Share-shift transfer", context, self.OUTPUT)
-        return result

@@ -3,15 +3,14 @@
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterVectorDestination,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_IO, load_table
+from ._common import GROUP_IO
 
 
 class IoTradeCarbon(SpatialCarbonAlgorithm):
@@ -45,11 +44,10 @@ class IoTradeCarbon(SpatialCarbonAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add(QgsProcessingParameterFile(self.TABLES, "Provincial IO tables", extension="csv"),
+        self.add(QgsProcessingParameterFeatureSource(self.TABLES, "Provincial IO tables", [QgsProcessing.TypeVector]),
                  "Stacked CSV: region, sector, one column per sector (intermediate flows), "
                  "final_use, export, outflow, import, inflow, output (same monetary unit).")
-        self.add(QgsProcessingParameterFile(self.EMISSIONS, "Sector emissions",
-                                            extension="csv"),
+        self.add(QgsProcessingParameterFeatureSource(self.EMISSIONS, "Sector emissions", [QgsProcessing.TypeVector]),
                  "CSV region, sector, emissions (e.g. t CO2) for the direct intensities.")
         self.add(QgsProcessingParameterEnum(self.TREATMENT, "Treatment of imports",
                                             options=self.TREATMENTS, defaultValue=0),
@@ -64,11 +62,10 @@ class IoTradeCarbon(SpatialCarbonAlgorithm):
             self.BOUNDARY_ID, "Region field of the boundaries",
             parentLayerParameterName=self.BOUNDARIES, defaultValue="region_code", optional=True),
             "Field with region codes or names.")
-        self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Trade carbon by province",
-                                                       "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Trade carbon by province", QgsProcessing.TypeVector),
                  "CSV region, CE, CM, CEP, CMP, N, NP, T, CTT, CTTp, type.")
-        self.add(QgsProcessingParameterFileDestination(
-            self.OUTPUT_SECTORS, "Trade carbon by sector", "CSV files (*.csv)", optional=True,
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_SECTORS, "Trade carbon by sector", QgsProcessing.TypeVector, optional=True,
             createByDefault=False),
             "Optional CSV with the sector detail (ECC, PECC).")
         self.add(QgsProcessingParameterVectorDestination(
@@ -77,12 +74,12 @@ class IoTradeCarbon(SpatialCarbonAlgorithm):
             "GeoPackage of the per-province results joined to the boundaries.")
 
     def prepare(self, parameters, context, feedback):
-        inputs = {"tables": self.parameterAsFile(parameters, self.TABLES, context),
-                  "emissions": self.parameterAsFile(parameters, self.EMISSIONS, context)}
+        inputs = {"tables": self.table_input(parameters, self.TABLES, context, feedback),
+                  "emissions": self.table_input(parameters, self.EMISSIONS, context, feedback)}
         params = {"treatment": self.TREATMENTS[self.parameterAsEnum(parameters, self.TREATMENT,
                                                                     context)]}
-        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
-        sectors = self.parameterAsFileOutput(parameters, self.OUTPUT_SECTORS, context)
+        outputs = {self.OUTPUT: self.table_output(parameters, self.OUTPUT, context)}
+        sectors = self.table_output(parameters, self.OUTPUT_SECTORS, context)
         if sectors:
             outputs[self.OUTPUT_SECTORS] = sectors
         if parameters.get(self.BOUNDARIES) not in (None, ""):
@@ -94,8 +91,3 @@ class IoTradeCarbon(SpatialCarbonAlgorithm):
                 outputs[self.OUTPUT_LAYER] = self.vector_output(self, parameters,
                                                                 self.OUTPUT_LAYER, context)
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result[self.OUTPUT], "Trade carbon", context, self.OUTPUT)
-        return result

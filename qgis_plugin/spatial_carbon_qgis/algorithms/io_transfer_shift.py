@@ -4,15 +4,15 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterVectorDestination,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_IO, load_table
+from ._common import GROUP_IO
 
 
 class IoTransferShift(SpatialCarbonAlgorithm):
@@ -61,8 +61,8 @@ class IoTransferShift(SpatialCarbonAlgorithm):
         self.add(QgsProcessingParameterFile(self.TABLE1, "IO table, period 1",
                                             fileFilter="Tables (*.csv *.xlsx)"),
                  "Table of the second period, same regions, sectors and constant prices.")
-        self.add(QgsProcessingParameterFile(self.COEFFICIENTS, "Carbon coefficients",
-                                            extension="csv", optional=True),
+        self.add(QgsProcessingParameterFeatureSource(
+            self.COEFFICIENTS, "Carbon coefficients", [QgsProcessing.TypeVector], optional=True),
                  "CSV region, sector, coefficient (t CO2 per monetary unit of the tables), "
                  "applied to both periods. Empty: seed 003's Table 2 (8 regions x 17 sectors, "
                  "2007, t CO2 per 10^4 yuan).")
@@ -88,11 +88,10 @@ class IoTransferShift(SpatialCarbonAlgorithm):
             self.BOUNDARY_ID, "Region field of the boundaries",
             parentLayerParameterName=self.BOUNDARIES, defaultValue="region", optional=True),
             "Field whose values are the region labels of the IO tables.")
-        self.add(QgsProcessingParameterFileDestination(self.OUTPUT, "Transfer by region pair",
-                                                       "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(self.OUTPUT, "Transfer by region pair", QgsProcessing.TypeVector),
                  "CSV one row per ordered region pair: output and carbon transfer, leakage.")
-        self.add(QgsProcessingParameterFileDestination(
-            self.OUTPUT_REGIONS, "Transfer by region", "CSV files (*.csv)", optional=True,
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_REGIONS, "Transfer by region", QgsProcessing.TypeVector, optional=True,
             createByDefault=False),
             "Optional CSV per region: inflow, outflow, net transfer.")
         self.add(QgsProcessingParameterVectorDestination(
@@ -103,15 +102,15 @@ class IoTransferShift(SpatialCarbonAlgorithm):
     def prepare(self, parameters, context, feedback):
         inputs = {"table0": self.parameterAsFile(parameters, self.TABLE0, context),
                   "table1": self.parameterAsFile(parameters, self.TABLE1, context),
-                  "coefficients": self.parameterAsFile(parameters, self.COEFFICIENTS, context)
-                  or None}
+                  "coefficients": self.table_input(parameters, self.COEFFICIENTS, context,
+                                                   feedback)}
         params = {"exports": self.parameterAsBool(parameters, self.EXPORTS, context),
                   "final_demand": self.FINAL_DEMANDS[
                       self.parameterAsEnum(parameters, self.FINAL_DEMAND, context)],
                   "imports": self.IMPORT_TREATMENTS[
                       self.parameterAsEnum(parameters, self.IMPORTS, context)]}
-        outputs = {self.OUTPUT: self.parameterAsFileOutput(parameters, self.OUTPUT, context)}
-        regions = self.parameterAsFileOutput(parameters, self.OUTPUT_REGIONS, context)
+        outputs = {self.OUTPUT: self.table_output(parameters, self.OUTPUT, context)}
+        regions = self.table_output(parameters, self.OUTPUT_REGIONS, context)
         if regions:
             outputs[self.OUTPUT_REGIONS] = regions
         if parameters.get(self.BOUNDARIES) not in (None, ""):
@@ -123,8 +122,3 @@ class IoTransferShift(SpatialCarbonAlgorithm):
                 outputs[self.OUTPUT_FLOWS] = self.vector_output(self, parameters,
                                                                 self.OUTPUT_FLOWS, context)
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result[self.OUTPUT], "Carbon transfer", context, self.OUTPUT)
-        return result

@@ -4,13 +4,13 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFileDestination,
 )
 
 from ..base import SpatialCarbonAlgorithm
-from ._common import GROUP_SPATIAL, field_or_none, load_table
+from ._common import GROUP_SPATIAL, field_or_none
 
 
 class LisaTransitions(SpatialCarbonAlgorithm):
@@ -59,17 +59,17 @@ class LisaTransitions(SpatialCarbonAlgorithm):
                                             options=self.SIG_FLAGS, defaultValue=0),
                  "Which flag of the LISA output decides significance: raw p, FDR or "
                  "Bonferroni.", advanced=True)
-        self.add(QgsProcessingParameterFileDestination(
-            self.OUTPUT_COUNTS, "Transition counts", "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_COUNTS, "Transition counts", QgsProcessing.TypeVector),
             "CSV 4 x 4 counts, rows 'from', columns 'to' (HH, LH, LL, HL).")
-        self.add(QgsProcessingParameterFileDestination(
-            self.OUTPUT_PROBABILITIES, "Transition probabilities", "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_PROBABILITIES, "Transition probabilities", QgsProcessing.TypeVector),
             "CSV 4 x 4 row-normalised probabilities.")
-        self.add(QgsProcessingParameterFileDestination(
-            self.OUTPUT_MOVES, "Moves per region", "CSV files (*.csv)", optional=True),
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_MOVES, "Moves per region", QgsProcessing.TypeVector, optional=True),
             "CSV one row per region and year pair with Rey's move type.")
-        self.add(QgsProcessingParameterFileDestination(
-            self.OUTPUT_SUMMARY, "Cohesion and flux", "CSV files (*.csv)", optional=True),
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_SUMMARY, "Cohesion and flux", QgsProcessing.TypeVector, optional=True),
             "CSV per year pair: shares of each move type, cohesion, flux.")
 
     def prepare(self, parameters, context, feedback):
@@ -82,13 +82,7 @@ class LisaTransitions(SpatialCarbonAlgorithm):
         outputs = {}
         for key in (self.OUTPUT_COUNTS, self.OUTPUT_PROBABILITIES, self.OUTPUT_MOVES,
                     self.OUTPUT_SUMMARY):
-            path = self.parameterAsFileOutput(parameters, key, context)
+            path = self.table_output(parameters, key, context)
             if path:
                 outputs[key] = path
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result.get(self.OUTPUT_PROBABILITIES), "LISA transition probabilities",
-                   context, self.OUTPUT_PROBABILITIES)
-        return result

@@ -3,9 +3,9 @@
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterVectorDestination,
 )
@@ -64,8 +64,8 @@ class NaturalBreaks(SpatialCarbonAlgorithm):
         self.add(QgsProcessingParameterVectorDestination(
             self.OUTPUT, "Classified layer", QgsProcessing.TypeVectorPolygon),
             "GeoPackage with the class fields, styled graduated by the pooled breaks.")
-        self.add(QgsProcessingParameterFileDestination(
-            self.BREAKS, "Breaks table", "CSV files (*.csv)", optional=True,
+        self.add(QgsProcessingParameterFeatureSink(
+            self.BREAKS, "Breaks table", QgsProcessing.TypeVector, optional=True,
             createByDefault=False),
             "Optional CSV column, year (or pooled), class, lower, upper, count.")
 
@@ -76,7 +76,7 @@ class NaturalBreaks(SpatialCarbonAlgorithm):
                   "year_field": field_or_none(self, parameters, self.YEAR_FIELD, context),
                   "scheme": self.SCHEMES[self.parameterAsEnum(parameters, self.SCHEME, context)]}
         outputs = {self.OUTPUT: self.vector_output(self, parameters, self.OUTPUT, context)}
-        breaks = self.parameterAsFileOutput(parameters, self.BREAKS, context)
+        breaks = self.table_output(parameters, self.BREAKS, context)
         if breaks:
             outputs[self.BREAKS] = breaks
         return inputs, params, outputs

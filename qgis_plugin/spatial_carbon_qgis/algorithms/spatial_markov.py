@@ -6,13 +6,13 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
 )
 
 from ..base import SpatialCarbonAlgorithm
 from ._common import (
-    GROUP_SPATIAL, add_weights_parameters, field_or_none, load_table, weights_parameters,
+    GROUP_SPATIAL, add_weights_parameters, field_or_none, weights_parameters,
 )
 
 
@@ -80,14 +80,14 @@ class SpatialMarkov(SpatialCarbonAlgorithm):
                  "Scheme of the lag classes; 'same' uses the value classes for the lags.",
                  advanced=True)
         add_weights_parameters(self, permutations=False)
-        self.add(QgsProcessingParameterFileDestination(
-            self.OUTPUT, "Transition matrices", "CSV files (*.csv)"),
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT, "Transition matrices", QgsProcessing.TypeVector),
             "CSV: conditioning (pooled / lag class j), from_class, to_class, count, probability.")
-        self.add(QgsProcessingParameterFileDestination(
-            self.OUTPUT_STEADY, "Steady states", "CSV files (*.csv)", optional=True),
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_STEADY, "Steady states", QgsProcessing.TypeVector, optional=True),
             "CSV: limiting distribution of each matrix (one per closed class if reducible).")
-        self.add(QgsProcessingParameterFileDestination(
-            self.OUTPUT_CLASSES, "Class bounds", "CSV files (*.csv)", optional=True),
+        self.add(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_CLASSES, "Class bounds", QgsProcessing.TypeVector, optional=True),
             "CSV: lower and upper bound of every value and lag class.")
         self.addOutput(QgsProcessingOutputNumber("Q", "Homogeneity Q"))
         self.addOutput(QgsProcessingOutputNumber("LR", "Homogeneity LR"))
@@ -110,12 +110,7 @@ class SpatialMarkov(SpatialCarbonAlgorithm):
         })
         outputs = {}
         for key in (self.OUTPUT, self.OUTPUT_STEADY, self.OUTPUT_CLASSES):
-            path = self.parameterAsFileOutput(parameters, key, context)
+            path = self.table_output(parameters, key, context)
             if path:
                 outputs[key] = path
         return inputs, params, outputs
-
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        result = super().processAlgorithm(parameters, context, feedback)
-        load_table(result.get(self.OUTPUT), "Spatial Markov transitions", context, self.OUTPUT)
-        return result
