@@ -49,13 +49,16 @@ fi
 "$VENV/bin/python" -m pip install -q -e "$REPO[all]"
 "$VENV/bin/python" -m spatial_carbon.qgis_worker check >/dev/null
 
-# The dependencies (not spatial_carbon itself: the plugin zip carries its wheel)
-# as wheels for Debian's python3; pip download is not blocked by PEP 668.
+# The wheels of spatial_carbon's dependencies for Debian's python3 (pip download
+# is not blocked by PEP 668): pip resolves them from spatial_carbon's own wheel,
+# the command docs/qgis.md gives for an offline machine.
 mkdir -p "$WHEELHOUSE"
-/usr/bin/python3 -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]))' \
-    "$REPO/pyproject.toml" > "$WHEELHOUSE/requirements.txt"
+WHEEL_TMP="$(mktemp -d)"
+python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import build_zip; print(build_zip.build_wheel(sys.argv[2]))' \
+    "$REPO/qgis_plugin" "$WHEEL_TMP" >/dev/null
 /usr/bin/python3 -m pip download -q --disable-pip-version-check --only-binary=:all: \
-    -d "$WHEELHOUSE" -r "$WHEELHOUSE/requirements.txt"
+    -d "$WHEELHOUSE" "$WHEEL_TMP"/spatial_carbon-*.whl
+rm -rf "$WHEEL_TMP"
 echo "wheelhouse: $WHEELHOUSE ($(ls "$WHEELHOUSE"/*.whl | wc -l) wheels)" >&2
 
 echo "QGIS: $(QT_QPA_PLATFORM=offscreen /usr/bin/python3 -c 'from qgis.core import Qgis; print(Qgis.QGIS_VERSION)' 2>/dev/null)" >&2

@@ -461,7 +461,8 @@ def _global_moran(inputs: dict, params: dict, outputs: dict) -> dict:
     for i, col in enumerate(columns):
         frames.append(autocorr.global_moran(
             _frame(gdf), w, col, id_col=params["id_field"], year_col=yf,
-            permutations=int(params.get("permutations", 999)), seed=int(params.get("seed", 0)),
+            permutations=int(params.get("permutations", _defaults.PERMUTATIONS)),
+            seed=int(params.get("seed", _defaults.SEED)),
             alternative=params.get("alternative") or _defaults.ALTERNATIVE))
         progress((i + 1) / len(columns))
     out = pd.concat(frames, ignore_index=True)
@@ -484,8 +485,9 @@ def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
     progress(0.1)
     res = autocorr.local_moran(
         _frame(gdf), w, col, id_col=idf, year_col=yf,
-        permutations=int(params.get("permutations", 999)), seed=int(params.get("seed", 0)),
-        alpha=float(params.get("alpha", 0.05)),
+        permutations=int(params.get("permutations", _defaults.PERMUTATIONS)),
+        seed=int(params.get("seed", _defaults.SEED)),
+        alpha=float(params.get("alpha", _defaults.ALPHA)),
         alternative=params.get("alternative") or _defaults.ALTERNATIVE,
         cluster_on=params.get("cluster_on") or "p",
         inference=params.get("inference") or "permutation")
@@ -504,7 +506,7 @@ def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
             "LISA clusters (cluster)": styles.lisa_qml("cluster", lang=lang),
             # GeoDa's significance map, under Layer Properties > Style > From database
             "LISA significance (p_sim)": styles.significance_qml(
-                "p_sim", alpha=float(params.get("alpha", 0.05)), lang=lang)})}}
+                "p_sim", alpha=float(params.get("alpha", _defaults.ALPHA)), lang=lang)})}}
     counts = res["cluster_label"].value_counts()
     info("clusters: " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
     return res_out

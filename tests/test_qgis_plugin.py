@@ -588,10 +588,14 @@ def test_translation_qm_is_built_from_the_ts(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def report_zh(tmp_path_factory) -> dict:
-    """The provider in a QGIS whose interface language is Chinese (no tool run)."""
-    return _drive({"plugin_dir": str(PLUGIN_DIR), "cases": []},
-                  tmp_path_factory.mktemp("qgis_zh"), LC_ALL="zh_CN.UTF-8", LANG="zh_CN.UTF-8")
+def report_zh(tmp_path_factory, inputs) -> dict:
+    """The provider in a QGIS whose interface language is Chinese; one LISA run."""
+    d = tmp_path_factory.mktemp("qgis_zh")
+    cases = [{"id": "lisa_zh", "alg": "spatial_carbon:lisa",
+              "params": {"INPUT": inputs["provinces"], "FIELD": "ice_2019",
+                         "ID_FIELD": "region_code", **MORAN, "OUTPUT": str(d / "lisa_zh.gpkg")}}]
+    return _drive({"plugin_dir": str(PLUGIN_DIR), "cases": cases}, d, LC_ALL="zh_CN.UTF-8",
+                  LANG="zh_CN.UTF-8")
 
 
 def test_the_chinese_translation_loads(report_zh, report):
@@ -608,6 +612,9 @@ def test_the_chinese_translation_loads(report_zh, report):
     assert model["display"] == "Seed-001 单年研究" and model["group"] == "6 - 完整研究"
     assert {p[0]: p[1] for p in model["params"]}["YEAR"] == "年份"
     assert zh["spatial_carbon:setup_worker"]["display"] == "配置 spatial_carbon 运行环境"
+    # the legend of the styles follows the interface language
+    cats = {c[0]: c[2] for c in _ok(report_zh, "lisa_zh")["layers"]["OUTPUT"]["categories"]}
+    assert cats["1"] == "高-高" and cats["0"] == "不显著"
     msgs = _ts_messages()
     for alg, h in en.items():  # every shown string is the .ts translation of the English
         assert zh[alg]["display"] == msgs[h["display"]][0]
