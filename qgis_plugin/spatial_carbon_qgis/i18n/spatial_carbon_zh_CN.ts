@@ -172,6 +172,10 @@
       <translation>字段</translation>
     </message>
     <message>
+      <source>Final demand</source>
+      <translation>最终需求</translation>
+    </message>
+    <message>
       <source>Final year</source>
       <translation>末期年份</translation>
     </message>
@@ -234,6 +238,10 @@
     <message>
       <source>Import CEADs provincial inventories</source>
       <translation>导入 CEADs 省级排放清单</translation>
+    </message>
+    <message>
+      <source>Imports</source>
+      <translation>进口</translation>
     </message>
     <message>
       <source>Include export-driven transfer</source>
