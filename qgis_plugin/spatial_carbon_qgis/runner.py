@@ -209,15 +209,11 @@ def _check(python, how):
     """Probe ``python`` now (one short subprocess): ``(ok, report or message)``."""
     if not os.path.isfile(python):
         return False, (tr("spatial_carbon: no Python interpreter at %s (from %s).") % (python, how)
-                       + "\n" + _fix())
+                       + "\n" + worker_env.setup_hint())
     info = worker_env.probe(python, cwd=_neutral_cwd())
     ok, message = worker_env.judge(python, how, info, qgis_prefix=_qgis_prefix(),
                                    wheel_hint=bundled_wheel())
     return (True, info) if ok else (False, message)
-
-
-def _fix():
-    return worker_env.judge("", "", {"error": "x"})[1].split("\n", 1)[1]
 
 
 def start_check(python=None):

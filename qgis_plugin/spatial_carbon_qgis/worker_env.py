@@ -282,6 +282,13 @@ def is_qgis_python(info, qgis_prefix):
     return norm(os.path.realpath(info.get("prefix", ""))) == norm(os.path.realpath(qgis_prefix))
 
 
+def setup_hint():
+    """What to do about a missing or unusable worker: the setup tool."""
+    return ("Run the tool '%s' (Processing Toolbox > spatial_carbon > 0 - Set up, or "
+            "Plugins > spatial_carbon), which creates a separate Python environment and "
+            "stores it in Processing > Options > Providers > spatial_carbon." % SETUP_NAME)
+
+
 def judge(python, how, info, qgis_prefix=None, wheel_hint=None):
     """``(True, "")`` if the probed interpreter can run the worker, else
     ``(False, message)``: what is wrong and what to do.
@@ -292,9 +299,7 @@ def judge(python, how, info, qgis_prefix=None, wheel_hint=None):
     managed (Debian's ``/usr/bin/python3``, Homebrew's Pythons), where pip
     refuses.
     """
-    fix = ("Run the tool '%s' (Processing Toolbox > spatial_carbon > 0 - Set up, or "
-           "Plugins > spatial_carbon), which creates a separate Python environment and "
-           "stores it in Processing > Options > Providers > spatial_carbon." % SETUP_NAME)
+    fix = setup_hint()
     where = "%s (from %s)" % (python, how)
     if "error" in info:
         return False, "spatial_carbon: %s.\n%s" % (info["error"], fix)
