@@ -67,8 +67,9 @@ try:
 except Exception:
     r["can_venv"] = r["has_pip"] = False
 if sys.version_info >= (3, 10):
-    try:
-        from spatial_carbon import qgis_worker
+    try:  # (runs in the worker's interpreter, never in QGIS)
+        import importlib
+        qgis_worker = importlib.import_module("spatial_carbon.qgis_worker")
     except Exception as e:
         r["import_error"] = "%s: %s" % (type(e).__name__, e)
     else:
