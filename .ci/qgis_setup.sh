@@ -56,9 +56,12 @@ mkdir -p "$WHEELHOUSE"
 WHEEL_TMP="$(mktemp -d)"
 python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import build_zip; print(build_zip.build_wheel(sys.argv[2]))' \
     "$REPO/qgis_plugin" "$WHEEL_TMP" >/dev/null
+# (pip download would take the metadata of a spatial_carbon wheel already in the
+# folder instead of the fresh one: keep it out)
+rm -f "$WHEELHOUSE"/spatial_carbon-*.whl
 /usr/bin/python3 -m pip download -q --disable-pip-version-check --only-binary=:all: \
     -d "$WHEELHOUSE" "$WHEEL_TMP"/spatial_carbon-*.whl
-rm -rf "$WHEEL_TMP"
+rm -rf "$WHEEL_TMP" "$WHEELHOUSE"/spatial_carbon-*.whl
 echo "wheelhouse: $WHEELHOUSE ($(ls "$WHEELHOUSE"/*.whl | wc -l) wheels)" >&2
 
 echo "QGIS: $(QT_QPA_PLATFORM=offscreen /usr/bin/python3 -c 'from qgis.core import Qgis; print(Qgis.QGIS_VERSION)' 2>/dev/null)" >&2

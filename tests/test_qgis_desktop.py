@@ -140,9 +140,25 @@ def provinces(tmp_path_factory):
     return path, autocorr.local_moran(prov, w, "CO2_Mt", id_col="region_code", year_col=None)
 
 
+def _wheelhouse_lacks() -> list[str]:
+    """Dependencies of pyproject.toml without a wheel in the wheelhouse."""
+    import re
+    import tomllib
+
+    deps = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "dependencies"]
+    have = {re.sub(r"[-_.]+", "_", w.name.split("-")[0]).lower()
+            for w in WHEELHOUSE.glob("*.whl")}
+    names = [re.match(r"[A-Za-z0-9_.\-]+", d).group(0) for d in deps]
+    return [n for n in names if re.sub(r"[-_.]+", "_", n).lower() not in have]
+
+
 def test_fresh_profile_to_a_lisa_map_with_one_setup_click(tmp_path, zip_with_wheel, provinces):
     if not any(WHEELHOUSE.glob("numpy-*.whl")):
         _missing(f"no offline wheelhouse at {WHEELHOUSE}")
+    if _wheelhouse_lacks():
+        _missing(f"the wheelhouse {WHEELHOUSE} lacks {', '.join(_wheelhouse_lacks())} "
+                 "(a dependency was added)")
     import geopandas as gpd
 
     layer, core = provinces
