@@ -52,6 +52,14 @@
       <translation>基期年份</translation>
     </message>
     <message>
+      <source>Bivariate LISA (x with neighbours' y)</source>
+      <translation>双变量 LISA（x 与邻域 y）</translation>
+    </message>
+    <message>
+      <source>Bivariate LISA clusters</source>
+      <translation>双变量 LISA 聚类</translation>
+    </message>
+    <message>
       <source>Boundaries (for a flow map)</source>
       <translation>边界（用于流向图）</translation>
     </message>
@@ -88,6 +96,14 @@
       <translation>产出份额变动引起的碳转移</translation>
     </message>
     <message>
+      <source>Centre of gravity and standard deviational ellipse</source>
+      <translation>重心与标准差椭圆</translation>
+    </message>
+    <message>
+      <source>Centres</source>
+      <translation>重心</translation>
+    </message>
+    <message>
       <source>Class areas</source>
       <translation>地类面积</translation>
     </message>
@@ -96,12 +112,28 @@
       <translation>地类面积表</translation>
     </message>
     <message>
+      <source>Class bounds</source>
+      <translation>分级界限</translation>
+    </message>
+    <message>
+      <source>Classes</source>
+      <translation>分级</translation>
+    </message>
+    <message>
+      <source>Classes (k)</source>
+      <translation>分级数（k）</translation>
+    </message>
+    <message>
       <source>Classified layer</source>
       <translation>分级图层</translation>
     </message>
     <message>
       <source>Cluster map significance</source>
       <translation>聚类图显著性</translation>
+    </message>
+    <message>
+      <source>Cluster significance</source>
+      <translation>聚类显著性</translation>
     </message>
     <message>
       <source>Cohesion and flux</source>
@@ -164,8 +196,20 @@
       <translation>卫星账户</translation>
     </message>
     <message>
+      <source>FDR-correct Gi_Bin</source>
+      <translation>对 Gi_Bin 做 FDR 校正</translation>
+    </message>
+    <message>
       <source>Field</source>
       <translation>字段</translation>
+    </message>
+    <message>
+      <source>Field x (at the region)</source>
+      <translation>字段 x（本区域）</translation>
+    </message>
+    <message>
+      <source>Field y (of the neighbours)</source>
+      <translation>字段 y（邻域）</translation>
     </message>
     <message>
       <source>Fields</source>
@@ -212,6 +256,10 @@
       <translation>能源消费表</translation>
     </message>
     <message>
+      <source>G* (include the region itself)</source>
+      <translation>G*（包含区域自身）</translation>
+    </message>
+    <message>
       <source>Gas basis</source>
       <translation>气体口径</translation>
     </message>
@@ -222,6 +270,14 @@
     <message>
       <source>Growth rates</source>
       <translation>增长率</translation>
+    </message>
+    <message>
+      <source>Hot spots</source>
+      <translation>热点</translation>
+    </message>
+    <message>
+      <source>Hot spots (Getis-Ord Gi*)</source>
+      <translation>热点分析（Getis-Ord Gi*）</translation>
     </message>
     <message>
       <source>ICF natural breaks</source>
@@ -260,6 +316,10 @@
       <translation>输入图层</translation>
     </message>
     <message>
+      <source>Input layer (several years)</source>
+      <translation>输入图层（多年）</translation>
+    </message>
+    <message>
       <source>Interregional carbon transfer between two periods</source>
       <translation>两期区域间碳转移</translation>
     </message>
@@ -282,6 +342,14 @@
     <message>
       <source>LMDI decomposition of emission change</source>
       <translation>排放变化的 LMDI 分解</translation>
+    </message>
+    <message>
+      <source>Lag classes</source>
+      <translation>空间滞后分级</translation>
+    </message>
+    <message>
+      <source>Lag classes (m)</source>
+      <translation>空间滞后分级数（m）</translation>
     </message>
     <message>
       <source>Land-cover class areas per zone</source>
@@ -416,6 +484,18 @@
       <translation>像元归属规则</translation>
     </message>
     <message>
+      <source>Points' region id field</source>
+      <translation>点的区域标识字段</translation>
+    </message>
+    <message>
+      <source>Points' weight field</source>
+      <translation>点的权重字段</translation>
+    </message>
+    <message>
+      <source>Population points</source>
+      <translation>人口点</translation>
+    </message>
+    <message>
       <source>Population table</source>
       <translation>人口表</translation>
     </message>
@@ -504,6 +584,10 @@
       <translation>规模字段</translation>
     </message>
     <message>
+      <source>Spatial Markov chain</source>
+      <translation>空间马尔可夫链</translation>
+    </message>
+    <message>
       <source>Spatial weights</source>
       <translation>空间权重</translation>
     </message>
@@ -514,6 +598,14 @@
     <message>
       <source>Split technique by energy</source>
       <translation>按能源拆分技术效应</translation>
+    </message>
+    <message>
+      <source>Standard deviational ellipses</source>
+      <translation>标准差椭圆</translation>
+    </message>
+    <message>
+      <source>Steady states</source>
+      <translation>稳态分布</translation>
     </message>
     <message>
       <source>Stressor</source>
@@ -540,6 +632,10 @@
       <translation>贸易隐含碳图层</translation>
     </message>
     <message>
+      <source>Trajectory</source>
+      <translation>迁移轨迹</translation>
+    </message>
+    <message>
       <source>Transfer by region</source>
       <translation>分区域转移</translation>
     </message>
@@ -552,6 +648,10 @@
       <translation>跃迁计数</translation>
     </message>
     <message>
+      <source>Transition matrices</source>
+      <translation>转移矩阵</translation>
+    </message>
+    <message>
       <source>Transition probabilities</source>
       <translation>跃迁概率</translation>
     </message>
@@ -562,6 +662,10 @@
     <message>
       <source>Units without neighbours</source>
       <translation>无邻接单元</translation>
+    </message>
+    <message>
+      <source>Weight field</source>
+      <translation>权重字段</translation>
     </message>
     <message>
       <source>Weights file</source>
