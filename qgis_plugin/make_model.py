@@ -9,6 +9,7 @@ the .model3 consistent with the tools' parameter names (a test rebuilds it
 and compares).
 """
 
+import contextlib
 import os
 import sys
 
@@ -167,7 +168,10 @@ def build():
     return m
 
 
-def main(target=TARGET):
+@contextlib.contextmanager
+def plugin_session():
+    """A headless QGIS with Processing and this plugin's provider loaded;
+    yields the provider (also used by update_translations.py)."""
     from qgis.core import QgsApplication
 
     app = QgsApplication([], False)
@@ -181,12 +185,19 @@ def main(target=TARGET):
 
     plugin = spatial_carbon_qgis.classFactory(None)
     plugin.initProcessing()
-    m = build()
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    ok = m.toFile(target)
+    try:
+        yield QgsApplication.processingRegistry().providerById("spatial_carbon")
+    finally:
+        plugin.unload()
+        app.exitQgis()
+
+
+def main(target=TARGET):
+    with plugin_session():
+        m = build()
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        ok = m.toFile(target)
     print(target if ok else "FAILED")
-    plugin.unload()
-    app.exitQgis()
     return 0 if ok else 1
 
 

@@ -30,32 +30,20 @@ CONTEXT = "spatial_carbon"
 
 def shown_strings():
     """Every English string the plugin shows through ``tr`` (sorted, unique)."""
-    from qgis.core import QgsApplication
-
-    app = QgsApplication([], False)
-    app.initQgis()
-    sys.path.insert(0, "/usr/share/qgis/python/plugins")
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
     sys.path.insert(0, HERE)
-    import spatial_carbon_qgis
-    from spatial_carbon_qgis import names, runner, worker_env
+    from make_model import plugin_session
 
-    plugin = spatial_carbon_qgis.classFactory(None)
-    plugin.initProcessing()
-    prov = QgsApplication.processingRegistry().providerById("spatial_carbon")
-    out = {prov.longName(), "Activate", worker_env.SETUP_NAME, "Open '%s'",
-           "Python interpreter with spatial_carbon installed (empty: %s; the tool '%s' "
-           "sets it)",
-           "the Processing setting %s", "the environment variable %s", "the default location"}
-    out |= {g[0] for g in names.GROUPS.values()}
-    for alg in prov.algorithms():
-        out.add(alg.displayName())
-        out |= {p.description() for p in alg.parameterDefinitions()}
-    plugin.unload()
-    app.exitQgis()
-    del runner
+    with plugin_session() as prov:
+        from spatial_carbon_qgis import names, worker_env
+
+        out = {prov.longName(), "Activate", worker_env.SETUP_NAME, "Open '%s'",
+               "Python interpreter with spatial_carbon installed (empty: %s; the tool '%s' "
+               "sets it)",
+               "the Processing setting %s", "the environment variable %s", "the default location"}
+        out |= {g[0] for g in names.GROUPS.values()}
+        for alg in prov.algorithms():
+            out.add(alg.displayName())
+            out |= {p.description() for p in alg.parameterDefinitions()}
     return sorted(out)
 
 
