@@ -54,7 +54,7 @@ fi
 # the command docs/qgis.md gives for an offline machine.
 mkdir -p "$WHEELHOUSE"
 WHEEL_TMP="$(mktemp -d)"
-python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import build_zip; print(build_zip.build_wheel(sys.argv[2]))' \
+/usr/bin/python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import build_zip; print(build_zip.build_wheel(sys.argv[2]))' \
     "$REPO/qgis_plugin" "$WHEEL_TMP" >/dev/null
 # (pip download would take the metadata of a spatial_carbon wheel already in the
 # folder instead of the fresh one: keep it out)

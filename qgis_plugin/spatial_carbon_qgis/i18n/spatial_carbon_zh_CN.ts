@@ -392,6 +392,10 @@
       <translation>MRIO 文件夹（pymrio）</translation>
     </message>
     <message>
+      <source>Method</source>
+      <translation>方法</translation>
+    </message>
+    <message>
       <source>Moran's I table</source>
       <translation>莫兰指数表</translation>
     </message>
@@ -702,6 +706,10 @@
     <message>
       <source>Zones</source>
       <translation>分区</translation>
+    </message>
+    <message>
+      <source>p-value deciding the cluster</source>
+      <translation>决定聚类的 p 值</translation>
     </message>
     <message>
       <source>spatial_carbon wheel</source>
