@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -151,14 +152,31 @@ def generate(path: Path, size: int, zones, seed: int = 0, px: float = 30.0,
 
 # --------------------------------------------------------------------------- children
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process, its threads and its waited-for children."""
+    import resource
+
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
 def child_read(raster: str, workers: int) -> dict:
+    """The decode floor: read every block, in the engine's window size (2048 x 2048 for
+    512-pixel tiles), in ``workers`` processes; no counting."""
     import rasterio
     from concurrent.futures import ProcessPoolExecutor
 
+    from spatial_carbon.landcover.engine import WINDOW_PIXELS
+
     with rasterio.open(raster) as ds:
-        wins = [w for _, w in ds.block_windows(1)]
-    # group blocks into rows of blocks so that each task is ~ the engine's window size
+        bh, bw = ds.block_shapes[0]
+        W, H = ds.width, ds.height
+    side = int(round(math.sqrt(WINDOW_PIXELS) / bw)) * bw if bw < W else W
+    hh = int(round(WINDOW_PIXELS / side / bh)) * bh or bh
+    wins = [(r, c, min(hh, H - r), min(side, W - c)) for r in range(0, H, hh)
+            for c in range(0, W, side)]
     t0 = time.perf_counter()
+    c0 = cpu_seconds()
     if workers <= 1:
         total = _read_blocks(raster, wins)
     else:
@@ -167,16 +185,18 @@ def child_read(raster: str, workers: int) -> dict:
 
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
             total = sum(ex.map(_read_blocks, [raster] * workers, chunks))
-    return {"seconds": time.perf_counter() - t0, "checksum": int(total)}
+    return {"seconds": time.perf_counter() - t0, "cpu": cpu_seconds() - c0,
+            "checksum": int(total)}
 
 
 def _read_blocks(raster, wins):
     import rasterio
+    from rasterio.windows import Window
 
     s = 0
     with rasterio.Env(GDAL_CACHEMAX=64), rasterio.open(raster) as ds:
-        for w in wins:
-            s += int(ds.read(1, window=w)[0, 0])
+        for r, c, h, w in wins:
+            s += int(ds.read(1, window=Window(c, r, w, h))[0, 0])
     return s
 
 
@@ -189,8 +209,10 @@ def child_engine(raster: str, zones: str, workers: int | None, rule: str = "cent
     z = gpd.read_file(zones)
     kw = dict(legend="clcd", workers=workers, pixel_rule=rule, executor=executor)
     t0 = time.perf_counter()
+    c0 = cpu_seconds()
     df = landcover.class_areas({2020: raster}, z, "region_code", **kw)
     sec = time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
     # a second call in the same process: numba's start-up (~0.3-0.5 s, paid once
     # per process even with its on-disk cache) is then already done
     t0 = time.perf_counter()
@@ -198,7 +220,7 @@ def child_engine(raster: str, zones: str, workers: int | None, rule: str = "cent
     sec2 = time.perf_counter() - t0
     assert df.equals(df2)
     counts = {f"{r.zone}|{r['class']}": float(r.pixels) for _, r in df.iterrows()}
-    return {"seconds": sec, "seconds_warm": sec2, "counts": counts}
+    return {"seconds": sec, "cpu": cpu, "seconds_warm": sec2, "counts": counts}
 
 
 def child_exactextract(raster: str, zones: str) -> dict:
@@ -208,15 +230,18 @@ def child_exactextract(raster: str, zones: str) -> dict:
 
     z = gpd.read_file(zones)
     t0 = time.perf_counter()
+    c0 = cpu_seconds()
     with rasterio.open(raster) as ds:
         df = exact_extract(ds, z, ["unique", "frac", "count"], include_cols=["region_code"],
                            output="pandas")
     sec = time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
     counts = {}
     for _, r in df.iterrows():
         for v, f in zip(r["unique"], r["frac"]):
-            counts[f"{r['region_code']}|{int(v)}"] = float(f) * float(r["count"])
-    return {"seconds": sec, "counts": counts}
+            k = f"{r['region_code']}|{int(v)}"
+            counts[k] = counts.get(k, 0.0) + float(f) * float(r["count"])
+    return {"seconds": sec, "cpu": cpu, "counts": counts}
 
 
 def child_qgis(raster: str, zones: str, out: str) -> dict:
@@ -395,8 +420,9 @@ def main(argv=None):
                 print(f"{name}: FAILED\n{r['error']}")
                 return None
             results.setdefault(name, []).append(r)
-            print(f"{name:14s} {r['seconds']:8.2f} s   peak memory {r['peak_mem_mb']:7.0f} MiB   "
-                  f"load {os.getloadavg()[0]:.2f}", flush=True)
+            cpu = f"cpu {r['cpu']:7.2f} s   " if "cpu" in r else ""
+            print(f"{name:14s} {r['seconds']:8.2f} s   {cpu}peak memory {r['peak_mem_mb']:7.0f} MiB"
+                  f"   load {os.getloadavg()[0]:.2f}", flush=True)
             if "seconds_warm" in r:
                 results.setdefault(name + " (warm)", []).append({"seconds": r["seconds_warm"]})
                 print(f"{name + ' (warm)':14s} {r['seconds_warm']:8.2f} s   (second call, same "

@@ -43,7 +43,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from landcover import child_read, run_child, write_raster  # noqa: E402
+from landcover import child_read, cpu_seconds, run_child, write_raster  # noqa: E402
 
 CLCD_ALBERS = ("+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 "
                "+datum=WGS84 +units=m +no_defs")
@@ -92,15 +92,17 @@ def child_engine(pattern: str, zones: str, years: str, rule: str, executor: str)
     z = gpd.read_file(zones)
     ys = [int(y) for y in years.split(",")]
     t0 = time.perf_counter()
+    c0 = cpu_seconds()
     res = landcover.class_areas_with_summary(pattern, z, "region_code", years=ys,
                                              pixel_rule=rule, executor=executor)
     sec = time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
     df = res.areas
     first = df[df["year"] == ys[0]]
     same = all(np.array_equal(first["pixels"].to_numpy(),
                               df[df["year"] == y]["pixels"].to_numpy()) for y in ys[1:])
     counts = {f"{r.zone}|{r['class']}": float(r.pixels) for _, r in first.iterrows()}
-    return {"seconds": sec, "counts": counts, "years_identical": same,
+    return {"seconds": sec, "cpu": cpu, "counts": counts, "years_identical": same,
             "pixels_read": int(res.summary["class_pixels"].sum()
                                + res.summary["nodata_pixels"].sum())}
 
@@ -155,14 +157,16 @@ def child_gdal(raster: str, zones: str, workers: int) -> dict:
     wins = [(r, c, min(step, H - r), min(step, W - c))
             for r in range(0, H, step) for c in range(0, W, step)]
     t0 = time.perf_counter()
+    c0 = cpu_seconds()
     chunks = [wins[i::workers] for i in range(workers)]
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
         hist = sum(ex.map(_gdal_windows, [(raster, zones, ch) for ch in chunks]))
     sec = time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
     hist = hist.reshape(len(z) + 1, 256)
     counts = {f"{code}|{v}": float(hist[i + 1, v]) for i, code in enumerate(z["region_code"])
               for v in range(1, 10)}
-    return {"seconds": sec, "counts": counts}
+    return {"seconds": sec, "cpu": cpu, "counts": counts}
 
 
 def child_exactextract(raster: str, zones: str) -> dict:
@@ -172,16 +176,18 @@ def child_exactextract(raster: str, zones: str) -> dict:
 
     z = gpd.read_file(zones)
     t0 = time.perf_counter()
+    c0 = cpu_seconds()
     with rasterio.open(raster) as ds:
         df = exact_extract(ds, z, ["unique", "frac", "count"], include_cols=["region_code"],
                            output="pandas")
     sec = time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
     counts = {}
     for _, r in df.iterrows():
         for v, f in zip(r["unique"], r["frac"]):
             k = f"{r['region_code']}|{int(v)}"
             counts[k] = counts.get(k, 0.0) + float(f) * float(r["count"])
-    return {"seconds": sec, "counts": counts}
+    return {"seconds": sec, "cpu": cpu, "counts": counts}
 
 
 def _child_main(argv):
@@ -276,8 +282,9 @@ def main(argv=None):
         extra = ""
         if "pixels_read" in r:
             extra = f"   {r['pixels_read'] / r['seconds'] / 1e6:,.0f} Mpx/s of zone pixels"
-        print(f"{name:28s} {r['seconds']:8.1f} s   peak {r['peak_mem_mb']:7,.0f} MiB   "
-              f"load {os.getloadavg()[0]:.1f}{extra}", flush=True)
+        print(f"{name:28s} {r['seconds']:8.1f} s   cpu {r.get('cpu', float('nan')):7.1f} s   "
+              f"peak {r['peak_mem_mb']:7,.0f} MiB   load {os.getloadavg()[0]:.1f}{extra}",
+              flush=True)
         return r
 
     year0 = 2000
@@ -311,9 +318,12 @@ def main(argv=None):
 
     print()
     floor = res.get(f"read (decode floor, {ncpu} proc)", {}).get("seconds")
+    cfloor = res.get("read (decode floor, 1 proc)", {}).get("cpu")
     for k, r in res.items():
         if "seconds" in r and floor:
-            print(f"  {k:28s} / decode floor ({ncpu} proc) = {r['seconds'] / floor:6.2f}x")
+            c = (f"   cpu / decode-floor cpu = {r['cpu'] / cfloor:5.2f}x" if cfloor and "cpu" in r
+                 else "")
+            print(f"  {k:28s} / decode floor ({ncpu} proc) = {r['seconds'] / floor:6.2f}x{c}")
     ee = res.get("exactextract counties", {})
     fr = res.get("engine counties, fraction", {})
     if "seconds" in ee and "seconds" in fr:

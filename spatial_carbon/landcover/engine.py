@@ -70,6 +70,9 @@ class GridPlan:
     band_h: int = 1
     band_ptr: np.ndarray | None = None
     band_edges: np.ndarray | None = None
+    # column grid of the windows (first column, width): bands are cut per window once
+    win_c0: int = 0
+    win_w: int = 0
 
     def band_slice(self, r: int, h: int) -> np.ndarray:
         """Indices of the edges that may cross rows ``r .. r+h-1``."""
@@ -146,6 +149,7 @@ def windows_for(grid: GridPlan, block: tuple[int, int], target: int | None = Non
     c0 = (c0 // win_w) * win_w if win_w == grid.width else (c0 // bw) * bw
     r0 = (r0 // bh) * bh
     _bucket_edges(grid, r0, win_h)
+    grid.win_c0, grid.win_w = c0, win_w
     tree = shapely.STRtree(grid.geoms)
     out = []
     for r in range(r0, r1, win_h):
@@ -248,38 +252,92 @@ def _zone_raster(plan: Plan, gi: int, r: int, c: int, h: int, w: int):
 
 
 _NO_PARTIAL = (np.zeros(0, np.int64),) * 3 + (np.zeros(0),)
+#: Row bands kept in memory per process, shared by its threads (each computed once).
+BAND_CACHE = 6
+_BANDS: dict = {}
+_BANDS_LOCK = threading.Lock()
+
+
+def _split_by_window(g: GridPlan, sr, cs, ce, sz):
+    """Cut runs at the windows' column boundaries: (runs sorted by window, offsets)."""
+    ww = g.win_w or g.width
+    nk = -(-(g.width - g.win_c0) // ww)
+    if len(cs) == 0:
+        z = np.zeros(0, np.int64)
+        return (z, z, z, z), np.zeros(nk + 1, np.int64)
+    k0 = np.maximum((cs - g.win_c0) // ww, 0)
+    k1 = np.minimum((ce - 1 - g.win_c0) // ww, nk - 1)
+    n = np.maximum(k1 - k0 + 1, 0)
+    tot = int(n.sum())
+    idx = np.repeat(np.arange(len(cs)), n)
+    k = k0[idx] + (np.arange(tot) - np.repeat(np.cumsum(n) - n, n))
+    left = g.win_c0 + k * ww
+    a = np.maximum(cs[idx], left) - left
+    b = np.minimum(ce[idx], left + ww) - left
+    o = np.argsort(k, kind="stable")
+    ptr = np.searchsorted(k[o], np.arange(nk + 1))
+    return (sr[idx][o], a[o], b[o], sz[idx][o]), ptr
+
+
+def _compute_band(plan: Plan, gi: int, r: int, h: int):
+    g = plan.grids[gi]
+    ei = g.band_slice(r, h)
+    if plan.pixel_rule == "fraction":
+        runs, (pr, pc, pz, pf) = _coverage.coverage(
+            g.edges[ei], g.edge_weight[ei], g.edge_zone[ei], r, h, g.width, plan.engine)
+        ww = g.win_w or g.width
+        kp = (pc - g.win_c0) // ww
+        o = np.argsort(kp, kind="stable")
+        kp = kp[o]
+        nk = -(-(g.width - g.win_c0) // ww)
+        pptr = np.searchsorted(kp, np.arange(nk + 1))
+        partial = (pr[o], pc[o] - (g.win_c0 + kp * ww), pz[o], pf[o])
+    else:
+        runs = _kernels.spans(g.edges[ei], g.edge_zone[ei], r, h, 0, g.width)
+        partial, pptr = None, None
+    runs, rptr = _split_by_window(g, *runs)
+    return runs, rptr, partial, pptr
+
+
+def _band(plan: Plan, gi: int, r: int, h: int):
+    """The band's runs and boundary cells, computed once per process (threads wait)."""
+    key = (id(plan), gi, r, h)
+    with _BANDS_LOCK:
+        ent = _BANDS.get(key)
+        mine = ent is None
+        if mine:
+            ent = _BANDS[key] = [threading.Event(), None]
+            done = [k for k, v in _BANDS.items() if v[0].is_set()]
+            for k in done[: max(0, len(_BANDS) - BAND_CACHE)]:
+                del _BANDS[k]
+    if mine:
+        try:
+            ent[1] = _compute_band(plan, gi, r, h)
+        finally:
+            ent[0].set()
+    else:
+        ent[0].wait()
+    return ent[1] if ent[1] is not None else _compute_band(plan, gi, r, h)
 
 
 def _window_spans(plan: Plan, gi: int, r: int, c: int, h: int, w: int):
-    """Runs (and boundary cells) of a window, cut from its row band's (cached per thread).
+    """Runs (and boundary cells) of a window, cut from its row band's.
 
-    Windows of one row band share their edges; computing the band's runs
-    once and clipping them per window avoids redoing the sort for every
-    window.  Returns ``(runs, partial)``: runs ``(rows, c_start, c_end,
-    zone)`` of pixels that count fully, and for ``pixel_rule="fraction"``
-    the boundary pixels ``(rows, cols, zone, fraction)`` (empty otherwise).
+    Windows of one row band share their edges: the band's runs are computed
+    once per process (:func:`_band`) and already cut at the windows' column
+    boundaries, so a window takes a slice.  Returns ``(runs, partial)``: runs
+    ``(rows, c_start, c_end, zone)`` of pixels that count fully, and for
+    ``pixel_rule="fraction"`` the boundary pixels ``(rows, cols, zone,
+    fraction)`` (empty otherwise), in window coordinates.
     """
     g = plan.grids[gi]
-    key = (id(plan), gi, r, h)
-    if getattr(_LOCAL, "band_key", None) != key:
-        ei = g.band_slice(r, h)
-        if plan.pixel_rule == "fraction":
-            runs, (pr, pc, pz, pf) = _coverage.coverage(
-                g.edges[ei], g.edge_weight[ei], g.edge_zone[ei], r, h, g.width, plan.engine)
-            o = np.argsort(pc, kind="stable")  # windows take column slices
-            partial = (pr[o], pc[o], pz[o], pf[o])
-        else:
-            runs = _kernels.spans(g.edges[ei], g.edge_zone[ei], r, h, 0, g.width)
-            partial = _NO_PARTIAL
-        _LOCAL.band = (runs, partial)
-        _LOCAL.band_key = key
-    (sr, cs, ce, sz), (pr, pc, pz, pf) = _LOCAL.band
-    C0, C1 = c, c + w
-    m = (cs < C1) & (ce > C0)
-    runs = (sr[m], np.clip(cs[m], C0, C1) - C0, np.clip(ce[m], C0, C1) - C0, sz[m])
-    if len(pr):
-        i0, i1 = np.searchsorted(pc, [C0, C1])
-        partial = (pr[i0:i1], pc[i0:i1] - C0, pz[i0:i1], pf[i0:i1])
+    runs, rptr, partial, pptr = _band(plan, gi, r, h)
+    k = (c - g.win_c0) // (g.win_w or g.width)
+    i0, i1 = rptr[k], rptr[k + 1]
+    runs = tuple(x[i0:i1] for x in runs)
+    if partial is not None:
+        j0, j1 = pptr[k], pptr[k + 1]
+        partial = tuple(x[j0:j1] for x in partial)
     else:
         partial = _NO_PARTIAL
     return runs, partial
