@@ -284,14 +284,19 @@ def _child_main(argv):
 
 # --------------------------------------------------------------------------- parent
 
-def run_child(args: list[str], timeout: float | None = None, script: str | None = None) -> dict:
+def run_child(args: list[str], timeout: float | None = None, script: str | None = None,
+              pythonpath: str | None = None) -> dict:
     """Run a child tool (``script --child ARGS``, default this file); return its result
     plus the peak PSS of its process tree.  After ``timeout`` seconds the tree is
-    killed and the result is ``{"error": "timeout"}``."""
+    killed and the result is ``{"error": "timeout"}``.  ``pythonpath`` runs the
+    child against another copy of spatial_carbon (a baseline)."""
     import psutil
 
+    env = dict(os.environ)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
     p = subprocess.Popen([sys.executable, script or __file__, "--child", *args],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = 0
     stop = threading.Event()
 
@@ -388,6 +393,10 @@ def main(argv=None):
                          "exactextract at 1e-6 relative)")
     ap.add_argument("--level", choices=["province", "city", "county"], default="province")
     ap.add_argument("--executor", choices=["thread", "process"], default="thread")
+    ap.add_argument("--baseline", metavar="DIR",
+                    help="also time the engine of another copy of spatial_carbon (a folder "
+                         "holding the spatial_carbon package, e.g. `git archive` of an older "
+                         "commit), with its default process executor, in the same run")
     a = ap.parse_args(argv)
 
     import psutil
@@ -413,9 +422,9 @@ def main(argv=None):
 
     results: dict[str, list] = {}
 
-    def timed(name, args, repeat=None):
+    def timed(name, args, repeat=None, pythonpath=None):
         for _ in range(repeat or a.repeat):
-            r = run_child(args)
+            r = run_child(args, pythonpath=pythonpath)
             if "error" in r:
                 print(f"{name}: FAILED\n{r['error']}")
                 return None
@@ -433,6 +442,9 @@ def main(argv=None):
     timed(f"read({ncpu} proc)", ["read", str(raster), str(ncpu)])
     eng = timed("engine", ["engine", str(raster), str(zpath), str(a.workers), a.rule,
                            a.executor])
+    if a.baseline:
+        timed("baseline", ["engine", str(raster), str(zpath), str(a.workers), a.rule, "process"],
+              pythonpath=a.baseline)
     ee = None if a.no_exactextract else timed("exactextract", ["exactextract", str(raster),
                                                                  str(zpath)])
     qg = None
@@ -443,13 +455,22 @@ def main(argv=None):
         qg = timed("qgis", ["qgis", str(raster), str(zpath), str(out)], a.qgis_repeat)
 
     med = {k: float(np.median([r["seconds"] for r in v])) for k, v in results.items()}
+    cpu = {k: float(np.median([r["cpu"] for r in v])) for k, v in results.items()
+           if all("cpu" in r for r in v)}
     print("\nmedians (s):", {k: round(v, 2) for k, v in med.items()})
-    for ename in ("engine", "engine (warm)"):
+    print("median CPU (s):", {k: round(v, 2) for k, v in cpu.items()})
+    floors = [k for k in med if k.startswith("read(")]
+    for ename in ("engine", "engine (warm)", "baseline", "baseline (warm)"):
         e = med.get(ename)
-        if e:
-            for k, v in med.items():
-                if not k.startswith("engine"):
-                    print(f"  {k:14s} / {ename:13s} = {v / e:6.2f}x")
+        if not e:
+            continue
+        for f in floors:
+            print(f"  {ename:15s} / {f:13s} = {e / med[f]:6.2f}x  (decode floor)")
+        for k, v in med.items():
+            if not (k.startswith(("engine", "baseline", "read("))):
+                print(f"  {k:15s} / {ename:13s} = {v / e:6.2f}x")
+        if ename in cpu and "read(1 proc)" in cpu:
+            print(f"  {ename:15s} CPU / read(1 proc) CPU = {cpu[ename] / cpu['read(1 proc)']:6.2f}x")
     status = 0
     if eng and ee:
         msg, bad = compare(eng["counts"], ee["counts"], zones, 30.0,

@@ -69,34 +69,56 @@ def national_grid(px: float = 30.0):
     return outline, Affine(px, 0, x0, 0, -px, y1), width, height
 
 
-def zones_file(work: Path, level: str) -> Path:
-    """The bundled provinces (31) or counties (2,875) in the raster's CRS, as GPKG."""
+def zones_file(work: Path, level: str, province: str | None = None) -> Path:
+    """The bundled provinces (31) or counties (2,875; or those of one province, by
+    the first two digits of its code) in the raster's CRS, as GPKG."""
     from spatial_carbon import datasets
 
-    p = work / f"national_{level}.gpkg"
+    p = work / f"national_{level}{'_' + province if province else ''}.gpkg"
     if not p.exists():
         z = datasets.boundaries(level).to_crs(CLCD_ALBERS)
         if level == "county":
             z = z.rename(columns={"code": "region_code"})
+        if province:
+            z = z[z["region_code"].astype(str).str.startswith(province)]
         z[["region_code", "geometry"]].to_file(p, driver="GPKG")
     return p
 
 
 # --------------------------------------------------------------------------- children
 
+def _worker_cpu() -> float:  # defined in __main__: cloudpickle sends it by value
+    import resource
+
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
 def child_engine(pattern: str, zones: str, years: str, rule: str, executor: str) -> dict:
+    """``executor`` may be a Dask scheduler address (tcp://...): the CPU time is then
+    the workers' (measured on them before and after)."""
     import geopandas as gpd
 
     from spatial_carbon import landcover
 
     z = gpd.read_file(zones)
     ys = [int(y) for y in years.split(",")]
+    client = None
+    if executor.startswith("tcp://"):
+        from distributed import Client
+
+        client = Client(executor)
+        wcpu0 = sum(client.run(_worker_cpu).values())
     t0 = time.perf_counter()
     c0 = cpu_seconds()
-    res = landcover.class_areas_with_summary(pattern, z, "region_code", years=ys,
-                                             pixel_rule=rule, executor=executor)
+    res = landcover.class_areas_with_summary(
+        pattern, z, "region_code", years=ys, pixel_rule=rule,
+        **({"scheduler": client} if client else {"executor": executor}))
     sec = time.perf_counter() - t0
     cpu = cpu_seconds() - c0
+    if client is not None:
+        cpu += sum(client.run(_worker_cpu).values()) - wcpu0
+        client.close()
     df = res.areas
     first = df[df["year"] == ys[0]]
     same = all(np.array_equal(first["pixels"].to_numpy(),
@@ -190,6 +212,44 @@ def child_exactextract(raster: str, zones: str) -> dict:
     return {"seconds": sec, "cpu": cpu, "counts": counts}
 
 
+def start_cluster(nworkers: int, log: Path):
+    """``dask scheduler`` + ``nworkers`` single-threaded ``dask worker`` processes on
+    127.0.0.1 (as in the tests); returns (address, processes)."""
+    import socket
+    import subprocess
+
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        port = so.getsockname()[1]
+    addr = f"tcp://127.0.0.1:{port}"
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent) + os.pathsep + os.environ.get(
+        "PYTHONPATH", ""))
+    out = open(log, "w")
+    procs = [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-dashboard"], env=env, stdout=out,
+                              stderr=subprocess.STDOUT)]
+    for _ in range(nworkers):
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "dask", "worker", addr, "--host", "127.0.0.1", "--nthreads",
+             "1", "--no-nanny", "--no-dashboard", "--memory-limit", "2GiB"], env=env,
+            stdout=out, stderr=subprocess.STDOUT))
+    from distributed import Client
+
+    with Client(addr, timeout="60s") as c:
+        c.wait_for_workers(nworkers, timeout=120)
+    return addr, procs
+
+
+def stop_cluster(procs) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except Exception:
+            p.kill()
+
+
 def _child_main(argv):
     kind = argv[0]
     if kind == "read":
@@ -232,7 +292,13 @@ def main(argv=None):
     ap.add_argument("--years", type=int, default=22)
     ap.add_argument("--exactextract-timeout", type=float, default=2400.0, help="seconds")
     ap.add_argument("--skip", default="", help="comma list of steps to skip: "
-                    "read,provinces,counties,fraction,gdal,exactextract,years")
+                    "read,provinces,counties,fraction,gdal,exactextract,exactextract-all,"
+                    "years,dask")
+    ap.add_argument("--ee-province", default="41", metavar="CODE",
+                    help="also compare exactextract and the exact fractions on the counties "
+                         "of this province (first digits of the code; 41 = Henan)")
+    ap.add_argument("--dask-years", type=int, default=4,
+                    help="years for the Dask cluster run (2 workers on this machine)")
     ap.add_argument("--executor", choices=["thread", "process"], default="thread")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args(argv)
@@ -308,13 +374,28 @@ def main(argv=None):
                                           a.executor])
     if "gdal" not in skip:
         run("GDAL rasterize, provinces", ["gdal", str(raster), str(prov), str(ncpu)])
-    if "exactextract" not in skip:
+    if "exactextract" not in skip and a.ee_province:
+        sub = zones_file(work, "county", a.ee_province)
+        run(f"engine fraction, {a.ee_province}xx counties", ["engine", pattern, str(sub), one,
+                                                            "fraction", a.executor])
+        run(f"exactextract, {a.ee_province}xx counties", ["exactextract", str(raster), str(sub)],
+            timeout=a.exactextract_timeout)
+    if "exactextract" not in skip and "exactextract-all" not in skip:
         run("exactextract counties", ["exactextract", str(raster), str(cnty)],
             timeout=a.exactextract_timeout)
     if "years" not in skip and a.years > 1:
         ys = ",".join(str(y) for y in range(year0, year0 + a.years))
         run(f"engine counties x {a.years} years", ["engine", pattern, str(cnty), ys, "centre",
                                                    a.executor])
+
+    if "dask" not in skip:
+        addr, procs = start_cluster(2, work / "dask.log")
+        try:
+            ys = ",".join(str(y) for y in range(year0, year0 + a.dask_years))
+            run(f"dask 2 workers, {a.dask_years} years", ["engine", pattern, str(cnty), ys,
+                                                          "centre", addr])
+        finally:
+            stop_cluster(procs)
 
     print()
     floor = res.get(f"read (decode floor, {ncpu} proc)", {}).get("seconds")
@@ -324,16 +405,25 @@ def main(argv=None):
             c = (f"   cpu / decode-floor cpu = {r['cpu'] / cfloor:5.2f}x" if cfloor and "cpu" in r
                  else "")
             print(f"  {k:28s} / decode floor ({ncpu} proc) = {r['seconds'] / floor:6.2f}x{c}")
-    ee = res.get("exactextract counties", {})
-    fr = res.get("engine counties, fraction", {})
-    if "seconds" in ee and "seconds" in fr:
-        print(f"  exactextract / engine fraction (counties) = {ee['seconds'] / fr['seconds']:.2f}x")
-        print("  fractions vs exactextract frac x count:", agree(fr["counts"], ee["counts"],
-                                                                 "relative")[0])
+    for ek, fk in (("exactextract counties", "engine counties, fraction"),
+                   (f"exactextract, {a.ee_province}xx counties",
+                    f"engine fraction, {a.ee_province}xx counties")):
+        ee, fr = res.get(ek, {}), res.get(fk, {})
+        if "seconds" in ee and "seconds" in fr:
+            print(f"  {ek} / {fk}: wall {ee['seconds'] / fr['seconds']:.2f}x, "
+                  f"cpu {ee['cpu'] / fr['cpu']:.2f}x")
+            print("  fractions vs exactextract frac x count:",
+                  agree(fr["counts"], ee["counts"], "relative")[0])
     g = res.get("GDAL rasterize, provinces", {})
     p = res.get("engine 31 provinces", {})
     if "counts" in g and "counts" in p:
         print("  provinces vs GDAL rasterize:", agree(p["counts"], g["counts"], "exact")[0])
+    dk = res.get(f"dask 2 workers, {a.dask_years} years", {})
+    if "seconds" in dk:
+        npx = dk["pixels_read"]
+        print(f"  dask: {npx / dk['seconds'] / 1e6:,.0f} Mpx/s wall with 2 workers, "
+              f"{npx / dk['cpu'] / 1e6:,.0f} Mpx per worker CPU-second; years identical: "
+              f"{dk['years_identical']}")
     yr = res.get(f"engine counties x {a.years} years", {})
     if "seconds" in yr:
         print(f"  {a.years} years identical to one year: {yr['years_identical']}; "

@@ -861,3 +861,18 @@ def test_huge_strips_read_in_bounded_windows(tmp_path):
     got = as_dict(r)
     for key, n in want.items():
         assert got[key] == n, key
+
+
+def test_clcd_albers_crs_is_equal_area_900m2(tmp_path):
+    # the CRS string of CLCD's *_albert.tif (dataset description; no EPSG code)
+    clcd = ("+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +datum=WGS84 "
+            "+units=m +no_defs")
+    data = np.full((20, 20), 2, np.uint8)
+    t = Affine(30.0, 0, -1_200_000.0, 0, -30.0, 4_000_000.0)
+    p = write_raster(tmp_path / "CLCD_v01_2019_albert.tif", data, t, crs=clcd, nodata=None)
+    z = gpd.GeoDataFrame({"z": ["a"]}, geometry=[box(-1_200_000, 3_999_400, -1_199_400,
+                                                     4_000_000)], crs=clcd)
+    r = landcover.class_areas(p, z, "z", workers=1)  # year from the name, 0 = nodata by legend
+    assert (r["year"] == 2019).all()
+    assert r.loc[r["class"] == 2, "pixels"].item() == 400
+    assert r.loc[r["class"] == 2, "area_hm2"].item() == pytest.approx(400 * 0.09)

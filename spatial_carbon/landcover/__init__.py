@@ -175,12 +175,14 @@ def class_areas(
     Area of a class in a zone = sum over its pixels of the pixel area: the
     nominal ``|det(transform)|`` in an equal-area CRS, the exact ellipsoidal
     area of the lat/lon cell per row in a geographic CRS
-    (:func:`spatial_carbon.landcover.areas.cell_area`).  We did not use
-    exactextract (exact coverage fractions, but 16-22x slower here and its
-    memory grows with the raster: 0.8 GiB at 400 Mpx, 1.4 GiB at 1.6 Gpx),
-    rasterstats (reads each zone's bounding box whole) or QGIS's zonal
-    histogram (80-110x slower); see ``benchmarks/landcover.py`` and
-    ``docs/landcover.md``.
+    (:func:`spatial_carbon.landcover.areas.cell_area`); with
+    ``pixel_rule="fraction"`` each pixel's area is weighted by its exact
+    coverage (:mod:`spatial_carbon.landcover._coverage`).  We did not use
+    exactextract (the same exact coverage fractions, but several times
+    slower here, per zone over its bounding box, with memory that grows with
+    the zones' boxes), rasterstats (reads each zone's bounding box whole) or
+    QGIS's zonal histogram (80-110x slower); see ``benchmarks/landcover.py``,
+    ``benchmarks/landcover_national.py`` and ``docs/landcover.md``.
     """
     return class_areas_with_summary(
         rasters, zones, zone_field, legend=legend, years=years, sink_mapping=sink_mapping,

@@ -551,6 +551,21 @@ def execute(
 
     if progress is not None:
         progress(0, ntask)
+    try:
+        _execute_local(plan, reducer, workers, executor, tick, check_cancel)
+    finally:
+        _forget_bands(plan)
+
+
+def _forget_bands(plan: Plan) -> None:
+    """Drop this plan's cached row bands (the call is over)."""
+    with _BANDS_LOCK:
+        for k in [k for k in _BANDS if k[0] == id(plan)]:
+            del _BANDS[k]
+
+
+def _execute_local(plan, reducer, workers, executor, tick, check_cancel) -> None:
+    ntask = len(plan.tasks)
     nworkers = workers or os.cpu_count() or 1
     if nworkers <= 1 or ntask <= 1 or plan.work_pixels < SERIAL_PIXELS:
         try:

@@ -66,7 +66,7 @@ class RasterInfo:
 
 def _expand(item) -> list[tuple[str, int | None]]:
     """One user item -> [(path, year from name or None)]."""
-    s = os.fspath(item)
+    s = os.path.expanduser(os.fspath(item))
     if "{year}" in s:
         pat = s.replace("{year}", "[12][0-9][0-9][0-9]")
         rx = re.compile(
