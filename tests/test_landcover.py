@@ -648,7 +648,6 @@ def test_scheduler_cluster_equals_local(dask_cluster, albers_case, tmp_path):
     from click.testing import CliRunner
 
     from spatial_carbon.cli import main
-    from spatial_carbon.landcover.engine import dask_units
 
     path, d1, t, zones = albers_case
     folder = tmp_path / "years"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 import warnings
 from typing import Callable, Iterable, Mapping, NamedTuple
@@ -137,7 +136,7 @@ def class_areas(
     executor : {"thread", "process"}
         Local executor.  ``"thread"`` (default): GDAL's decoding and the
         numba kernels release the GIL, so threads scale like processes and
-        start faster (no fork, and reading starts while numba loads).
+        start faster (no fork, no pickling of the plan).
         ``"process"``: a forked process pool.
     scheduler : str or distributed.Client, optional
         Run on ``dask.distributed``: a Client, a scheduler address
@@ -243,15 +242,12 @@ def class_areas_with_summary(
     classes = leg.classes
     nslots = len(classes) + 2  # classes, nodata, unknown
     infos = resolve_rasters(rasters, years)
-    warm = None
     if engine != "numpy" and sum(i.width * i.height for i in infos) >= NUMBA_MIN_PIXELS:
         from . import _kernels
 
-        if _kernels.HAVE_NUMBA:  # overlap numba's start-up with the planning below
-            warm = threading.Thread(target=_kernels.warm, daemon=True, args=(
-                sorted({i.dtype for i in infos}), pixel_rule == "all_touched",
-                pixel_rule == "fraction"))
-            warm.start()
+        # overlap numba's start-up with the planning and the first windows
+        _kernels.warm_async(sorted({i.dtype for i in infos}), pixel_rule == "all_touched",
+                            pixel_rule == "fraction")
     zones = read_zones(zones, zone_field)
     labels, ids = zone_labels(zones, zone_field)
     nzones = len(labels)
@@ -305,16 +301,12 @@ def class_areas_with_summary(
         )
 
     if engine == "auto":
-        # numba's first call in a process costs ~1 s (LLVM start-up, even from its
-        # on-disk cache): only worth it for big jobs; numpy is exact and fine below
+        # numba's first call in a process costs ~0.3 s of CPU (its start-up, even
+        # from its on-disk cache): only worth it for big jobs; numpy is exact below
         from . import _kernels
 
         plan.engine = "numba" if _kernels.HAVE_NUMBA and plan.work_pixels >= NUMBA_MIN_PIXELS \
             else "numpy"
-    if warm is not None and executor == "process" and scheduler is None:
-        warm.join()  # never fork while a thread is compiling
-    # (threads, serial and Dask runs start reading while numba loads: the
-    # first kernel call waits on numba's compiler lock until it is ready)
     reducer = _Reducer(plan, len(year_list), [year_index[kk] for kk in keys])
     t1 = time.perf_counter()
     _log.debug("planned %d tasks, %.0f Mpx to read, engine %s in %.2f s", len(plan.tasks),

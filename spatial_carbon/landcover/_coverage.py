@@ -39,8 +39,8 @@ Why this and not the alternatives (measured; figures in docs/landcover.md):
   ~1e-9 relative).
 * shapely 2's vectorised ``intersection(boxes, polygon)`` on the boundary
   cells only: 28 µs per cell for a bundled county (84 µs clipped to a
-  window: GEOS's per-overlay set-up dominates), ~25 CPU-minutes for the
-  ~5e7 boundary pixels of the 2,875 counties at 30 m.  It is the reference
+  window: GEOS's per-overlay set-up dominates), ~14 CPU-minutes for the
+  3.0e7 boundary pixels of the 2,875 counties at 30 m.  It is the reference
   in the tests.
 * this scanline: O(edge crossings) per row band, 0.36 µs per boundary pixel
   for one county (interior runs included), less per pixel at band scale; in

@@ -8,6 +8,8 @@ or on request.  numba is an optional dependency (extra ``fast``).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 try:  # pragma: no cover - exercised when numba is installed
@@ -315,14 +317,19 @@ def count_partial(data, pr, pc, pz, pf, lut, offset, roww, nslots, nzones, per_r
     return frac, areas
 
 
+#: Set once the numba kernels are loaded in this process (see :func:`warm_async`).
+NUMBA_READY = threading.Event()
+_WARM_LOCK = threading.Lock()
+_WARMING: set = set()
+_WARM_THREADS: list = []
+
+
 def warm(dtypes, zone_raster: bool = False, fraction: bool = False) -> None:
     """Load (or compile) the numba kernels for these raster dtypes.
 
-    The first call of a numba function in a process costs ~0.3-0.5 s (numba
-    initialises its typing and lowering registries, which imports
-    scipy.linalg, and loads the machine code from the on-disk cache).
-    Calling this in a background thread overlaps that with the planning and
-    the first reads; forked workers inherit the loaded code.
+    The first call of a numba function in a process costs ~0.3-0.5 s of CPU
+    (numba initialises its typing and lowering registries, which imports
+    scipy.linalg, then loads the machine code from the on-disk cache).
     """
     if not HAVE_NUMBA:
         return
@@ -337,3 +344,44 @@ def warm(dtypes, zone_raster: bool = False, fraction: bool = False) -> None:
         from . import _coverage
 
         _coverage.coverage_numba(np.array([[0.5, 0.0, 0.5, 1.0]]), np.ones(1), one + 1, 0, 1, 1)
+    NUMBA_READY.set()
+
+
+def warm_async(dtypes, zone_raster: bool = False, fraction: bool = False):
+    """Start :func:`warm` in a background thread (once per process and signature set).
+
+    Returns the thread (None if nothing to do).  It overlaps numba's start-up
+    with the planning (reading the zones, reprojecting them, cutting windows).
+    """
+    if not HAVE_NUMBA:
+        return None
+    key = (tuple(sorted(dtypes)), bool(zone_raster), bool(fraction))
+    with _WARM_LOCK:
+        if key in _WARMING:
+            return None
+        _WARMING.add(key)
+    th = threading.Thread(target=warm, args=key, daemon=True, name="spatial_carbon-numba-warm")
+    th.start()
+    with _WARM_LOCK:
+        _WARM_THREADS.append(th)
+    return th
+
+
+def wait_warm() -> None:
+    """Wait until the kernels are loaded, or until no warm-up is running (then the
+    first kernel call loads them itself)."""
+    while not NUMBA_READY.is_set():
+        with _WARM_LOCK:
+            alive = [t for t in _WARM_THREADS if t.is_alive()]
+        if not alive:
+            return
+        alive[0].join(0.5)
+
+
+def join_warm() -> None:
+    """Wait for every background warm-up of this process (before forking: never fork
+    while a thread is inside numba or LLVM)."""
+    with _WARM_LOCK:
+        threads = list(_WARM_THREADS)
+    for th in threads:
+        th.join()

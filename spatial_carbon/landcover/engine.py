@@ -343,6 +343,19 @@ def _window_spans(plan: Plan, gi: int, r: int, c: int, h: int, w: int):
     return runs, partial
 
 
+def read_window(plan: Plan, ti: int, ri: int) -> np.ndarray:
+    """Pixels of window ``ti`` in raster ``ri`` of its grid (one GDAL read)."""
+    gi, r, c, h, w = plan.tasks[ti]
+    path = plan.grids[gi].rasters[ri][1]
+    try:
+        return _dataset(path).read(1, window=Window(c, r, w, h))
+    except RasterioIOError as exc:
+        raise RasterError(
+            f"{path}: cannot read rows {r}-{r + h - 1}, columns {c}-{c + w - 1} ({exc}); "
+            "the file is truncated or corrupt: download it again"
+        ) from None
+
+
 def run_task(plan: Plan, ti: int, rasters: list[int] | None = None):
     """Histograms of window ``ti`` for the rasters (years) ``rasters`` of its grid.
 
@@ -359,6 +372,7 @@ def run_task(plan: Plan, ti: int, rasters: list[int] | None = None):
     g = plan.grids[gi]
     ris = range(len(g.rasters)) if rasters is None else rasters
     frac = plan.pixel_rule == "fraction"
+    engine = plan.engine
     if plan.pixel_rule == "all_touched":
         zones, parts = _zone_raster(plan, gi, r, c, h, w)
         if not zones.any():
@@ -375,16 +389,10 @@ def run_task(plan: Plan, ti: int, rasters: list[int] | None = None):
     out = {}
     for ri in ris:
         year, path, lut, offset = g.rasters[ri]
-        try:
-            data = _dataset(path).read(1, window=Window(c, r, w, h))
-        except RasterioIOError as exc:
-            raise RasterError(
-                f"{path}: cannot read rows {r}-{r + h - 1}, columns {c}-{c + w - 1} ({exc}); "
-                "the file is truncated or corrupt: download it again"
-            ) from None
+        data = read_window(plan, ti, ri)
         if sp is not None:
             counts, areas = _kernels.count_spans(
-                data, *sp, lut, offset, roww, plan.nslots, plan.nzones, g.per_row, plan.engine,
+                data, *sp, lut, offset, roww, plan.nslots, plan.nzones, g.per_row, engine,
             )
             if frac:
                 fcounts, fareas = _kernels.count_partial(
@@ -394,8 +402,7 @@ def run_task(plan: Plan, ti: int, rasters: list[int] | None = None):
                     areas = areas + fareas
         else:
             counts, areas = _kernels.count(
-                data, zones, lut, offset, roww, plan.nslots, plan.nzones, g.per_row,
-                plan.engine,
+                data, zones, lut, offset, roww, plan.nslots, plan.nzones, g.per_row, engine,
             )
             if parts:
                 _add_touched(data, zones, parts, lut, offset, roww, plan,
@@ -581,9 +588,15 @@ def _execute_local(plan, reducer, workers, executor, tick, check_cancel) -> None
         pool = ThreadPoolExecutor(nworkers)
 
         def fn(ti):
+            if plan.engine == "numba":
+                # numba's start-up (~0.3 s of CPU at the start of a process) holds
+                # the GIL most of the time: work started meanwhile only slows it
+                # down (measured), so the threads start when it is done
+                _kernels.wait_warm()
             with rasterio.Env(GDAL_CACHEMAX=64):
                 return ti, run_task(plan, ti)
     elif executor == "process":
+        _kernels.join_warm()  # never fork while a thread is inside numba
         _warm_kernel(plan)  # forked workers inherit the compiled kernel
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         pool = ProcessPoolExecutor(
@@ -597,22 +610,20 @@ def _execute_local(plan, reducer, workers, executor, tick, check_cancel) -> None
         # keep a bounded number of tasks in flight: memory stays bounded and
         # cancel takes effect quickly
         inflight = set()
-        it = iter(range(ntask))
         limit = nworkers * 3
-        for ti in it:
-            inflight.add(pool.submit(fn, ti))
-            if len(inflight) >= limit:
-                break
+        nxt = 0  # next task index to submit
+        while nxt < ntask and len(inflight) < limit:
+            inflight.add(pool.submit(fn, nxt))
+            nxt += 1
         while inflight:
             finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
             for f in finished:
                 reducer.add(*f.result())
                 tick()
             check_cancel()
-            for ti in it:
-                inflight.add(pool.submit(fn, ti))
-                if len(inflight) >= limit:
-                    break
+            while nxt < ntask and len(inflight) < limit:
+                inflight.add(pool.submit(fn, nxt))
+                nxt += 1
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
