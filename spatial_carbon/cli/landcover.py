@@ -44,7 +44,7 @@ def _parse_mapping(items: tuple[str, ...]) -> dict:
               help="Override the legend's sink class, e.g. 3=forest (repeatable).")
 @click.option("--unknown", type=click.Choice(["error", "nodata"]), default="error",
               show_default=True, help="Raster values missing from the legend.")
-@click.option("--workers", type=int, default=None, help="Processes (default: all cores).")
+@click.option("--workers", type=int, default=None, help="Threads (default: all cores).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run on dask.distributed: a scheduler address (tcp://host:8786) or 'local'.")
 @click.option("--projected-area", type=click.Choice(["refuse", "nominal"]), default="refuse",
