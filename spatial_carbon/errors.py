@@ -9,6 +9,8 @@ to fix it.
 
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 
 class SpatialCarbonError(Exception):
     """Root of every error raised on purpose by spatial_carbon."""
@@ -111,3 +113,64 @@ def shortlist(items, n: int = 10, sep: str = ", ") -> str:
     items = [str(i) for i in items]
     head = sep.join(items[:n])
     return head + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+class OutputError(SpatialCarbonError, OSError):
+    """An output cannot be written where asked: it would replace an input or a
+    folder spatial_carbon did not write, its parent is a file, the disk is
+    full, the file system is read-only, ..."""
+
+
+class JobError(InputError):
+    """A QGIS worker job file is missing, not JSON, or does not match the schema."""
+
+
+# ------------------------------------------------------------------ message text
+#: Longest quoted value shown in a message (longer ones are cut in the middle).
+VALUE_WIDTH = 60
+#: Longest message the CLI and the QGIS worker print (head and tail kept).
+MESSAGE_LIMIT = 1500
+
+
+def plain(value: Any) -> Any:
+    """``value`` with numpy scalars turned into Python ones (``np.int64(2000)`` -> ``2000``)."""
+    item = getattr(value, "item", None)
+    if item is not None and type(value).__module__ == "numpy" and getattr(value, "ndim", 1) == 0:
+        return item()
+    return value
+
+
+def show(value: Any, width: int = VALUE_WIDTH) -> str:
+    """A value as a message shows it: plain numbers, quoted and shortened strings.
+
+    ``show(np.float64(0.5))`` is ``0.5`` (not ``np.float64(0.5)``); a string
+    longer than ``width`` is cut to its start and end with its length, so a
+    100,000-character cell gives a short message.
+    """
+    value = plain(value)
+    if isinstance(value, str):
+        if len(value) > width:
+            half = max(width // 2 - 2, 4)
+            return f"{value[:half]!r}...{value[-8:]!r} ({len(value):,} characters)"
+        return repr(value)
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "[" + show_list(list(value), width=width) + "]"
+    text = str(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def show_list(values: Iterable[Any], n: int = 10, width: int = VALUE_WIDTH) -> str:
+    """:func:`shortlist` of the values as :func:`show` writes them (quoted, plain numbers)."""
+    values = list(values)
+    return shortlist([show(v, width) for v in values[:n]] + values[n:], n=n)
+
+
+def one_line(message: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``message`` on one line and at most ``limit`` characters (head and tail kept)."""
+    text = " | ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    if len(text) > limit:
+        keep = limit // 2 - 20
+        text = f"{text[:keep]} ... ({len(text) - 2 * keep:,} characters cut) ... {text[-keep:]}"
+    return text

@@ -18,8 +18,11 @@ a venv), and loads the files written here.
 Protocol
 --------
 ``JOB`` is a JSON file ``{"step": name, "inputs": {...}, "params": {...},
-"outputs": {...}}`` (paths as strings).  The worker prints one message per
-line on stdout, each starting with ``@@``::
+"outputs": {...}}`` (paths as strings), checked against the step's schema
+(:mod:`spatial_carbon._jobs`) before anything else runs.  The plugin starts
+the worker in Python's isolated mode (``python -I``: no working-folder or
+user-site imports).  The worker prints one message per line on stdout, each
+starting with ``@@``::
 
     @@progress 42.0          percent done
     @@info text              a line for the Processing log
@@ -30,15 +33,16 @@ line on stdout, each starting with ``@@``::
 Any other exception is a bug: the traceback goes to stderr, exit status 1.
 
 Each step reads its inputs (I/O layer), calls one core function, writes its
-outputs atomically (``spatial_carbon._io``) and, for map layers, a QGIS
-style from :mod:`spatial_carbon.maps.styles` next to the output.
+outputs atomically (``spatial_carbon._io``: an output is never one of the
+step's inputs, the outputs of a step stand or fall together, and SIGTERM
+from a cancel removes temporary files) and, for map layers, a QGIS style
+from :mod:`spatial_carbon.maps.styles` next to the output.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
-import signal
 import sys
 import warnings
 from pathlib import Path
@@ -677,7 +681,9 @@ def _study(inputs: dict, params: dict, outputs: dict) -> dict:
         info(msg)
         progress(min(next(steps) / 20.0, 0.95))
 
-    study.run_file(inputs.get("config") or None, out_dir, progress=_progress,
+    # Processing replaces its outputs: an earlier study in the folder is replaced,
+    # but never a folder spatial_carbon did not write or one holding the inputs
+    study.run_file(inputs.get("config") or None, out_dir, progress=_progress, overwrite=True,
                    maps=bool(params.get("maps", True)), report=bool(params.get("report", True)))
     # study.gpkg carries the study's own styles (natural breaks, LISA, zones).
     return {"OUTPUT_FOLDER": out_dir, "STUDY_LAYER": str(Path(out_dir) / "study.gpkg")}
@@ -920,18 +926,17 @@ def check(quick: bool = False) -> dict:
 
 
 def run_job(job: dict) -> dict:
-    """Run one job dict; return the outputs dict (raises typed errors)."""
-    name = job.get("step")
-    if name not in STEPS:
-        raise InputError(
-            f"unknown step {name!r}; this spatial_carbon has: {', '.join(sorted(STEPS))}. "
-            "Update spatial_carbon in the worker Python to match the plugin."
-        )
-    return STEPS[name](job.get("inputs", {}), job.get("params", {}), job.get("outputs", {}))
+    """Validate one job dict and run it; return the outputs dict (raises typed errors).
 
+    The step's inputs are protected (no output may replace one) and its
+    outputs are written as one transaction (all or none).
+    """
+    from . import _io, _jobs
 
-def _on_sigterm(signum, frame):  # pragma: no cover - exercised through QGIS cancel
-    raise SystemExit(3)
+    _jobs.validate(job, STEPS)
+    with _io.protect_inputs(_jobs.input_values(job)), _io.transaction():
+        return STEPS[job["step"]](job.get("inputs", {}), job.get("params", {}),
+                                  job.get("outputs", {}))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -942,20 +947,20 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) != 1:
         sys.stderr.write("usage: python -m spatial_carbon.qgis_worker JOB.json | check\n")
         return 64
-    job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    from . import _io, _jobs
+    from .errors import one_line
 
     def _showwarning(message, category, filename, lineno, file=None, line=None):
-        emit("warning", f"{category.__name__}: {message}")
+        emit("warning", f"{category.__name__}: {one_line(str(message))}")
 
     warnings.showwarning = _showwarning
-    if hasattr(signal, "SIGTERM"):
-        # A cancel from QGIS ends in SIGTERM: unwind (SystemExit is not caught by
-        # ``except Exception``) so atomic writers remove their temporary files.
-        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        result = run_job(job)
+        # A cancel from QGIS ends in SIGTERM: temporary files and folders are
+        # removed and the worker ends (exit 143) instead of dying on the spot.
+        with _io.cleanup_on_signals():
+            result = run_job(_jobs.load(argv[0]))
     except SpatialCarbonError as exc:
-        emit("error", {"type": type(exc).__name__, "message": str(exc)})
+        emit("error", {"type": type(exc).__name__, "message": one_line(str(exc))})
         return 2
     except ImportError as exc:
         emit("error", {"type": "ImportError", "message": (

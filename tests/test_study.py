@@ -106,10 +106,15 @@ def test_failed_run_leaves_previous_output_untouched(tmp_path):
         'legend = "modis_igbp"\nyears = [2019]\nfill_years = "nearest"\n',
         encoding="utf-8",
     )
-    r = CliRunner().invoke(main, ["run", str(cfg), "--out", str(out)])
+    # a folder spatial_carbon did not write is refused before the study runs
+    r = CliRunner().invoke(main, ["run", str(cfg), "--out", str(out), "--overwrite"])
+    assert r.exit_code == 2
+    assert "not written by spatial_carbon" in r.output and "keep.txt" in r.output
+    assert (out / "keep.txt").read_text() == "previous results"
+    # a failing study leaves neither its output folder nor a temporary one
+    r = CliRunner().invoke(main, ["run", str(cfg), "--out", str(tmp_path / "new")])
     assert r.exit_code == 2
     assert "1990" in r.output
-    assert (out / "keep.txt").read_text() == "previous results"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "study.toml"]
 
 

@@ -5,9 +5,11 @@ into QGIS: pip wheels of rasterio/pyogrio carry their own GDAL, and inside a
 QGIS process their calls bind to QGIS's GDAL instead (see docs/qgis.md and
 ``spatial_carbon/qgis_worker.py``).  Each tool writes a job file and runs::
 
-    <python> -m spatial_carbon.qgis_worker JOB.json
+    <python> -I -m spatial_carbon.qgis_worker JOB.json
 
-where ``<python>`` is, in this order: the Processing setting
+(``-I``, Python's isolated mode: no module of the working folder, of
+``PYTHONPATH`` or of the user site-packages can shadow spatial_carbon or its
+dependencies), where ``<python>`` is, in this order: the Processing setting
 ``SPATIAL_CARBON_PYTHON`` (Processing > Options > Providers > spatial_carbon;
 ``setup_worker`` stores the venv it makes there), the environment variable
 ``SPATIAL_CARBON_PYTHON``, or the default venv
@@ -42,6 +44,10 @@ SETTING_ACTIVATE = "ACTIVATE_SPATIAL_CARBON"
 ENV_PYTHON = "SPATIAL_CARBON_PYTHON"
 #: Where Processing stores a provider setting in QgsSettings.
 _QSETTINGS_KEY = "Processing/Configuration/"
+#: Python's isolated mode for the worker: the working folder, PYTHONPATH and the
+#: user site-packages are not on sys.path, so a module planted there (e.g. a
+#: numpy.py in the project folder) is never imported.
+ISOLATED = ["-I"]
 _CANCEL_GRACE_S = 2
 _CHECK_WAIT_S = 3  # longest a tool dialog waits for the background check
 _FAIL_TTL_S = 15  # a failed check is repeated after this long
@@ -315,9 +321,10 @@ def run_step(step, inputs, params, outputs, feedback):
     with open(job_path, "w", encoding="utf-8") as f:
         json.dump(job, f, ensure_ascii=False, indent=1)
     if feedback is not None:
-        feedback.pushDebugInfo("spatial_carbon %s (%s): %s -m spatial_carbon.qgis_worker %s"
-                               % (report.get("spatial_carbon"), step, python, job_path))
-    proc = _popen([python, "-m", "spatial_carbon.qgis_worker", job_path])
+        feedback.pushDebugInfo("spatial_carbon %s (%s): %s %s -m spatial_carbon.qgis_worker %s"
+                               % (report.get("spatial_carbon"), step, python,
+                                  " ".join(ISOLATED), job_path))
+    proc = _popen([python] + ISOLATED + ["-m", "spatial_carbon.qgis_worker", job_path])
     q = queue.Queue()
     threads = [threading.Thread(target=_reader, args=(s, q, t), daemon=True)
                for s, t in ((proc.stdout, "out"), (proc.stderr, "err"))]

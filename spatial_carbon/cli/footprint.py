@@ -9,7 +9,7 @@ import click
 from .. import _io, footprint
 from ..spatial import classify
 from ..footprint import sinks, zones
-from ._options import out_csv, parse_years
+from ._options import OutputFile, beside, out_csv, parse_years
 
 _csv_in = click.Path(exists=True, dir_okay=False)
 
@@ -55,7 +55,7 @@ def sinks_cmd(areas, rates, factors, output):
                    + ", ".join(f"{k} ({v:,.0f} hm2)" for k, v in ignored.items()), err=True)
     _io.write_csv(out, output)
     click.echo(f"{len(out)} region-years written to {output} "
-               f"(CS in t {out['rates_basis'].iloc[0]}/a)")
+               f"(CS in t {out['rates_basis'].iloc[0]}/a)", err=True)
 
 
 @click.command("footprint")
@@ -97,7 +97,7 @@ def footprint_cmd(ice, sinks_path, population, pc_years, basis, shares, rates, i
         out = footprint.per_capita(out, _read_population(population), years=years,
                                    keep_other_years=True)
     _io.write_csv(out, output)
-    click.echo(f"{len(out)} region-years written to {output} (basis {basis.upper()})")
+    click.echo(f"{len(out)} region-years written to {output} (basis {basis.upper()})", err=True)
 
 
 def _read_population(path):
@@ -119,7 +119,7 @@ def zones_cmd(input_, size, depth, output):
     """Quadrant zones I-IV from z-scores of footprint size and depth per year."""
     out = zones.quadrants(_io.read_csv(input_), size=size, depth=depth)
     _io.write_csv(out, output)
-    click.echo(f"zones of {len(out)} region-years written to {output}")
+    click.echo(f"zones of {len(out)} region-years written to {output}", err=True)
 
 
 @click.command("breaks")
@@ -136,7 +136,7 @@ def zones_cmd(input_, size, depth, output):
 @click.option("--years", metavar="YEARS",
               help="Years to classify, e.g. 2000-2019 or 2005,2010,2015 (default: every year "
                    "in which the column has values).")
-@click.option("-b", "--breaks-output", type=click.Path(dir_okay=False),
+@click.option("-b", "--breaks-output", type=OutputFile(),
               help="Breaks table CSV (default: OUTPUT with suffix _breaks.csv).")
 @out_csv
 def breaks_cmd(input_, column, k, scheme, pooled, per_year, years, breaks_output, output):
@@ -145,16 +145,16 @@ def breaks_cmd(input_, column, k, scheme, pooled, per_year, years, breaks_output
     Years in which the column is empty for every region (e.g. ICF_pc before
     the population table starts) are left out, and said so; a year with some
     values missing is an error."""
+    if breaks_output is None:
+        breaks_output = str(beside(output, "breaks", option="-b/--breaks-output"))
+        _io.check_output(breaks_output)
     table = _io.read_csv(input_)
     table = _select_years(table, column, parse_years(years), where=click.format_filename(input_))
     classes, brk = classify.natural_breaks(
         table, column, k, pooled=pooled, per_year=per_year, scheme=scheme)
-    if breaks_output is None:
-        p = Path(output)
-        breaks_output = p.with_name(p.stem + "_breaks.csv")
     _io.write_csv(brk, breaks_output)
     _io.write_csv(classes, output)
-    click.echo(f"classes written to {output}, breaks to {breaks_output}")
+    click.echo(f"classes written to {output}, breaks to {breaks_output}", err=True)
 
 
 def _select_years(table, column: str, years, *, where: str):

@@ -12,12 +12,12 @@ from pathlib import Path
 import click
 
 from spatial_carbon._io import read_csv, write_csv
-from spatial_carbon.cli._options import out_csv
+from spatial_carbon.cli._options import beside, out_csv, out_files
 
 
 def _beside(output: str, suffix: str) -> Path:
-    p = Path(output)
-    return p.with_name(f"{p.stem}_{suffix}{p.suffix or '.csv'}")
+    """``OUT_<suffix>.csv``: a table named after the main output (not with ``-o -``)."""
+    return beside(output, suffix)
 
 
 @click.command("io-transfer")
@@ -54,7 +54,7 @@ def _beside(output: str, suffix: str) -> Path:
 @click.option("--national-for", default="Tibet", show_default=True,
               help="Comma-separated provinces that take the national intensity when they have no "
                    "emission data (seed 002 footnote 3); '' for none.")
-@out_csv
+@out_files
 def io_transfer_cmd(table, emissions, national_intensity, province_totals, national_emissions,
                     national_output, treatment, group, concordance, national_table, sector_groups,
                     national_for, output):
@@ -115,7 +115,7 @@ def io_transfer_cmd(table, emissions, national_intensity, province_totals, natio
         write_csv(aggregate_trade_regions(res.by_region, group), _beside(output, "groups"))
     if sector_groups:
         write_csv(sector_group_carbon(res.by_sector, sector_groups), _beside(output, "sector_groups"))
-    click.echo(f"trade carbon of {len(res.by_region)} provinces written to {output}")
+    click.echo(f"trade carbon of {len(res.by_region)} provinces written to {output}", err=True)
 
 
 def _aggregate_long(df, concordance: str, value: str):
@@ -145,7 +145,7 @@ def _aggregate_long(df, concordance: str, value: str):
               help="non_competitive: imports removed from the intermediate and final blocks "
                    "(the seed's model); competitive: the table as given.")
 @click.option("--no-exports", is_flag=True, help="Ignore export-driven transfer.")
-@out_csv
+@out_files
 def io_shift_cmd(table0, table1, coefficients, final_demand, imports, no_exports, output):
     """Two-period interregional industrial and carbon transfer and leakage (seed 003).
 
@@ -185,7 +185,7 @@ def io_shift_cmd(table0, table1, coefficients, final_demand, imports, no_exports
     write_csv(transfer_flows(res.pairs), _beside(output, "flows"))
     write_csv(transfer_flows(res.pairs, "leakage"), _beside(output, "leakage_flows"))
     click.echo(f"transfer between {len(res.regions)} regions written to {output} "
-               f"(final demand: {final_demand}; imports: {imports})")
+               f"(final demand: {final_demand}; imports: {imports})", err=True)
 
 
 @click.command("decompose")
@@ -227,7 +227,7 @@ def decompose_cmd(table, year0, year1, energy_mix, national, method, unit, outpu
     else:
         out = lmdi_decompose(df, year0, year1, by=by, energy_mix=energy_mix)
     write_csv(out, output)
-    click.echo(f"decomposition of {len(out)} region(s) written to {output}")
+    click.echo(f"decomposition of {len(out)} region(s) written to {output}", err=True)
 
 
 @click.command("share-shift")
@@ -249,7 +249,7 @@ def share_shift_cmd(table, year0, year1, sectors, output):
     sel = [s.strip() for s in sectors.split(",")] if sectors else None
     out = share_shift_transfer(df, year0, year1, sectors=sel)
     write_csv(out, output)
-    click.echo(f"share-shift transfer of {len(out)} region(s) written to {output}")
+    click.echo(f"share-shift transfer of {len(out)} region(s) written to {output}", err=True)
 
 
 @click.command("mrio")
@@ -260,8 +260,11 @@ def share_shift_cmd(table, year0, year1, sectors, output):
               help="Flow matrix variant: full MRIO attribution or bilateral trade (BEET).")
 @click.option("--solver", type=click.Choice(["auto", "lu", "splu", "iterative"]), default="auto",
               show_default=True, help="Leontief solver (docs/io.md); auto picks GMRES for large tables.")
-@out_csv
-def mrio_cmd(directory, extension, stressor, method, solver, output):
+@click.option("--allow-pickle", is_flag=True,
+              help="Also read tables saved as pickles (.pkl). Unpickling runs code stored in "
+                   "the files: only for folders you wrote yourself, never for downloads.")
+@out_files
+def mrio_cmd(directory, extension, stressor, method, solver, allow_pickle, output):
     """Production- and consumption-based emissions of an MRIO saved by pymrio.
 
     DIRECTORY is a folder written by pymrio's IOSystem.save_all (EXIOBASE,
@@ -273,13 +276,13 @@ def mrio_cmd(directory, extension, stressor, method, solver, output):
     from spatial_carbon.inputoutput import calc_accounts, embodied_flows, flows_long
     from spatial_carbon.inputoutput.readers import read_pymrio
 
-    mr = read_pymrio(directory, extension, stressor)
+    mr = read_pymrio(directory, extension, stressor, allow_pickle=allow_pickle)
     acc = calc_accounts(mr, solver=solver)
     phi = embodied_flows(mr, method=method, solver=solver)
     write_csv(acc, output)
     write_csv(phi.reset_index(), _beside(output, "flows"))
     write_csv(flows_long(phi), _beside(output, "flows_long"))
-    click.echo(f"accounts of {len(acc)} regions written to {output}")
+    click.echo(f"accounts of {len(acc)} regions written to {output}", err=True)
 
 
 COMMANDS = [io_transfer_cmd, io_shift_cmd, decompose_cmd, share_shift_cmd, mrio_cmd]

@@ -6,7 +6,7 @@ import click
 
 from .._io import write_csv
 from ..errors import InputError
-from ._options import out_csv
+from ._options import OutputFile, out_csv
 
 
 def _parse_mapping(items: tuple[str, ...]) -> dict:
@@ -34,7 +34,7 @@ def _parse_mapping(items: tuple[str, ...]) -> dict:
               help="Keep this year (repeatable); gives the year of files whose names carry none "
                    "(a single raster without a year and no --year: the year column is empty).")
 @out_csv
-@click.option("--summary", "summary_path", type=click.Path(dir_okay=False),
+@click.option("--summary", "summary_path", type=OutputFile(),
               help="Also write nodata pixels and covered fraction per zone and year.")
 @click.option("--pixel-rule", type=click.Choice(["centre", "all_touched", "fraction"]),
               default="centre", show_default=True,

@@ -9,6 +9,7 @@ import click
 
 from .._io import read_csv
 from ..errors import InputError
+from ._options import OutputFile
 from ._options import parse_years as _years
 
 _LEVELS = ("province", "city", "county")
@@ -63,7 +64,7 @@ _fmt_opt = click.option("--format", "formats", multiple=True, default=("png",),
 @_id_opt
 @_lang_opt
 @_fmt_opt
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputFile(dash=False),
               help="Output file; the extension is replaced per --format.")
 def map_cmd(table, kind, column, years, breaks_path, k, alpha, unit, no_inset, labels, boundaries,
             id_field, lang, formats, output):
@@ -160,8 +161,9 @@ def report_cmd(out_dir):
 @click.option("--column", help="Variable in the breaks table (default: --field).")
 @click.option("--alpha", default=0.05, show_default=True, help="Significance level ('significance').")
 @_lang_opt
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="QML file to write (QGIS: Layer Properties > Style > Load Style).")
+@click.option("-o", "--output", required=True, type=OutputFile(),
+              help="QML file to write (QGIS: Layer Properties > Style > Load Style; '-': "
+                   "standard output).")
 def style_cmd(kind, field, breaks_path, column, alpha, lang, output):
     """Write a QGIS layer style (.qml) matching spatial_carbon's figures."""
     from .. import styles
@@ -181,7 +183,7 @@ def style_cmd(kind, field, breaks_path, column, alpha, lang, output):
         text = styles.significance_qml(field, alpha=alpha, lang=lang)
     else:
         text = styles.zones_qml(field, lang=lang)
-    click.echo(styles.write_qml(text, output))
+    click.echo(styles.write_qml(text, output), err=output == "-")
 
 
 @click.command("flow-map")
@@ -199,7 +201,7 @@ def style_cmd(kind, field, breaks_path, column, alpha, lang, output):
 @_id_opt
 @_lang_opt
 @_fmt_opt
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=OutputFile(dash=False),
               help="Output file; the extension is replaced per --format.")
 def flow_map_cmd(flows, value, origin, destination, scheme, top, unit, boundaries, id_field,
                  lang, formats, output):

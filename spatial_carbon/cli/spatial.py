@@ -18,7 +18,42 @@ import pandas as pd
 from .. import _io, defaults, layers
 from ..spatial import autocorr, centrography, hotspots, markov, transitions, weights
 from ..errors import InputError
-from ._options import out_csv
+from ._options import OutputFile, out_files
+
+
+def _note(text: str) -> None:
+    """Keep an informative line for stderr; printed once the command succeeded
+    (a failing command prints one error line only)."""
+    click.get_current_context().meta.setdefault("spatial_carbon.notes", []).append(text)
+
+
+def _done(text: str) -> None:
+    """Print the kept notes, then the command's closing line (all on stderr)."""
+    for note in click.get_current_context().meta.pop("spatial_carbon.notes", []):
+        click.echo(note, err=True)
+    click.echo(text, err=True)
+
+
+def _check_weights_spec(ctx, param, value):
+    """Refuse an unknown --weights before any data is read."""
+    if str(value).lower().startswith("distance:"):
+        try:
+            float(str(value).split(":", 1)[1])
+        except ValueError:
+            raise click.BadParameter(f"{value!r}: use distance:D with D a number") from None
+        return value
+    try:
+        weights.parse_kind(value)
+    except InputError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _plan(*paths) -> None:
+    """Check the files a command will write next to -o before any computation."""
+    for p in paths:
+        _io.check_output(p)
+    _io.check_distinct(paths)
 
 
 def _load(table: str, zones: str | None, zones_layer: str | None, id_field: str | None):
@@ -54,7 +89,7 @@ def _load(table: str, zones: str | None, zones_layer: str | None, id_field: str 
     codes = weights.normalise_ids(df[id_field], regions=True, where=f"{table} column {id_field!r}")
     prov = layers.read("bundled:province", where="bundled provinces")
     prov = prov[prov["region_code"].isin(set(codes.tolist()))].reset_index(drop=True)
-    click.echo(f"zones: bundled provinces ({len(prov)} matching the table)", err=True)
+    _note(f"zones: bundled provinces ({len(prov)} matching the table)")
     return df, prov, id_field, "region_code", True
 
 
@@ -73,7 +108,7 @@ def _weights(zdf, zid, regions, spec, islands, tolerance, k_islands):
         kind = "distance"
     w, rep = weights.build(zdf, zid, kind, islands=isl, tolerance=tolerance, island_k=k_islands,
                            regions=regions, **kw)
-    click.echo(rep.summary(), err=True)
+    _note(rep.summary())
     return w, rep
 
 
@@ -90,6 +125,7 @@ def _common(f):
         click.option("--year-col", default="year", show_default=True,
                      help="Year column of TABLE (absent: one cross-section)."),
         click.option("--weights", "wspec", default="queen", show_default=True,
+                     callback=_check_weights_spec,
                      help="queen, rook, knn:K, distance:D (CRS units; km if geographic), FILE.gal or FILE.gwt."),
         click.option("--islands", default="knn", show_default=True,
                      help="Units without neighbours: knn (link to nearest, symmetric), drop "
@@ -121,9 +157,13 @@ def _warnings_to_stderr():
         click.echo(f"Warning: {w.message}", err=True)
 
 
-def _sidecar(output: str, rep, extra: dict | None = None) -> Path:
+def _sidecar_path(output: str) -> Path:
     p = Path(output)
-    side = p.with_name(p.stem + ".connectivity.json")
+    return p.with_name(p.stem + ".connectivity.json")
+
+
+def _sidecar(output: str, rep, extra: dict | None = None) -> Path:
+    side = _sidecar_path(output)
     d = {"weights": rep.as_dict()}
     if extra:
         d.update(extra)
@@ -150,11 +190,12 @@ def _write_layer(zdf, zid, out, w, tid, gpkg: str, layer: str) -> str:
 @click.option("--jobs", default=None, type=click.IntRange(1),
               help="Worker processes for the permutations (same result for any number); "
                    "default: every core from 100,000 units on, else 1.")
-@out_csv
+@out_files
 def moran_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
               tolerance, permutations, seed, alternative, with_column, jobs, output):
     """Global Moran's I per year: I, E[I], z and p (normality, randomisation), pseudo p;
     bivariate Moran's I with --with."""
+    _plan(output, _sidecar_path(output))
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
     w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
     with _warnings_to_stderr():
@@ -163,7 +204,7 @@ def moran_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, isla
                                     n_jobs=jobs, with_column=with_column)
     _io.write_csv(out, output)
     side = _sidecar(output, rep)
-    click.echo(f"{len(out)} year(s) written to {output}; connectivity report in {side}")
+    _done(f"{len(out)} year(s) written to {output}; connectivity report in {side}")
 
 
 @click.command("lisa")
@@ -180,14 +221,16 @@ def moran_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, isla
               help="Significance level for the cluster map.")
 @click.option("--cluster-on", default="p", show_default=True, type=click.Choice(["p", "fdr", "bonferroni"]),
               help="Significance flag deciding the cluster code: raw pseudo p, BH-FDR or Bonferroni.")
-@click.option("--gpkg", type=click.Path(dir_okay=False),
+@click.option("--gpkg", type=OutputFile(dash=False),
               help="GeoPackage output (layer 'lisa', one feature per id and year); default OUT.gpkg.")
-@out_csv
+@out_files
 def lisa_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
              tolerance, permutations, seed, alternative, with_column, inference, analytic_null,
              alpha, cluster_on, gpkg, output):
     """Local Moran's I (LISA) per id and year with GeoDa cluster codes, analytic and
     permutation p, CSV and GeoPackage; bivariate LISA with --with."""
+    gpkg = gpkg or str(Path(output).with_suffix(".gpkg"))
+    _plan(output, gpkg, _sidecar_path(output))
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
     w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
     with _warnings_to_stderr():
@@ -196,11 +239,11 @@ def lisa_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islan
                                    alpha=alpha, cluster_on=cluster_on, with_column=with_column,
                                    inference=inference, analytic_null=analytic_null)
     _io.write_csv(out, output)
-    gpkg = _write_layer(zdf, zid, out, w, tid, gpkg or str(Path(output).with_suffix(".gpkg")), "lisa")
+    gpkg = _write_layer(zdf, zid, out, w, tid, gpkg, "lisa")
     side = _sidecar(output, rep)
     counts = out["cluster_label"].value_counts().to_dict()
-    click.echo(f"{len(out)} id-years written to {output} and {gpkg} (layer lisa); clusters {counts}; "
-               f"connectivity report in {side}")
+    _done(f"{len(out)} id-years written to {output} and {gpkg} (layer lisa); clusters {counts}; "
+          f"connectivity report in {side}")
 
 
 @click.command("transitions")
@@ -209,18 +252,23 @@ def lisa_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islan
               help="Significance level (for --significant-only).")
 @click.option("--significant-only", is_flag=True,
               help="Count only units significant in both years of a transition.")
-@click.option("--probabilities", "prob_out", type=click.Path(dir_okay=False),
+@click.option("--probabilities", "prob_out", type=OutputFile(dash=False),
               help="Probability matrix CSV (default OUT_probabilities.csv).")
-@click.option("--moves", "moves_out", type=click.Path(dir_okay=False),
+@click.option("--moves", "moves_out", type=OutputFile(dash=False),
               help="Per-region move table CSV (default OUT_moves.csv).")
-@click.option("--summary", "summary_out", type=click.Path(dir_okay=False),
+@click.option("--summary", "summary_out", type=OutputFile(dash=False),
               help="Per-year-pair type shares, cohesion and flux CSV (default OUT_summary.csv).")
-@out_csv
+@out_files
 def transitions_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
                     tolerance, permutations, seed, alternative, alpha, significant_only, prob_out,
                     moves_out, summary_out, output):
     """LISA transitions between consecutive years: 4x4 counts (HH, LH, LL, HL),
     probabilities, Rey's move types per region, cohesion and flux."""
+    stem = Path(output).with_suffix("")
+    prob_out = prob_out or f"{stem}_probabilities.csv"
+    moves_out = moves_out or f"{stem}_moves.csv"
+    summary_out = summary_out or f"{stem}_summary.csv"
+    _plan(output, prob_out, moves_out, summary_out, _sidecar_path(output))
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
     w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
     with _warnings_to_stderr():
@@ -228,10 +276,6 @@ def transitions_cmd(table, zones, zones_layer, id_field, column, year_col, wspec
                                     permutations=permutations, seed=seed, alternative=alternative,
                                     alpha=alpha)
     tr = transitions.lisa_transitions(lisa, significant_only=significant_only)
-    stem = Path(output).with_suffix("")
-    prob_out = prob_out or f"{stem}_probabilities.csv"
-    moves_out = moves_out or f"{stem}_moves.csv"
-    summary_out = summary_out or f"{stem}_summary.csv"
     _io.write_csv(tr.counts.reset_index(), output)
     _io.write_csv(tr.probabilities.reset_index(), prob_out)
     _io.write_csv(tr.moves, moves_out)
@@ -239,8 +283,8 @@ def transitions_cmd(table, zones, zones_layer, id_field, column, year_col, wspec
     side = _sidecar(output, rep, {"homogeneity": tr.homogeneity,
                                   "significant_only": significant_only})
     h = tr.homogeneity
-    click.echo(f"counts {output}, probabilities {prob_out}, moves {moves_out}, summary {summary_out}; "
-               f"homogeneity Q={h['Q']:.3f} (dof {h['dof']}, p={h['Q_p']:.3g}); report {side}")
+    _done(f"counts {output}, probabilities {prob_out}, moves {moves_out}, summary {summary_out}; "
+          f"homogeneity Q={h['Q']:.3f} (dof {h['dof']}, p={h['Q_p']:.3g}); report {side}")
 
 
 @click.command("hotspots")
@@ -253,14 +297,16 @@ def transitions_cmd(table, zones, zones_layer, id_field, column, year_col, wspec
 @click.option("--cluster-on", default="p", show_default=True, type=click.Choice(["p", "fdr", "bonferroni"]),
               help="Significance flag deciding the cluster code: raw pseudo p, BH-FDR or Bonferroni.")
 @click.option("--bins-fdr", is_flag=True, help="FDR-correct ArcGIS's Gi_Bin confidence bins.")
-@click.option("--gpkg", type=click.Path(dir_okay=False),
+@click.option("--gpkg", type=OutputFile(dash=False),
               help="GeoPackage output (layer 'hotspots', one feature per id and year); default OUT.gpkg.")
-@out_csv
+@out_files
 def hotspots_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
                  tolerance, permutations, seed, alternative, star, alpha, cluster_on, bins_fdr, gpkg,
                  output):
     """Getis-Ord G*/G hot spots per id and year: G, Ord-Getis z, ArcGIS Gi_Bin,
     pseudo p, FDR/Bonferroni flags and GeoDa cluster codes; CSV and GeoPackage."""
+    gpkg = gpkg or str(Path(output).with_suffix(".gpkg"))
+    _plan(output, gpkg, _sidecar_path(output))
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
     w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
     with _warnings_to_stderr():
@@ -272,8 +318,8 @@ def hotspots_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, i
                         "hotspots")
     side = _sidecar(output, rep)
     bins = out["gi_bin_label"].value_counts().to_dict()
-    click.echo(f"{len(out)} id-years written to {output} and {gpkg} (layer hotspots); Gi_Bin {bins}; "
-               f"connectivity report in {side}")
+    _done(f"{len(out)} id-years written to {output} and {gpkg} (layer hotspots); Gi_Bin {bins}; "
+          f"connectivity report in {side}")
 
 
 def _markov_opts(f):
@@ -304,17 +350,19 @@ def _markov_opts(f):
 @click.option("--lag-scheme", default=None, type=click.Choice(markov.CLASS_SCHEMES + ("same",)),
               help="Pooled classes of the lags (default: --scheme; same: the value classes).")
 @click.option("--relative", is_flag=True, help="Divide each year's values by the year's mean first.")
-@out_csv
+@out_files
 def markov_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, islands, island_k,
                tolerance, k, m, scheme, lag_scheme, relative, output):
     """Spatial Markov chain (Rey 2001, giddy Spatial_Markov): class transitions
     conditioned on the neighbours' lag class, steady states, Q and LR tests."""
+    stem = Path(output).with_suffix("")
+    _plan(output, f"{stem}_steady_states.csv", f"{stem}_classes.csv", f"{stem}_units.csv",
+          _sidecar_path(output))
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
     w, rep = _weights(zdf, zid, regions, wspec, islands, tolerance, island_k)
     with _warnings_to_stderr():
         r = markov.spatial_markov(df, w, column, id_col=tid, year_col=year_col, k=k, m=m,
                                   scheme=scheme, lag_scheme=lag_scheme, relative=relative)
-    stem = Path(output).with_suffix("")
     _io.write_csv(r.transitions, output)
     _io.write_csv(r.steady_states, f"{stem}_steady_states.csv")
     _io.write_csv(r.classes, f"{stem}_classes.csv")
@@ -322,9 +370,9 @@ def markov_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, isl
     side = _sidecar(output, rep, {"homogeneity": r.homogeneity, "notes": list(r.notes),
                                   "k": r.k, "m": r.m, "scheme": scheme})
     h = r.homogeneity
-    click.echo(f"transitions {output}, steady states, classes and units beside it; homogeneity "
-               f"Q={h['Q']:.3f}, LR={h['LR']:.3f} (dof {h['dof']}, p={h['Q_p']:.3g}, {h['LR_p']:.3g}); "
-               f"report {side}")
+    _done(f"transitions {output}, steady states, classes and units beside it; homogeneity "
+          f"Q={h['Q']:.3f}, LR={h['LR']:.3f} (dof {h['dof']}, p={h['Q_p']:.3g}, {h['LR_p']:.3g}); "
+          f"report {side}")
 
 
 @click.command("centre")
@@ -342,14 +390,16 @@ def markov_cmd(table, zones, zones_layer, id_field, column, year_col, wspec, isl
               help="Point layer (e.g. settlements) weighting each region's share by --point-weight.")
 @click.option("--point-zone", help="Field of --points holding the region id.")
 @click.option("--point-weight", help="Field of --points with the weight (e.g. population).")
-@click.option("--gpkg", type=click.Path(dir_okay=False),
+@click.option("--gpkg", type=OutputFile(dash=False),
               help="GeoPackage with layers centres (points), trajectory (lines) and ellipses "
                    "(1/2/3 SD polygons); default OUT.gpkg.")
-@out_csv
+@out_files
 def centre_cmd(table, zones, zones_layer, id_field, column, year_col, crs, points, point_zone,
                point_weight, gpkg, output):
     """Centre of gravity per year (weighted mean centre on an equal-area projection),
     trajectory (km, bearing) and ArcGIS standard deviational ellipses."""
+    gpkg = gpkg or str(Path(output).with_suffix(".gpkg"))
+    _plan(output, gpkg)
     df, zdf, tid, zid, regions = _load(table, zones, zones_layer, id_field)
     pts = layers.read(points, where="points") if points else None
     if regions:
@@ -358,13 +408,12 @@ def centre_cmd(table, zones, zones_layer, id_field, column, year_col, crs, point
                                  crs=crs, points=pts, point_zone=point_zone,
                                  point_weight=point_weight, regions=regions)
     _io.write_csv(r.centres, output)
-    gpkg = gpkg or str(Path(output).with_suffix(".gpkg"))
     _io.write_gpkg_layers({"centres": r.points, "trajectory": r.trajectory,
                            "ellipses": r.ellipses}, gpkg)
     sm = r.summary
-    click.echo(f"{len(r.centres)} centre(s) written to {output} and {gpkg} (layers centres, trajectory, "
-               f"ellipses); {sm['first_year']}-{sm['last_year']}: path {sm['path_km']:.1f} km, net "
-               f"{sm['net_km']:.1f} km towards {sm['net_direction'] or '-'}")
+    _done(f"{len(r.centres)} centre(s) written to {output} and {gpkg} (layers centres, trajectory, "
+          f"ellipses); {sm['first_year']}-{sm['last_year']}: path {sm['path_km']:.1f} km, net "
+          f"{sm['net_km']:.1f} km towards {sm['net_direction'] or '-'}")
 
 
 COMMANDS = [moran_cmd, lisa_cmd, transitions_cmd, hotspots_cmd, markov_cmd, centre_cmd]

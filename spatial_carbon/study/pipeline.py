@@ -24,12 +24,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import platform
 import re
-import shutil
-import tempfile
-import time
 import warnings
 from pathlib import Path
 from typing import Any, Callable
@@ -37,7 +33,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .. import __version__, datasets, layers
+from .. import __version__, _io, datasets, layers
 from . import config as config_mod
 from .result import StudyResult
 from .._io import read_csv, sha256, write_csv, write_gpkg, write_text
@@ -609,20 +605,34 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _input_files(cfg, base: Path | None = None) -> list[dict]:
-    paths: list[Path] = []
+#: Files other commands add to a study folder (``figures``, ``report``): still ours.
+FOLDER_EXTRAS = ("maps/*.png", "maps/*.pdf", "maps/*.svg", "report.html")
+
+
+def input_paths(cfg) -> list[Path]:
+    """Every file and folder a study reads: its configuration file and inputs."""
+    paths = [Path(cfg["_source"])] if cfg.get("_source") else []
     inp = cfg["inputs"]
     for key in ("ceads", "ceads_cities", "emissions", "fuel", "population", "factors"):
-        v = inp.get(key)
-        if isinstance(v, Path):
-            paths.append(v)
+        if isinstance(inp.get(key), Path):
+            paths.append(inp[key])
+    if isinstance(cfg["sinks"].get("equivalence"), Path):
+        paths.append(cfg["sinks"]["equivalence"])
     lc = inp["landcover"]
     for r in lc["rasters"] or []:
-        if Path(str(r)).exists():
-            paths.append(Path(r))
+        r = Path(str(r))
+        # a "{year}" pattern: the files it names
+        paths.extend(sorted(r.parent.glob(r.name.replace("{year}", "*"))) if "{year}" in r.name
+                     else [r])
     if lc["areas"] is not None:
         paths.append(Path(lc["areas"]))
     paths.append(layers.parse(inp["boundaries"]).file())
+    return paths
+
+
+def _input_files(cfg, base: Path | None = None) -> list[dict]:
+    src = cfg.get("_source")
+    paths = [p for p in input_paths(cfg) if not (src and str(p) == str(src))]
     files = []
     for p in paths:
         for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
@@ -685,23 +695,34 @@ def _write_dictionary(result: StudyResult, layer, tmp: Path) -> pd.DataFrame:
 
 
 def write_outputs(result: StudyResult, out_dir: str | Path, *, progress: Progress = _quiet,
-                  maps: bool = True, report: bool = True) -> Path:
+                  maps: bool = True, report: bool = True, overwrite: bool = False) -> Path:
     """Write the tables, GeoPackage, figures, report and manifest of a study.
 
     Everything is written into a temporary folder beside ``out_dir`` and
-    moved into place at the end; an existing ``out_dir`` is replaced only
-    once the new one is complete.
+    moved into place at the end (removed on failure, SIGINT or SIGTERM).
+
+    Parameters
+    ----------
+    overwrite : bool
+        Replace an existing ``out_dir`` that is an earlier spatial_carbon
+        output (only once the new one is complete).  A non-empty folder that
+        spatial_carbon did not write, or one holding any of the study's
+        inputs, is never replaced.
 
     Returns
     -------
     pathlib.Path
-        ``out_dir``.
+        ``out_dir`` (absolute).
+
+    Raises
+    ------
+    OutputError
+        If ``out_dir`` may not be written (see :func:`spatial_carbon._io.check_folder`).
     """
     out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        cfg = result.config
+    cfg = result.config
+    with _io.atomic_folder(out_dir, overwrite=overwrite, inputs=input_paths(cfg),
+                           also=FOLDER_EXTRAS) as tmp:
         progress("writing tables")
         for name, df in result.tables().items():
             write_csv(df, tmp / "tables" / f"{name}.csv")
@@ -734,6 +755,7 @@ def write_outputs(result: StudyResult, out_dir: str | Path, *, progress: Progres
         base = Path(cfg["_source"]).parent if cfg.get("_source") else None
         manifest = {
             "spatial_carbon": __version__,
+            "written_by": _io.WRITTEN_BY,
             "title": cfg["study"]["title"],
             # paths: the configuration relative to this folder, inputs relative to the
             # configuration's folder or bundled:<file of the sample data>
@@ -764,26 +786,21 @@ def write_outputs(result: StudyResult, out_dir: str | Path, *, progress: Progres
             from .. import report as report_mod
 
             report_mod.write_report(tmp)
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}-{time.time_ns()}")
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return out_dir
 
 
 def run_file(path: str | Path | None, out_dir: str | Path, *, progress: Progress = _quiet,
-             maps: bool = True, report: bool = True) -> Path:
-    """Load a configuration (``None``: the demo), run the study, write outputs."""
+             maps: bool = True, report: bool = True, overwrite: bool = False) -> Path:
+    """Load a configuration (``None``: the demo), run the study, write outputs.
+
+    The output folder is checked before the study runs (see :func:`write_outputs`).
+    """
     cfg = config_mod.load(path)
+    _io.check_folder(out_dir, overwrite=overwrite, inputs=input_paths(cfg), also=FOLDER_EXTRAS)
     result = run(cfg, progress=progress)
-    return write_outputs(result, out_dir, progress=progress, maps=maps, report=report)
+    return write_outputs(result, out_dir, progress=progress, maps=maps, report=report,
+                         overwrite=overwrite)
 
 
-__all__ = ["run", "run_file", "write_outputs", "fill_years", "region_years_layer", "UNITS",
-           "StudyResult"]
+__all__ = ["run", "run_file", "write_outputs", "fill_years", "region_years_layer", "input_paths",
+           "UNITS", "StudyResult"]
