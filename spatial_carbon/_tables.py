@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from . import regions
-from .errors import DuplicateRowError, InputError, MissingDataError, NegativeValueError
+from .errors import (DuplicateRowError, InputError, MissingDataError, NegativeValueError, plain,
+                     show)
 
 #: The region-column vocabulary (one list, owned by :mod:`spatial_carbon.regions`).
 REGION_COLUMNS = regions.REGION_COLUMNS
@@ -63,14 +64,14 @@ def with_year(df: pd.DataFrame, *, where: str, column: str = "year") -> pd.DataF
     if len(bad):
         raise InputError(
             f"{where}: column {column!r} must hold whole years; bad values: "
-            f"{', '.join(map(repr, bad.unique()[:10]))}"
+            f"{show(list(bad.unique()))}"
         )
     out[column] = y.astype("int64")
     return out
 
 
 def check_numeric(df: pd.DataFrame, cols, *, where: str, allow_negative: bool = False) -> pd.DataFrame:
-    """Copy of ``df`` with ``cols`` as float64; missing or negative values are errors."""
+    """Copy of ``df`` with ``cols`` as float64; missing, infinite or negative values are errors."""
     out = df.copy()
     for c in cols:
         v = pd.to_numeric(out[c], errors="coerce")
@@ -79,6 +80,13 @@ def check_numeric(df: pd.DataFrame, cols, *, where: str, allow_negative: bool = 
             rows = _describe_rows(out[nan])
             raise MissingDataError(
                 f"{where}: column {c!r} is empty or not a number in {int(nan.sum())} row(s): {rows}"
+            )
+        inf = ~np.isfinite(v.to_numpy(dtype="float64"))
+        if inf.any():
+            rows = _describe_rows(out[inf])
+            raise InputError(
+                f"{where}: column {c!r} is infinite (inf) in {int(inf.sum())} row(s): {rows}; "
+                "give finite numbers"
             )
         if not allow_negative and (v < 0).any():
             rows = _describe_rows(out[v < 0])
@@ -94,10 +102,15 @@ def check_unique(df: pd.DataFrame, keys, *, where: str) -> None:
     """Raise :class:`DuplicateRowError` listing the keys that occur more than once."""
     dup = df.duplicated(list(keys), keep=False)
     if dup.any():
-        shown = df.loc[dup, list(keys)].drop_duplicates().head(10)
-        items = "; ".join(", ".join(f"{k}={v}" for k, v in zip(keys, row)) for row in shown.itertuples(index=False))
+        # show the region's name rather than its code
+        cols = ["region" if k == "region_code" and "region" in df.columns else k for k in keys]
+        shown = df.loc[dup, cols].drop_duplicates().head(5)
+        items = "; ".join(", ".join(f"{k}={show(plain(v), 40).strip(chr(39))}"
+                                    for k, v in zip(cols, row))
+                          for row in shown.itertuples(index=False))
+        name = "-".join("region" if k == "region_code" else str(k) for k in keys)
         raise DuplicateRowError(
-            f"{where} has {int(dup.sum())} rows with a repeated {'-'.join(keys)} key "
+            f"{where} has {int(dup.sum())} rows with a repeated {name} key "
             f"(e.g. {items}); aggregate or remove the duplicates"
         )
 

@@ -46,10 +46,27 @@ def data_dir() -> Path:
 
 
 def path(*parts: str) -> Path:
-    """Path of a bundled file, e.g. ``path("population", "...csv")``."""
-    p = data_dir().joinpath(*parts)
+    """Path of a bundled file, e.g. ``path("population", "...csv")``.
+
+    Raises
+    ------
+    InputError
+        If the name leaves the bundled data folder (``..``, an absolute
+        path, a link pointing outside) or the file is missing.
+    """
+    root = data_dir().resolve()
+    p = root.joinpath(*parts)
+    real = p.resolve()
+    if any(Path(x).is_absolute() for x in parts) or ".." in Path(*parts).parts \
+            or (real != root and root not in real.parents):
+        name = "/".join(parts)
+        raise InputError(
+            f"bundled name {name!r} leaves the bundled data folder; name a file inside it, e.g. "
+            "bundled:population/China_Statistics_Yearbook_population_by_province_2000_2019.csv"
+        )
     if not p.exists():
-        raise InputError(f"bundled file {p} is missing; reinstall spatial_carbon")
+        raise InputError(f"bundled file {p} is missing; check the name (see data/README.md) "
+                         "or reinstall spatial_carbon")
     return p
 
 

@@ -862,7 +862,9 @@ def _io_mrio_accounts(inputs: dict, params: dict, outputs: dict) -> dict:
     from .inputoutput import calc_accounts, embodied_flows, flows_long
     from .inputoutput.readers import read_pymrio
 
-    mr = read_pymrio(inputs["directory"], params["extension"], params["stressor"])
+    # pickled tables (code execution) only on an explicit allow_pickle
+    mr = read_pymrio(inputs["directory"], params["extension"], params["stressor"],
+                     allow_pickle=bool(params.get("allow_pickle")))
     solver = params.get("solver") or "auto"
     acc = calc_accounts(mr, solver=solver)
     write_csv(acc, outputs["OUTPUT"])

@@ -30,7 +30,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, UnknownRegionError, shortlist
+from .errors import InputError, UnknownRegionError, shortlist, show
 
 #: The one vocabulary of columns that hold region ids in tables, in order of
 #: preference (matched ignoring case and spaces; see :func:`find_region_column`).
@@ -146,9 +146,9 @@ def lookup(name) -> int:
         name = str(int(name))
     code = _index().get(_key(name))
     if code is None:
-        close = _closest(str(name))
+        close = _closest(str(name)[:60])
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise UnknownRegionError(f"unknown region {name!r}{hint}")
+        raise UnknownRegionError(f"unknown region {show(name)}{hint}")
     return code
 
 
@@ -177,9 +177,10 @@ def to_codes(values: Iterable, *, where: str = "input") -> pd.Series:
         try:
             mapping[u] = lookup(u)
         except UnknownRegionError:
-            close = _closest(str(u))
-            bad.append(f"{u!r}" + (f" (closest: {', '.join(close)})" if close else ""))
+            close = _closest(str(u)[:60]) if len(bad) < 10 else []
+            bad.append(show(u) + (f" (closest: {', '.join(close)})" if close else ""))
     if bad:
+        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
         raise UnknownRegionError(
             f"unknown region name(s) in {where}: {shortlist(bad, sep='; ')}. "
             "Use English, Chinese or pinyin names or GB/T 2260 codes "

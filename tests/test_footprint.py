@@ -145,7 +145,7 @@ def test_inputs_not_modified():
 
 def test_duplicate_region_year():
     ice = pd.concat([_ice(), _ice().iloc[[0]].assign(region="北京")])
-    with pytest.raises(DuplicateRowError, match="region_code=110000, year=2011"):
+    with pytest.raises(DuplicateRowError, match="region=Beijing, year=2011"):
         F.compute(ice, _sinks())
 
 

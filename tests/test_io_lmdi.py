@@ -121,3 +121,66 @@ def test_share_shift_by_hand():
     np.testing.assert_allclose(out["carbon_transfer"], [-140.0, 70.0])
     np.testing.assert_allclose(out["share1"], [0.25, 0.75])
     assert out["region_code"].tolist() == [110000, 130000]
+
+
+def test_national_pools_region_sectors_against_a_hand_computation():
+    """Issue 11: ``by=None`` failed on every multi-region table ("duplicated
+    sector/year rows").  National = one decomposition whose items are the
+    region-sectors; checked against LMDI-I written out term by term (Ang 2015,
+    eq. 3-5) with math.log:
+        Q0 = 20+30+10+40 = 100, Q1 = 30+20+40+30 = 120; C0 = 65, C1 = 63;
+        e.g. Beijing A: L(12, 10) = 2/ln 1.2 = 10.96963, S 0.2 -> 0.25, I 0.5 -> 0.4.
+    """
+    import math
+
+    from spatial_carbon.inputoutput.lmdi import lmdi_decompose
+
+    rows = [("Beijing", "A", 20, 10, 30, 12), ("Beijing", "B", 30, 30, 20, 16),
+            ("Hebei", "A", 10, 5, 40, 20), ("Hebei", "B", 40, 20, 30, 15)]
+    df = pd.DataFrame([(r, s, 2000, q0, c0) for r, s, q0, c0, _, _ in rows]
+                      + [(r, s, 2010, q1, c1) for r, s, _, _, q1, c1 in rows],
+                      columns=["region", "sector", "year", "output", "emissions"])
+    got = lmdi_decompose(df, 2000, 2010, by=None).iloc[0]
+
+    def L(a, b):
+        return a if a == b else (a - b) / (math.log(a) - math.log(b))
+
+    Q0 = sum(r[2] for r in rows)
+    Q1 = sum(r[4] for r in rows)
+    scale = sum(L(c1, c0) * math.log(Q1 / Q0) for _, _, q0, c0, q1, c1 in rows)
+    structure = sum(L(c1, c0) * math.log((q1 / Q1) / (q0 / Q0)) for _, _, q0, c0, q1, c1 in rows)
+    technique = sum(L(c1, c0) * math.log((c1 / q1) / (c0 / q0)) for _, _, q0, c0, q1, c1 in rows)
+    assert got["region"] == "all"
+    np.testing.assert_allclose([got["scale"], got["structure"], got["technique"]],
+                               [scale, structure, technique], rtol=1e-12)
+    np.testing.assert_allclose(L(12, 10), 10.969629, rtol=1e-6)
+    np.testing.assert_allclose([got["C0"], got["C1"], got["total"]], [65, 63, -2])
+    np.testing.assert_allclose(scale + structure + technique, -2, rtol=1e-12)
+    np.testing.assert_allclose(got["D_scale"] * got["D_structure"] * got["D_technique"],
+                               63 / 65, rtol=1e-12)
+    # the CLI's --national gives the same row
+    per_region = lmdi_decompose(df, 2000, 2010)
+    assert list(per_region["region"]) == ["Beijing", "Hebei"]
+
+
+def test_national_with_energy_mix_pools_region_sectors():
+    from spatial_carbon.inputoutput.lmdi import lmdi_decompose
+
+    base = [("Beijing", "A", "coal"), ("Beijing", "A", "gas"), ("Hebei", "A", "coal")]
+    df = pd.DataFrame(
+        [(r, s, f, 2000, 10.0, e, e * 2.0) for (r, s, f), e in zip(base, [4.0, 1.0, 5.0])]
+        + [(r, s, f, 2010, 12.0, e, e * 1.5) for (r, s, f), e in zip(base, [3.0, 3.0, 4.0])],
+        columns=["region", "sector", "fuel", "year", "output", "energy", "emissions"])
+    got = lmdi_decompose(df, 2000, 2010, by=None, energy_mix=True).iloc[0]
+    # C0 = 2*(4+1+5) = 20, C1 = 1.5*(3+3+4) = 15; effects sum to -5 exactly
+    parts = ["scale", "structure", "energy_intensity", "energy_mix", "emission_factor"]
+    np.testing.assert_allclose(sum(got[p] for p in parts), -5.0, rtol=1e-12)
+    # national output counts each region-sector once (not each fuel row): 10 + 10 -> 12 + 12,
+    # so scale = sum_ij L(C1_ij, C0_ij) ln(24/20) with C0 = 8, 2, 10 and C1 = 4.5, 4.5, 6
+    import math
+
+    def L(a, b):
+        return (a - b) / (math.log(a) - math.log(b))
+
+    scale = (L(4.5, 8) + L(4.5, 2) + L(6, 10)) * math.log(24 / 20)
+    np.testing.assert_allclose(got["scale"], scale, rtol=1e-12)

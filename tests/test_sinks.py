@@ -24,7 +24,7 @@ def _areas():
     return pd.DataFrame({
         "region": ["Beijing", "Beijing", "Beijing", "河北", "Hebei"],
         "year": [2019, 2019, 2019, 2019, 2019],
-        "class": ["forest", "grassland", "cropland", "forest", "forest"],
+        "class": ["forest", "grassland", "cropland", "forest", "grassland"],
         "area_hm2": [100.0, 50.0, 30.0, 10.0, 5.0],
     })
 
@@ -51,10 +51,10 @@ def test_carbon_sink_hand_worked():
     np.testing.assert_allclose(bj["CS_grassland"], 21.8086)
     np.testing.assert_allclose(bj["CS"], 501.8182)
     he = out[out["region"] == "Hebei"].iloc[0]
-    # Hebei: 河北 and Hebei rows are one province: A_f = 15; CS_f = 3.8096 * 15 * 1.26 = 72.00144
-    np.testing.assert_allclose(he["A_forest_hm2"], 15.0)
-    np.testing.assert_allclose(he["CS"], 72.00144)
-    assert he["A_grassland_hm2"] == 0.0
+    # Hebei: 河北 and Hebei rows are one province: CS_f = 3.8096 * 10 * 1.26 = 48.00096,
+    # CS_g = 0.9482 * 5 * 0.46 = 2.18086; CS = 50.18182
+    np.testing.assert_allclose(he["A_forest_hm2"], 10.0)
+    np.testing.assert_allclose(he["CS"], 50.18182)
     # the rates and their gas basis travel as columns (through a CSV to the footprint)
     np.testing.assert_array_equal(out["NEP_forest_t_per_hm2_a"], 3.8096)
     np.testing.assert_array_equal(out["NEP_grassland_t_per_hm2_a"], 0.9482)
@@ -73,8 +73,8 @@ def test_provincial_factors_override_national():
     out = sinks.carbon_sink(_areas(), factors=fac).set_index("region")
     # Beijing: 3.8096*100*1 + 0.9482*50*1 = 380.96 + 47.41 = 428.37
     np.testing.assert_allclose(out.loc["Beijing", "CS"], 428.37)
-    # Hebei: 3.8096 * 15 * 2 = 114.288
-    np.testing.assert_allclose(out.loc["Hebei", "CS"], 114.288)
+    # Hebei: forest 3.8096 * 10 * 2 = 76.192 plus grassland 0.9482 * 5 * 1 = 4.741: 80.933
+    np.testing.assert_allclose(out.loc["Hebei", "CS"], 80.933)
 
 
 def test_user_rates_for_other_classes_and_area_units():
@@ -134,3 +134,22 @@ def test_bad_rates():
         sinks.carbon_sink(_areas(), rates={"forest": -1.0})
     with pytest.raises(UnitError, match="t/hm2/a"):
         sinks.carbon_sink(_areas(), rates=pd.DataFrame({"class": ["forest"], "rate": [1.0], "unit": ["kg/m2"]}))
+
+
+def test_duplicate_class_rows_are_an_error_not_a_sum():
+    """Issue 11: a repeated row used to be summed (Beijing's forest doubled)."""
+    from spatial_carbon.errors import DuplicateRowError
+
+    dup = pd.concat([_areas(), _areas().iloc[[0]]], ignore_index=True)
+    with pytest.raises(DuplicateRowError, match=r"repeated region-year-class.*Beijing, year=2019, "
+                                                r"class=forest"):
+        sinks.carbon_sink(dup, where="areas.csv")
+    # 河北 and Hebei are one province: two forest rows are a duplicate too
+    two = pd.concat([_areas(), pd.DataFrame({"region": ["河北"], "year": [2019],
+                                             "class": ["grassland"], "area_hm2": [1.0]})])
+    with pytest.raises(DuplicateRowError, match="Hebei"):
+        sinks.carbon_sink(two)
+    # raster classes of one sink class are summed (MODIS: several forest classes)
+    lc = pd.DataFrame({"region": ["Beijing"] * 2, "year": [2019] * 2, "class": [1, 2],
+                       "sink_class": ["forest", "forest"], "area_hm2": [3.0, 4.0]})
+    np.testing.assert_allclose(sinks.carbon_sink(lc)["A_forest_hm2"], [7.0])

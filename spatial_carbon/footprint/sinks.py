@@ -256,8 +256,10 @@ def carbon_sink(
     Parameters
     ----------
     areas : pandas.DataFrame
-        One row per region, year and land class (several rows of the same
-        class are summed).  Columns: a region column (``region_code``,
+        One row per region, year and land class.  Rows of different raster
+        classes mapped to the same sink class (e.g. MODIS's five forest
+        classes) are summed; a repeated region-year-class row is an error.
+        Columns: a region column (``region_code``,
         ``region``, ``zone`` or ``province``; any spelling known to
         :mod:`spatial_carbon.regions`), ``year``, the area in hm2 as
         ``area_hm2`` (or ``area_km2``, ``area_m2``, ... converted with
@@ -297,6 +299,8 @@ def carbon_sink(
     ------
     InputError
         Missing columns.  UnknownRegionError: unknown region names.
+    DuplicateRowError
+        A region-year-class appears twice (it would be counted twice).
     NegativeValueError, MissingDataError
         Negative or empty areas.
     MissingFactorError
@@ -351,6 +355,9 @@ def _tidy_areas(areas: pd.DataFrame, classes: list[str], where: str) -> pd.DataF
             f"{where} has no class column; name it sink_class (or class) with names such as "
             f"{', '.join(classes)}"
         )
+    # the finest class column is the key: `class` (raster value) if given, else the sink class
+    _tables.check_unique(df, ["region_code", "year", _tables.find_column(df, "class") or ccol],
+                         where=where)
     acol, to_hm2 = _area_column(df, where)
     df = _tables.check_numeric(df, [acol], where=where)
     df["_class"] = df[ccol].astype(str).str.strip().str.lower()

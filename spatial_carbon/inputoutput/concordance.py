@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from spatial_carbon import regions
-from spatial_carbon.errors import InputError
+from spatial_carbon.errors import InputError, show
 
 _FILES = {"ioc42_30": ("io_sectors_42_30.csv", "sector42", "sector30"),
           "ioc30_6": ("io_sectors_30_6.csv", "sector30", "group6")}
@@ -296,7 +296,7 @@ def aggregate_regions(df: pd.DataFrame, scheme: str, columns=None) -> pd.DataFra
     g = regions.grouping(scheme)
     missing = sorted(set(df["region_code"]) - set(g.index))
     if missing:
-        raise InputError(f"grouping {scheme!r} does not cover region code(s) {missing}")
+        raise InputError(f"grouping {scheme!r} does not cover region code(s) {show(list(missing))}")
     if columns is None:
         columns = [c for c in df.select_dtypes("number").columns if c != "region_code"]
     out = df.assign(**{scheme: df["region_code"].map(g)}).groupby(scheme, sort=False)[list(columns)].sum()

@@ -45,6 +45,7 @@ from spatial_carbon.errors import (
     InputError,
     ModelError,
     NegativeValueError,
+    show,
 )
 
 ArrayLike = Union[np.ndarray, pd.DataFrame, pd.Series]
@@ -185,7 +186,7 @@ def calc_A(Z: ArrayLike, x: ArrayLike) -> ArrayLike:
     if (xv < 0).any():
         bad = np.flatnonzero(xv < 0)
         labels = list(Z.columns[bad]) if isinstance(Z, pd.DataFrame) else bad.tolist()
-        raise NegativeValueError(f"negative total output in sector(s) {labels[:10]}; check the table")
+        raise NegativeValueError(f"negative total output in sector(s) {show(list(labels))}; check the table")
     inv = np.zeros_like(xv)
     nz = xv != 0
     inv[nz] = 1.0 / xv[nz]
@@ -348,6 +349,8 @@ class _Factor:
 
     def solve(self, b: np.ndarray, trans: bool = False) -> np.ndarray:
         b = np.asarray(b, dtype=float)
+        # a NaN or inf on the right-hand side is an input problem, not a singular I - A
+        _check_finite(b, "the right-hand side (final demand, intensities or emissions)")
         if self.method == "iterative":
             out = self._gmres(b, trans)
         elif self.method == "splu":

@@ -214,7 +214,8 @@ def lmdi_decompose(
     by : str or None
         Column that defines the units decomposed separately (default
         ``region``); ``None`` pools all rows into one national decomposition
-        (structure then covers every region-sector).
+        whose items are the region-sectors (structure = each region-sector's
+        share of national output).
     energy_mix : bool
         Split the technique effect into ``energy_intensity``, ``energy_mix``
         and ``emission_factor``.
@@ -234,6 +235,8 @@ def lmdi_decompose(
     """
     cols = ["output", "emissions"] + (["energy"] if energy_mix else [])
     item = ["sector"] + (["fuel"] if energy_mix else [])
+    if by is None and "region" in df.columns:
+        item = ["region"] + item  # national: the items are region-sectors (pooled)
     keys = ([by] if by else []) + item
     where = "decomposition table"
     sub = _validate(df, year0, year1, keys, cols, where).copy()
@@ -241,6 +244,8 @@ def lmdi_decompose(
         sub["_all"] = "all"
         by = "_all"
         keys = [by] + item
+    # the levels naming one sector of one unit (the output belongs to it, not to a fuel)
+    sector_levels = [k for k in keys if k != "fuel"]
     rows = []
     for unit, g in sub.groupby(by, sort=False):
         w = _wide(g, keys, cols, year0, year1, where)
@@ -249,11 +254,11 @@ def lmdi_decompose(
         C1 = w[("emissions", year1)].to_numpy()
         # output of a sector (per fuel row in energy mode: take it once per sector)
         if energy_mix:
-            sect = pd.Index(idx.get_level_values("sector"))
-            Qi0 = w[("output", year0)].groupby(level=[by, "sector"], sort=False).max()
-            Qi1 = w[("output", year1)].groupby(level=[by, "sector"], sort=False).max()
-            q0 = Qi0.reindex(pd.MultiIndex.from_arrays([idx.get_level_values(by), sect])).to_numpy()
-            q1 = Qi1.reindex(pd.MultiIndex.from_arrays([idx.get_level_values(by), sect])).to_numpy()
+            sect = pd.MultiIndex.from_arrays([idx.get_level_values(k) for k in sector_levels])
+            Qi0 = w[("output", year0)].groupby(level=sector_levels, sort=False).max()
+            Qi1 = w[("output", year1)].groupby(level=sector_levels, sort=False).max()
+            q0 = Qi0.reindex(sect).to_numpy()
+            q1 = Qi1.reindex(sect).to_numpy()
             Q0, Q1 = Qi0.sum(), Qi1.sum()
         else:
             q0 = w[("output", year0)].to_numpy()
@@ -270,8 +275,8 @@ def lmdi_decompose(
         if energy_mix:
             e0 = w[("energy", year0)].to_numpy()
             e1 = w[("energy", year1)].to_numpy()
-            Ei0 = pd.Series(e0, index=idx).groupby(level=[by, "sector"], sort=False).transform("sum").to_numpy()
-            Ei1 = pd.Series(e1, index=idx).groupby(level=[by, "sector"], sort=False).transform("sum").to_numpy()
+            Ei0 = pd.Series(e0, index=idx).groupby(level=sector_levels, sort=False).transform("sum").to_numpy()
+            Ei1 = pd.Series(e1, index=idx).groupby(level=sector_levels, sort=False).transform("sum").to_numpy()
             if np.any((e0 == 0) & (C0 != 0)) or np.any((e1 == 0) & (C1 != 0)):
                 raise InputError(f"{where}: {unit} has emissions from a fuel with zero energy use")
             X0 += [_ratio(Ei0, q0), _ratio(e0, Ei0), _ratio(C0, e0)]

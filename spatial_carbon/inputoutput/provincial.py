@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from spatial_carbon import regions
-from spatial_carbon.errors import InputError, NegativeValueError, ZeroCapacityError
+from spatial_carbon.errors import (InputError, MissingDataError, NegativeValueError,
+                                   ZeroCapacityError, show)
 from spatial_carbon.inputoutput.iomath import (
     calc_A,
     calc_M,
@@ -306,7 +307,14 @@ def province_intensities(
                 raise InputError(f"emissions table has no rows for province {reg!r}")
             if sub["sector"].duplicated().any():
                 raise InputError(f"emissions table repeats sectors for province {reg!r}")
-            e = sub.set_index("sector")["emissions"].astype(float)
+            e = pd.to_numeric(sub.set_index("sector")["emissions"], errors="coerce")
+            bad = e.index[~np.isfinite(e.to_numpy(dtype=float))]
+            if len(bad):
+                raise MissingDataError(
+                    f"emissions table: emissions of province {reg!r} are missing, not a number "
+                    f"or infinite for sector(s) {', '.join(map(str, bad[:10]))}; give a number "
+                    "for every sector (0 where there are none)"
+                )
             # any row order is fine, but the sector sets must agree
             check_labels(sorted(t.sectors), sorted(e.index), f"sectors (emissions vs IO table of {reg})")
             if (e < 0).any():
@@ -692,7 +700,7 @@ def aggregate_trade_regions(by_region: pd.DataFrame, scheme: str = "seed002_8") 
     df = by_region.copy()
     missing = sorted(set(df["region_code"]) - set(g.index))
     if missing:
-        raise InputError(f"grouping {scheme!r} does not cover region code(s) {missing}")
+        raise InputError(f"grouping {scheme!r} does not cover region code(s) {show(list(missing))}")
     df["group"] = df["region_code"].map(g)
     out = df.groupby("group", sort=False)[list(_ADDITIVE)].sum().reset_index()
     out["CTT"] = _ratio(_ratio(out["CE"], out["E"]), _ratio(out["CM"], out["M"]))

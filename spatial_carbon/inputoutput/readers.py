@@ -22,14 +22,72 @@ from spatial_carbon.inputoutput.mrio import MRIO, mrio_from_frames, mrio_from_py
 from spatial_carbon.inputoutput.provincial import ProvincialTable, tables_from_frame
 
 
-def read_pymrio(path: str | os.PathLike, extension: str, stressor) -> MRIO:
+#: File-name endings pymrio reads with ``pandas.read_pickle`` (which runs code).
+PICKLE_SUFFIXES = (".pkl", ".pickle")
+
+
+def pickled_tables(path: str | os.PathLike) -> list[str]:
+    """The tables of a pymrio save (folder or zip) stored as pickles.
+
+    pymrio picks the reader of each table from the file-name ending listed in
+    ``file_parameters.json``; ``.pkl``/``.pickle`` tables are unpickled, and
+    unpickling a downloaded file can run any code.  The listed names and any
+    ``*.pkl``/``*.pickle`` files are returned (relative paths).
+    """
+    import json
+    import zipfile
+
+    p = Path(path)
+    found: set[str] = set()
+
+    def from_para(text: str, folder: str) -> None:
+        try:
+            para = json.loads(text)
+        except ValueError:
+            return
+        files = para.get("files", {}) if isinstance(para, dict) else {}
+        for entry in files.values() if isinstance(files, dict) else []:
+            name = str(entry.get("name", "")) if isinstance(entry, dict) else ""
+            if name.lower().endswith(PICKLE_SUFFIXES):
+                found.add(f"{folder}/{name}".lstrip("/"))
+
+    if p.is_file() and zipfile.is_zipfile(p):
+        with zipfile.ZipFile(p) as zf:
+            for name in zf.namelist():
+                if name.lower().endswith(PICKLE_SUFFIXES):
+                    found.add(name)
+                elif name.endswith("file_parameters.json"):
+                    from_para(zf.read(name).decode("utf-8", "replace"), os.path.dirname(name))
+    elif p.is_dir():
+        for f in p.rglob("*"):
+            rel = f.relative_to(p).as_posix()
+            if f.name.lower().endswith(PICKLE_SUFFIXES):
+                found.add(rel)
+            elif f.name == "file_parameters.json":
+                from_para(f.read_text(encoding="utf-8", errors="replace"),
+                          "" if f.parent == p else f.parent.relative_to(p).as_posix())
+    return sorted(found)
+
+
+def read_pymrio(path: str | os.PathLike, extension: str, stressor, *,
+                allow_pickle: bool = False) -> MRIO:
     """Read one stressor of an MRIO saved by pymrio (``save_all`` folder or zip).
+
+    Parameters
+    ----------
+    allow_pickle : bool
+        Also read tables saved as pickles (``.pkl``).  Unpickling runs code
+        stored in the file: a crafted (e.g. downloaded) folder can do anything
+        your user account can.  Only set it for folders you wrote yourself;
+        by default only text (``.txt``/``.tsv``/``.csv``) and parquet tables
+        are read, and pickled tables are refused before pymrio opens anything.
 
     Raises
     ------
     InputError
-        If pymrio is not installed, the folder is not a pymrio save, or the
-        extension/stressor is absent.
+        If pymrio is not installed, the folder is not a pymrio save, it holds
+        pickled tables (without ``allow_pickle``), or the extension/stressor
+        is absent.
     """
     try:
         import pymrio
@@ -41,6 +99,15 @@ def read_pymrio(path: str | os.PathLike, extension: str, stressor) -> MRIO:
     if p.is_dir() and not (p / "file_parameters.json").is_file():
         raise InputError(
             f"{p} is not a pymrio folder (no file_parameters.json); write it with IOSystem.save_all()"
+        )
+    pickles = pickled_tables(p)
+    if pickles and not allow_pickle:
+        shown = ", ".join(pickles[:3]) + (f" and {len(pickles) - 3} more" if len(pickles) > 3 else "")
+        raise InputError(
+            f"{p} holds tables saved as pickles ({shown}); unpickling runs code stored in the "
+            "files, so they are not read by default. Re-save the tables as text or parquet "
+            "(pymrio: io.save_all(path, table_format='txt')), or, only for a folder you wrote "
+            "yourself, allow them (--allow-pickle; allow_pickle=True)"
         )
     try:
         io = pymrio.load_all(p)
@@ -193,8 +260,12 @@ def read_wide_table(path: str | os.PathLike, *, sheet: str | int = 0) -> pd.Data
 def read_provincial_tables(path: str | os.PathLike, *, unit: str = "10^4 yuan") -> dict[str, ProvincialTable]:
     """Read the stacked provincial-table CSV (see :func:`~spatial_carbon.inputoutput.provincial.tables_from_frame`)."""
     df = read_csv(path)
-    df["sector"] = df["sector"].astype(str)
-    return tables_from_frame(df, unit=unit)
+    if "sector" in df.columns:  # a missing column is named by tables_from_frame
+        df["sector"] = df["sector"].astype(str)
+    try:
+        return tables_from_frame(df, unit=unit)
+    except InputError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
 
 
 def read_long_table(path: str | os.PathLike, required: list[str]) -> pd.DataFrame:

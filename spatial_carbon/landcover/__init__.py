@@ -58,7 +58,8 @@ class ClassAreas(NamedTuple):
     summary : DataFrame
         One row per zone and year: ``zone, year, class_pixels, nodata_pixels,
         unknown_pixels, area_hm2, nodata_area_hm2, zone_area_hm2,
-        covered_fraction``.
+        covered_fraction, note`` (``"no pixel"``, ``"all nodata"`` or empty;
+        both cases are also warned about, naming the zones).
     """
 
     areas: pd.DataFrame
@@ -345,9 +346,7 @@ def _zones_in(zones: gpd.GeoDataFrame, crs: CRS, ids: np.ndarray, nzones: int) -
     z = zones.geometry
     if not z.crs.equals(crs):
         z = z.to_crs(crs)
-    g = np.asarray(z.values, dtype=object)
-    g = np.where(shapely.is_missing(g), shapely.Polygon(), g)
-    g = np.where(shapely.is_valid(g), g, shapely.make_valid(g))
+    g = _repaired(np.asarray(z.values, dtype=object))
     if len(g) == nzones:
         out = np.empty(nzones, dtype=object)
         out[ids - 1] = g
@@ -359,11 +358,19 @@ def _zones_in(zones: gpd.GeoDataFrame, crs: CRS, ids: np.ndarray, nzones: int) -
     return out
 
 
+def _repaired(g: np.ndarray) -> np.ndarray:
+    """Zone geometries as counted: missing ones empty, invalid ones (e.g. a
+    self-intersecting "bow tie") repaired with ``shapely.make_valid``."""
+    g = np.where(shapely.is_missing(g), shapely.Polygon(), g)
+    return np.where(shapely.is_valid(g), g, shapely.make_valid(g))
+
+
 def _zone_areas_m2(zones: gpd.GeoDataFrame, nzones: int, ids: np.ndarray) -> np.ndarray:
+    """Ellipsoidal area of each zone as counted (the repaired shape, see :func:`_repaired`)."""
     geod = Geod(ellps="WGS84")
     g = zones.geometry.to_crs("EPSG:4326") if not zones.crs.equals(CRS("EPSG:4326")) else zones.geometry
     a = np.zeros(nzones + 1)
-    for zid, geom in zip(ids, g.values):
+    for zid, geom in zip(ids, _repaired(np.asarray(g.values, dtype=object))):
         if geom is None or geom.is_empty:
             continue
         if geom.geom_type == "GeometryCollection":
@@ -414,15 +421,30 @@ def _frames(reducer, plan, labels, ids, zones, year_list, leg) -> ClassAreas:
         "zone_area_hm2": zone_area[zz],
         "covered_fraction": frac,
     })
-    empty = summary.loc[(summary["class_pixels"] == 0) & (summary["nodata_pixels"] == 0)]
-    if len(empty):
-        names = sorted({str(z) for z in empty["zone"]})
+    no_pixel = (summary["class_pixels"] == 0) & (summary["nodata_pixels"] == 0)
+    all_nodata = (summary["class_pixels"] == 0) & (summary["nodata_pixels"] > 0)
+    summary["note"] = np.where(no_pixel, "no pixel", np.where(all_nodata, "all nodata", ""))
+    if no_pixel.any():
         warnings.warn(
-            f"{len(names)} zone(s) got no pixel in some year ({', '.join(names[:10])}"
-            + (", ..." if len(names) > 10 else "")
-            + "): outside the raster or smaller than a pixel; use pixel_rule='fraction' for "
-            "zones of a few pixels",
+            f"{_zone_years(summary[no_pixel], 'got no pixel')}: outside the raster or smaller "
+            "than a pixel; use pixel_rule='fraction' for zones of a few pixels",
+            DataQualityWarning, stacklevel=3,
+        )
+    if all_nodata.any():
+        warnings.warn(
+            f"{_zone_years(summary[all_nodata], 'have only nodata pixels')}, so all their "
+            "class areas are 0; check the raster's coverage and nodata value for these zones",
             DataQualityWarning, stacklevel=3,
         )
     return ClassAreas(df, summary)
+
+
+def _zone_years(rows: pd.DataFrame, what: str, n: int = 10) -> str:
+    """'2 zone(s) <what> (A, B) in 2018, 2019' for a summary subset (names shortened)."""
+    from ..errors import show
+
+    names = sorted({show(z, 40).strip("'") for z in rows["zone"]})
+    years = ", ".join(str(int(y)) for y in sorted(set(rows["year"])))
+    more = ", ..." if len(names) > n else ""
+    return f"{len(names)} zone(s) {what} ({', '.join(names[:n])}{more}) in {years}"
 

@@ -23,7 +23,7 @@ import rasterio
 from affine import Affine
 from rasterio.errors import RasterioIOError
 
-from ..errors import CRSError, InputError, MissingDataError, RasterError
+from ..errors import CRSError, InputError, MissingDataError, RasterError, show
 
 _RASTER_EXT = (".tif", ".tiff", ".vrt", ".img", ".gtiff")
 #: Year of a single raster whose name carries none and for which no year was
@@ -167,7 +167,8 @@ def resolve_rasters(rasters, years: Iterable[int] | None = None) -> list[RasterI
         missing = sorted(set(want) - set(have))
         if missing:
             raise MissingDataError(
-                f"no land-cover raster for year(s) {missing}; rasters found for {have}"
+                f"no land-cover raster for year(s) {show(list(missing))}; rasters found for "
+                f"{show(list(have))}"
             )
         pairs = [(p, y) for p, y in pairs if y in set(want)]
 

@@ -23,7 +23,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, show
 
 #: Sink classes understood by :mod:`spatial_carbon.footprint.sinks` (plus ``nodata``).
 SINK_CLASSES = (
@@ -139,7 +139,7 @@ def _validate(table: pd.DataFrame, where: str) -> pd.DataFrame:
     t["sink_class"] = t["sink_class"].astype(str).str.strip().str.lower()
     dup = t["value"][t["value"].duplicated()].unique().tolist()
     if dup:
-        raise InputError(f"legend {where}: value(s) {dup} listed more than once")
+        raise InputError(f"legend {where}: value(s) {show(list(dup))} listed more than once")
     bad = sorted(set(t["sink_class"]) - set(SINK_CLASSES) - {NODATA})
     if bad:
         raise InputError(

@@ -37,6 +37,7 @@ from ..errors import (
     InputError,
     MissingDataError,
     WeightsError,
+    show,
 )
 from .weights import Weights, _same_ids, normalise_ids
 
@@ -654,7 +655,7 @@ def _panel(df: pd.DataFrame, w: Weights, column: str, id_col: str, year_col: str
     const = [yy for yy, row in zip(years, Y) if np.ptp(row) == 0]
     if const:
         raise InputError(
-            f"column {column!r} has the same value for every unit in year(s) {const[:10]}; "
+            f"column {column!r} has the same value for every unit in year(s) {show(list(const))}; "
             f"{stat} is undefined for constant data"
         )
     return years, has_year, Y, wide

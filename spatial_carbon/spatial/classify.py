@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ClassificationError, InputError, MissingDataError
+from ..errors import ClassificationError, InputError, MissingDataError, show
 
 #: Scheme names accepted (normalised: lower case without ``_``, ``-``, spaces).
 SCHEMES = {
@@ -154,6 +154,9 @@ def _classify(v: np.ndarray, k: int, scheme: str, label: str) -> tuple[np.ndarra
     """(class 1..k per value, upper bounds in data units)."""
     if np.isnan(v).any():
         raise MissingDataError(f"{label}: {int(np.isnan(v).sum())} missing value(s); drop or fill them first")
+    if np.isinf(v).any():
+        raise InputError(f"{label}: {int(np.isinf(v).sum())} infinite value(s) (inf); class "
+                         "bounds must be finite: drop or correct them first")
     m = len(np.unique(v))
     if m < k:
         raise ClassificationError(
@@ -245,7 +248,7 @@ def natural_breaks(
     if column not in df.columns:
         raise InputError(f"no column {column!r} to classify (columns: {', '.join(map(str, df.columns))})")
     if not isinstance(k, (int, np.integer)) or k < 2:
-        raise ClassificationError(f"k must be an integer >= 2, got {k!r}")
+        raise ClassificationError(f"k must be an integer >= 2, got {show(k)}")
     sch = _scheme(scheme)
     v_all = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype="float64")
     out = df.copy()

@@ -22,7 +22,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, show
 
 __all__ = ["ORDER", "MOVE_TYPES", "TransitionResult", "homogeneity", "lisa_transitions",
            "move_type"]
@@ -203,7 +203,7 @@ def lisa_transitions(
     if not pd.api.types.is_numeric_dtype(lisa[year_col]):
         raise InputError(
             f"year column {year_col!r} of the LISA table is not numeric "
-            f"(e.g. {lisa[year_col].iloc[0]!r}); transitions run between consecutive years"
+            f"(e.g. {show(lisa[year_col].iloc[0])}); transitions run between consecutive years"
         )
     years = sorted(pd.unique(lisa[year_col]).tolist())
     if len(years) < 2:

@@ -30,7 +30,7 @@ from scipy.sparse import csgraph
 
 from .. import regions as _regions
 from .._io import atomic_path, read_csv
-from ..errors import InputError, WeightsError, shortlist
+from ..errors import InputError, WeightsError, shortlist, show
 
 __all__ = [
     "ConnectivityReport",
@@ -227,7 +227,7 @@ def _check_unique(ids: np.ndarray, where: str) -> None:
     u, c = np.unique(ids.astype(str) if ids.dtype == object else ids, return_counts=True)
     if (c > 1).any():
         dup = u[c > 1][:20].tolist()
-        raise WeightsError(f"{where}: duplicate id(s) {dup}; ids must be unique")
+        raise WeightsError(f"{where}: duplicate id(s) {show(list(dup))}; ids must be unique")
 
 
 # --------------------------------------------------------------------------- #
@@ -503,7 +503,7 @@ def from_pairs(
             policy = "knn"
             if gdf is None:
                 raise WeightsError(
-                    f"{len(isl)} island(s) {island_ids[:20]} and no geometry to find their "
+                    f"{len(isl)} island(s) {show(list(island_ids)[:20])} and no geometry to find their "
                     "nearest neighbours; pass islands='drop' or a links table"
                 )
             links = _island_links_knn(gdf, isl, island_k)
@@ -597,6 +597,33 @@ def from_sparse(ids: Sequence, matrix, *, kind: str = "custom", transform: str =
 # --------------------------------------------------------------------------- #
 # public builder
 # --------------------------------------------------------------------------- #
+def parse_kind(kind: str) -> tuple[str, int | None, str | None]:
+    """``(kind, k, path)`` of a weights spec: a kind of :data:`KINDS`, ``knn:K``
+    or a ``.gal``/``.gwt`` file name (checked before any weights are built).
+
+    Raises
+    ------
+    WeightsError
+        For an unknown kind or a ``knn:K`` without a whole K >= 1.
+    """
+    kind_s, k, path = str(kind), None, None
+    if kind_s.lower().startswith("knn:"):
+        try:
+            k = int(kind_s.split(":", 1)[1])
+        except ValueError:
+            k = 0
+        if k < 1:
+            raise WeightsError(f"bad weights spec {kind!r}; use knn:K with a whole K >= 1") from None
+        kind_s = "knn"
+    elif kind_s.lower().endswith((".gal", ".gwt")):
+        path, kind_s = kind_s, "file"
+    kind_s = kind_s.lower()
+    if kind_s not in KINDS:
+        raise WeightsError(f"unknown weights kind {kind!r}; use one of {', '.join(KINDS)}, "
+                           "knn:K, FILE.gal or FILE.gwt")
+    return kind_s, k, path
+
+
 def build(
     gdf,
     id_field: str,
@@ -674,18 +701,9 @@ def build(
     if isinstance(islands, (str, os.PathLike)) and str(islands) not in ISLAND_POLICIES:
         if str(islands).lower().endswith(".csv"):
             islands = read_links(islands)
-    kind_s = str(kind)
-    if kind_s.lower().startswith("knn:"):
-        try:
-            k = int(kind_s.split(":", 1)[1])
-        except ValueError:
-            raise WeightsError(f"bad weights spec {kind!r}; use knn:K with an integer K") from None
-        kind_s = "knn"
-    elif kind_s.lower().endswith((".gal", ".gwt")):
-        path, kind_s = kind_s, "file"
-    kind_s = kind_s.lower()
-    if kind_s not in KINDS:
-        raise WeightsError(f"unknown weights kind {kind!r}; use one of {', '.join(KINDS)}, knn:K, FILE.gal or FILE.gwt")
+    kind_s, k_spec, path_spec = parse_kind(kind)
+    k = k if k_spec is None else k_spec
+    path = path if path_spec is None else path_spec
     if regions is None:
         regions = _looks_like_regions(gdf[id_field], id_field)
     ids = normalise_ids(gdf[id_field], regions=regions, where=f"zones field {id_field!r}")

@@ -2,9 +2,12 @@
 
 The configuration is plain TOML (see ``spatial_carbon/data/demo_study.toml``,
 the demo's own file, for every key with comments).  Unknown sections or keys
-are errors (a typo must not silently fall back to a default); relative paths
-are resolved against the file's folder, and ``bundled:...`` names a file in the
-sample data shipped with spatial_carbon.
+are errors (a typo must not silently fall back to a default), every value is
+checked against its type in :data:`TYPES` before anything is computed (a
+boolean is not a number, ``"abc"`` is not a rate); relative paths are resolved
+against the file's folder, and ``bundled:...`` names a file in the sample data
+shipped with spatial_carbon (never outside it).  The file must be UTF-8 (as
+TOML requires); UTF-16 and GBK files are recognised and named.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from .. import datasets, defaults
-from ..errors import ConfigError
+from ..errors import ConfigError, InputError, show
 
 #: Every section and key a study file may hold, with its default (``None``:
 #: optional without default; ``...``: required).
@@ -63,6 +66,81 @@ _PATH_KEYS = {("inputs", "ceads"), ("inputs", "fuel"), ("inputs", "population"),
 #: The emission inputs, exactly one of which a study gives.
 EMISSION_KEYS = ("ceads", "ceads_cities", "emissions", "fuel")
 
+#: Type of every key (see :func:`_check_type`): ``str``, ``int`` (not a
+#: boolean), ``number`` (finite), ``bool``, ``years`` (list of int),
+#: ``strs`` (list of str), ``periods`` (list of [int, int]), ``shares``,
+#: ``rasters`` (str or list of str), or a tuple of allowed strings; ``?``:
+#: may be absent.  Ranges are checked in :func:`resolve`.
+TYPES: dict[str, dict[str, Any]] = {
+    "study": {"title": "str", "first_year": "int", "last_year": "int"},
+    "inputs": {"ceads": "str?", "ceads_group": "str", "ceads_cities": "str?", "emissions": "str?",
+               "emissions_scope": ("total", "industry"), "fuel": "str?", "factors": "str",
+               "population": "str?", "boundaries": "str", "landcover": "table"},
+    "sinks": {"nep_forest": "number", "nep_grassland": "number", "equivalence": "str"},
+    "footprint": {"basis": ("CO2", "C"), "shares": "shares", "growth_periods": "periods",
+                  "project_cec_to": "int?", "cec_rate": "number?"},
+    "classify": {"scheme": "str", "k": "int", "columns": "strs"},
+    "spatial": {"columns": "strs", "weights": "str", "islands": "str", "permutations": "int",
+                "seed": "int", "alpha": "number", "alternative": "str", "inference": "str",
+                "panel_years": "years", "panel_min_regions": "int"},
+    "hotspots": {"columns": "strs", "star": "bool"},
+    "bivariate": {"pairs": "any"},
+    "markov": {"columns": "strs", "k": "int", "scheme": ("quantiles", "fisher_jenks")},
+    "centre": {"columns": "strs", "crs": "str?"},
+    "maps": {"years": "years", "lang": ("en", "zh"), "formats": "strs"},
+    "landcover": {"rasters": "rasters?", "areas": "str?", "legend": "str", "years": "years?",
+                  "fill_years": ("error", "nearest"), "zone_field": "str"},
+}
+_TYPE_WORDS = {
+    "str": "a text in quotes", "int": "a whole number (not true/false)",
+    "number": "a number (not true/false, not a text)", "bool": "true or false",
+    "years": "a list of whole years, e.g. [2000, 2010]", "strs": 'a list of texts, e.g. ["a", "b"]',
+    "periods": "a list of [first, last] years, e.g. [[2000, 2011]]",
+    "shares": '"national", "regional", [P_forest, P_grassland] or {forest = 0.8, grassland = 0.2}',
+    "rasters": 'a file name or a list of file names', "table": "a table [inputs.landcover]",
+}
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    import math
+
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _check_type(value, spec, where: str) -> None:
+    """Raise :class:`ConfigError` unless ``value`` matches ``spec`` (see :data:`TYPES`)."""
+    if isinstance(spec, str) and spec.endswith("?"):
+        if value is None:
+            return
+        spec = spec[:-1]
+    if isinstance(spec, tuple):
+        if value not in spec:
+            raise ConfigError(f"{where} must be one of {', '.join(map(repr, spec))}, "
+                              f"got {show(value)}")
+        return
+    ok = {
+        "str": lambda v: isinstance(v, str),
+        "int": _is_int,
+        "number": _is_number,
+        "bool": lambda v: isinstance(v, bool),
+        "years": lambda v: isinstance(v, list) and all(_is_int(x) for x in v),
+        "strs": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        "periods": lambda v: isinstance(v, list) and all(
+            isinstance(x, list) and len(x) == 2 and all(_is_int(y) for y in x) for x in v),
+        "shares": lambda v: (isinstance(v, str) and v in ("national", "regional"))
+        or (isinstance(v, list) and len(v) == 2 and all(_is_number(x) for x in v))
+        or (isinstance(v, dict) and v and all(_is_number(x) for x in v.values())),
+        "rasters": lambda v: isinstance(v, str) or (
+            isinstance(v, list) and v and all(isinstance(x, str) for x in v)),
+        "table": lambda v: isinstance(v, dict),
+    }[spec](value)
+    if not ok:
+        raise ConfigError(f"{where} must be {_TYPE_WORDS[spec]}, got {show(value)}")
+
 
 #: Demo configurations shipped with the package, by administrative level.
 DEMO_CONFIGS = {"province": "demo_study.toml", "city": "demo_city.toml"}
@@ -79,7 +157,10 @@ def demo_config_path(level: str = "province") -> Path:
 def _resolve(value: str, base: Path, key: str) -> Path | str:
     if value.startswith("bundled:"):
         rest = value[len("bundled:"):]
-        return datasets.path(*rest.split("/"))
+        try:
+            return datasets.path(*rest.split("/"))
+        except InputError as exc:
+            raise ConfigError(f"[{key}] {exc}") from None
     p = Path(value)
     p = p if p.is_absolute() else (base / p)
     if not p.exists():
@@ -130,12 +211,32 @@ def load(path: str | Path | None = None) -> dict[str, Any]:
     """
     path = Path(path) if path is not None else demo_config_path()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"study file not found: {path}") from None
+        raw = tomllib.loads(_read_toml_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return resolve(raw, base=path.parent, source=path)
+
+
+def _read_toml_text(path: Path) -> str:
+    """The text of a TOML file, which must be UTF-8; UTF-16 and GBK are named."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"study file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the study file {path}: {exc.strerror or exc}") from None
+    fix = "save it as UTF-8 (TOML files are UTF-8; editors: Save with Encoding > UTF-8)"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and b"\x00" in data[:200]):
+        raise ConfigError(f"{path} is saved as UTF-16; {fix}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text; {fix}") from None
+    raise ConfigError(f"{path} is saved as GBK/GB18030 (a Chinese Windows encoding); {fix}")
 
 
 def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> dict[str, Any]:
@@ -157,6 +258,8 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
         for k, default in keys.items():
             if k in given:
                 sec[k] = copy.deepcopy(given[k])
+                if k in TYPES.get(section, {}):
+                    _check_type(sec[k], TYPES[section][k], f"[{section}] {k}")
             elif default is ...:
                 raise ConfigError(f"[{section}] needs the key {k!r}")
             else:
@@ -164,8 +267,6 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
         cfg[section] = sec
 
     st = cfg["study"]
-    if not (isinstance(st["first_year"], int) and isinstance(st["last_year"], int)):
-        raise ConfigError("[study] first_year and last_year must be integers")
     if st["first_year"] > st["last_year"]:
         raise ConfigError(
             f"[study] first_year {st['first_year']} is after last_year {st['last_year']}"
@@ -206,6 +307,8 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
         raise ConfigError(
             f"unknown key(s) {sorted(bad)} in [inputs.landcover]; valid keys: {sorted(LANDCOVER_KEYS)}"
         )
+    for k, v in lc.items():
+        _check_type(v, TYPES["landcover"][k], f"[inputs.landcover] {k}")
     lc = {k: copy.deepcopy(lc.get(k, d)) for k, d in LANDCOVER_KEYS.items()}
     if (lc["rasters"] is None) == (lc["areas"] is None):
         raise ConfigError("[inputs.landcover] give exactly one of 'rasters' or 'areas'")
@@ -218,49 +321,91 @@ def resolve(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> d
         ]
     else:
         lc["areas"] = _resolve(str(lc["areas"]), base, "inputs.landcover.areas")
-    if lc["fill_years"] not in ("error", "nearest"):
-        raise ConfigError("[inputs.landcover] fill_years must be 'error' or 'nearest'")
     inp["landcover"] = lc
+    _check_values(cfg)
+    cfg["_source"] = str(source) if source is not None else None
+    return cfg
 
-    rate = cfg["footprint"]["cec_rate"]
-    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > -1):
+
+def _check_values(cfg: dict[str, Any]) -> None:
+    """Ranges and choices, checked before the study runs (not after minutes of work)."""
+    st = cfg["study"]
+    years = range(st["first_year"], st["last_year"] + 1)
+    sk = cfg["sinks"]
+    for k in ("nep_forest", "nep_grassland"):
+        if sk[k] < 0:
+            raise ConfigError(f"[sinks] {k} must be a non-negative rate (t per hm2 per year), "
+                              f"got {show(sk[k])}")
+    fp = cfg["footprint"]
+    if isinstance(fp["shares"], list):  # [P_forest, P_grassland], as the demo file documents
+        fp["shares"] = {"forest": float(fp["shares"][0]), "grassland": float(fp["shares"][1])}
+    for a, b in fp["growth_periods"]:
+        if not (a < b and a in years and b in years):
+            raise ConfigError(f"[footprint] growth period [{a}, {b}] must be two study years "
+                              f"({st['first_year']}-{st['last_year']}), the first earlier")
+    if fp["project_cec_to"] is not None and fp["project_cec_to"] <= st["last_year"]:
+        raise ConfigError(f"[footprint] project_cec_to = {fp['project_cec_to']} must be after "
+                          f"last_year {st['last_year']}")
+    rate = fp.get("cec_rate")
+    if rate is not None and not rate > -1:
         raise ConfigError(f"[footprint] cec_rate must be an annual rate as a fraction > -1 "
-                          f"(the seed's -0.43 %/a is -0.0043), got {rate!r}")
+                          f"(the seed's -0.43 %/a is -0.0043), got {show(rate)}")
+    cc = cfg["classify"]
+    from ..spatial import classify, weights
+
+    try:
+        classify._scheme(cc["scheme"])
+    except InputError as exc:
+        raise ConfigError(f"[classify] {exc}") from None
+    if cc["k"] < 2:
+        raise ConfigError(f"[classify] k must be at least 2 classes, got {cc['k']}")
     sp = cfg["spatial"]
-    if not isinstance(sp["permutations"], int) or sp["permutations"] < 0:
-        raise ConfigError("[spatial] permutations must be a non-negative integer")
-    if not isinstance(sp["seed"], int):
-        raise ConfigError("[spatial] seed must be an integer (results must be reproducible)")
+    try:
+        weights.parse_kind(sp["weights"])
+    except InputError as exc:
+        raise ConfigError(f"[spatial] weights: {exc}") from None
+    if sp["islands"] not in ("knn", "drop") and not str(sp["islands"]).lower().endswith(".csv"):
+        raise ConfigError(f"[spatial] islands must be 'knn', 'drop' or a LINKS.csv file, "
+                          f"got {show(sp['islands'])}")
+    if sp["permutations"] < 0:
+        raise ConfigError(f"[spatial] permutations must be >= 0, got {sp['permutations']}")
+    if not 0 < sp["alpha"] < 1:
+        raise ConfigError(f"[spatial] alpha must be between 0 and 1, got {show(sp['alpha'])}")
     from ..spatial.autocorr import ALTERNATIVES
 
     if sp["alternative"] not in ALTERNATIVES:
         raise ConfigError(f"[spatial] alternative must be one of {', '.join(ALTERNATIVES)}, "
-                          f"got {sp['alternative']!r}")
+                          f"got {show(sp['alternative'])}")
     if sp["inference"] not in ("permutation", "analytic"):
         raise ConfigError("[spatial] inference must be 'permutation' or 'analytic', "
-                          f"got {sp['inference']!r}")
-    for section, key in (("hotspots", "columns"), ("markov", "columns"), ("centre", "columns")):
-        v = cfg[section][key]
-        if not (isinstance(v, list) and all(isinstance(c, str) for c in v)):
-            raise ConfigError(f"[{section}] {key} must be a list of column names, got {v!r}")
+                          f"got {show(sp['inference'])}")
+    mc = cfg["maps"]
+    outside = [y for y in mc["years"] if y not in years]
+    if outside:
+        raise ConfigError(f"[maps] years {outside} are outside the study years "
+                          f"{st['first_year']}-{st['last_year']}; map study years only")
+    from ..maps import FORMATS, cjk_font
+
+    if mc["lang"] == "zh":
+        cjk_font()  # DependencyError now, not after the study has run
+    bad = [f for f in mc["formats"] if f not in FORMATS]
+    if bad or not mc["formats"]:
+        raise ConfigError(f"[maps] formats must be a non-empty list of {', '.join(FORMATS)}; "
+                          f"got {mc['formats']}")
     pairs = cfg["bivariate"]["pairs"]
     if not (isinstance(pairs, list) and all(isinstance(q, list) and len(q) == 2
                                             and all(isinstance(c, str) for c in q) for q in pairs)):
         raise ConfigError("[bivariate] pairs must be a list of [x, y] column pairs, "
-                          f'e.g. [["ICF_size", "ICF_depth"]], got {pairs!r}')
-    if cfg["markov"]["scheme"] not in ("quantiles", "fisher_jenks"):
-        raise ConfigError("[markov] scheme must be 'quantiles' or 'fisher_jenks'")
-    if not isinstance(cfg["markov"]["k"], int) or cfg["markov"]["k"] < 2:
-        raise ConfigError("[markov] k must be an integer >= 2")
-    py = sp["panel_years"]
-    if py not in ([], None) and not (isinstance(py, list) and len(py) == 2
-                                     and all(isinstance(y, int) for y in py) and py[0] < py[1]):
+                          f'e.g. [["ICF_size", "ICF_depth"]], got {show(pairs)}')
+    if cfg["markov"]["k"] < 2:
+        raise ConfigError(f"[markov] k must be an integer >= 2, got {cfg['markov']['k']}")
+    py = cfg["spatial"]["panel_years"]
+    if py not in ([], None) and not (len(py) == 2 and py[0] < py[1]):
         raise ConfigError(f"[spatial] panel_years must be [] or [first, last] with first < last, "
-                          f"got {py!r}")
-    if not isinstance(sp["panel_min_regions"], int) or sp["panel_min_regions"] < 2:
-        raise ConfigError("[spatial] panel_min_regions must be an integer >= 2")
-    cfg["_source"] = str(source) if source is not None else None
-    return cfg
+                          f"got {show(py)}")
+    if cfg["spatial"]["panel_min_regions"] < 2:
+        raise ConfigError("[spatial] panel_min_regions must be an integer >= 2, got "
+                          f"{cfg['spatial']['panel_min_regions']}")
 
 
 def portable(path: str | Path, base: Path | None) -> str:
