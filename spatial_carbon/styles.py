@@ -447,8 +447,9 @@ def save_to_gpkg(
     -----
     Written with GDAL (pyogrio) as a non-spatial table registered in
     ``gpkg_contents``, with the column names of the table QGIS creates.
-    Timestamps are fixed (``1970-01-01T00:00:00Z``) so the same inputs give
-    the same table.
+    Timestamps are fixed (``update_time`` 1970-01-01T00:00:00Z, and
+    ``gpkg_contents.last_change``, see :func:`spatial_carbon._io.gpkg_date`) so
+    the same inputs give the same bytes.
     """
     import shutil
     import tempfile
@@ -456,7 +457,7 @@ def save_to_gpkg(
     import pandas as pd
     import pyogrio
 
-    from ._io import atomic_path
+    from ._io import atomic_path, gdal_fixed_dates
 
     path = Path(path)
     if not path.is_file():
@@ -496,8 +497,9 @@ def save_to_gpkg(
     table["useAsDefault"] = table["useAsDefault"].astype(bool)
     with atomic_path(path, suffix=".gpkg") as tmp:
         shutil.copyfile(path, tmp)
-        pyogrio.write_dataframe(table, tmp, layer="layer_styles", driver="GPKG",
-                                layer_options={"FID": "id", "OVERWRITE": "YES"})
+        with gdal_fixed_dates():  # gpkg_contents.last_change: fixed, not the clock
+            pyogrio.write_dataframe(table, tmp, layer="layer_styles", driver="GPKG",
+                                    layer_options={"FID": "id", "OVERWRITE": "YES"})
     return path
 
 

@@ -234,7 +234,9 @@ def calc_accounts(mrio: MRIO, *, rtol: float = 1e-6, solver: str = "auto") -> pd
     regs = list(dict.fromkeys([*mrio.regions, *mrio.Y.columns]))
     pba = pba_direct.reindex(regs, fill_value=0.0) + mrio.F_Y.reindex(regs, fill_value=0.0)
     tot_p, tot_c = float(pba.sum()), float(cba.sum())
-    if not np.isclose(tot_p, tot_c, rtol=rtol, atol=0.0):
+    # values below the smallest normal float are rounding noise (S = F/x underflows)
+    tiny = np.finfo(float).tiny * max(len(mrio.F), 1)
+    if not np.isclose(tot_p, tot_c, rtol=rtol, atol=tiny):
         raise ModelError(
             f"sum of consumption-based ({tot_c:.6g}) != sum of production-based ({tot_p:.6g}) "
             f"emissions: the table is not balanced (x != (I-A)^-1 Y 1); rebalance it or pass x = Z1 + Y1"
