@@ -251,6 +251,7 @@ def check_output(path) -> Target:
 # ================================================================ interruption
 _TEMPS: dict[Path, None] = {}  # temporary files and folders being written (ordered set)
 _HANDLER_PID: list[int] = []
+_TERMINATED: list[int] = []  # the signal that ended the process, once received
 
 
 def _remove(p: Path) -> None:
@@ -287,8 +288,16 @@ def _on_signal(signum, frame):
             signal.signal(s, signal.SIG_IGN)
         except (OSError, ValueError):
             pass
+    _TERMINATED.append(signum)
     remove_temporaries()
     raise Interrupted(128 + signum)
+
+
+def _check_terminated() -> None:
+    """After a termination signal no new output is started (even if library
+    code swallowed the :class:`Interrupted` exception)."""
+    if _TERMINATED:
+        raise Interrupted(128 + _TERMINATED[0])
 
 
 _SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))
@@ -444,6 +453,7 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     is removed and ``path`` is untouched; OS errors become
     :class:`~spatial_carbon.errors.OutputError`.
     """
+    _check_terminated()
     target = check_output(path)
     if target.kind == "file":
         folder = target.path.parent
@@ -462,6 +472,7 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
             os.close(fd)
             os.unlink(tmp)  # writers such as GDAL want to create the file themselves
             yield tmp
+            _check_terminated()
             if not tmp.exists():
                 raise OutputError(f"nothing was written to {_name(path)}")
             if target.kind == "file":
@@ -715,6 +726,7 @@ def atomic_folder(out_dir, *, overwrite: bool = False, inputs: Iterable = (),
     folder is complete.  On failure or interruption the temporary folder is
     removed and ``out_dir`` untouched.
     """
+    _check_terminated()
     real = check_folder(out_dir, overwrite=overwrite, inputs=inputs, also=also)
     _mkdirs(real.parent, out_dir)
     tmp = None
@@ -725,6 +737,7 @@ def atomic_folder(out_dir, *, overwrite: bool = False, inputs: Iterable = (),
             _TEMPS[tmp] = None
             os.mkdir(tmp, _mode_dir())
             yield tmp
+            _check_terminated()
             files = _folder_files(tmp) + [FOLDER_MARK]
             (tmp / FOLDER_MARK).write_text(json.dumps(
                 {"written_by": WRITTEN_BY, "files": sorted(set(files))}, indent=0) + "\n",

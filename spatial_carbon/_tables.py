@@ -64,7 +64,7 @@ def with_year(df: pd.DataFrame, *, where: str, column: str = "year") -> pd.DataF
     if len(bad):
         raise InputError(
             f"{where}: column {column!r} must hold whole years; bad values: "
-            f"{show(list(bad.unique()))}"
+            f"{show(list(bad.unique()))}; correct them (e.g. 2019)"
         )
     out[column] = y.astype("int64")
     return out
@@ -79,7 +79,8 @@ def check_numeric(df: pd.DataFrame, cols, *, where: str, allow_negative: bool = 
         if nan.any():
             rows = _describe_rows(out[nan])
             raise MissingDataError(
-                f"{where}: column {c!r} is empty or not a number in {int(nan.sum())} row(s): {rows}"
+                f"{where}: column {c!r} is empty or not a number in {int(nan.sum())} row(s): "
+                f"{rows}; fill in numbers or remove these rows"
             )
         inf = ~np.isfinite(v.to_numpy(dtype="float64"))
         if inf.any():
@@ -92,7 +93,7 @@ def check_numeric(df: pd.DataFrame, cols, *, where: str, allow_negative: bool = 
             rows = _describe_rows(out[v < 0])
             raise NegativeValueError(
                 f"{where}: column {c!r} must be non-negative; negative in {int((v < 0).sum())} "
-                f"row(s): {rows}"
+                f"row(s): {rows}; correct or remove these rows"
             )
         out[c] = v.astype("float64")
     return out

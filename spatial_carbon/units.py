@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import UnitError
+from .errors import UnitError, show
 
 #: Molar mass ratio CO2 / C (44/12), IPCC 2006 Vol. 2 Ch. 1 Eq. 1.1.
 C_TO_CO2 = 44.0 / 12.0
@@ -88,8 +88,8 @@ def normalize_unit(unit: str) -> str:
     if key not in _UNITS:
         known = sorted(set(_UNITS))
         raise UnitError(
-            f"unknown unit {unit!r}; known units are {', '.join(known)} "
-            "(Chinese spellings such as 万吨 and 亿立方米 are accepted too)"
+            f"unknown unit {show(unit)}; known units are {', '.join(known)} "
+            "(Chinese spellings such as 万吨 and 亿立方米 are accepted too): use one of them"
         )
     return key
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -140,3 +141,124 @@ def test_plugin_never_imports_the_scientific_stack():
                         r"pyogrio|shapely|fiona|esda|libpysal|mapclassify)\b", re.M)
     for f in (PLUGIN / "spatial_carbon_qgis").rglob("*.py"):
         assert not banned.search(f.read_text(encoding="utf-8")), f
+
+
+# ------------------------------------------------------------ issue 11: job files
+def _job(tmp_path, job, name="job.json"):
+    p = tmp_path / name
+    p.write_text(job if isinstance(job, str) else json.dumps(job), encoding="utf-8")
+    return p
+
+
+def _typed_error(tmp_path, job_path):
+    r = _run_worker([str(job_path)], tmp_path)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stdout + r.stderr
+    errs = _lines(r.stdout, "error")
+    assert len(errs) == 1 and not _lines(r.stdout, "result")
+    return json.loads(errs[0])
+
+
+def _breaks_job(tmp_path, **params):
+    csv = tmp_path / "t.csv"
+    csv.write_text("region,v\nBeijing,1\nHebei,2\nShanxi,3\n", encoding="utf-8")
+    return {"step": "natural_breaks", "inputs": {"input": str(csv)},
+            "params": {"field": "v", **params}, "outputs": {"OUTPUT": str(tmp_path / "o.csv")}}
+
+
+@pytest.mark.parametrize("text, match", [
+    ('{"step": "natural_breaks", "inputs": {', "not valid JSON .*truncated"),
+    ('[1, 2, 3]', "holds a JSON list, not an object"),
+    ('"natural_breaks"', "holds a JSON str, not an object"),
+])
+def test_malformed_job_files_are_typed_errors(tmp_path, text, match):
+    err = _typed_error(tmp_path, _job(tmp_path, text))
+    assert err["type"] == "JobError" and re.search(match, err["message"]), err
+
+
+def test_missing_job_file_is_a_typed_error(tmp_path):
+    err = _typed_error(tmp_path, tmp_path / "gone.json")
+    assert err["type"] == "JobError" and "gone.json not found" in err["message"]
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"params": {"k": "five"}}, r"params.k of the natural_breaks job must be a whole number, "
+                                r"got 'five'"),
+    ({"params": {"field": None}}, r"params.field is missing from the natural_breaks job"),
+    ({"inputs": []}, r"inputs of the natural_breaks job must be an object, got list"),
+    ({"outputs": {"OUTPUT": "DIR"}}, r"is a folder; give a file name"),
+    ({"outputs": {"OUTPUT": "INPUT"}}, r"also an input"),
+    ({"step": "natural_breaks_v2"}, r"unknown step 'natural_breaks_v2'"),
+])
+def test_jobs_are_checked_against_the_schema(tmp_path, change, match):
+    job = _breaks_job(tmp_path)
+    for k, v in change.items():
+        if isinstance(v, dict) and isinstance(job.get(k), dict):
+            for kk, vv in v.items():
+                if vv == "DIR":
+                    (tmp_path / "adir").mkdir()
+                    vv = str(tmp_path / "adir")
+                elif vv == "INPUT":
+                    vv = job["inputs"]["input"]
+                if vv is None:
+                    job[k].pop(kk, None)
+                else:
+                    job[k][kk] = vv
+        else:
+            job[k] = v
+    before = (tmp_path / "t.csv").read_bytes()
+    err = _typed_error(tmp_path, _job(tmp_path, job))
+    assert re.search(match, err["message"]), err
+    assert (tmp_path / "t.csv").read_bytes() == before
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_workers_must_be_a_count(tmp_path):
+    from _small import small_landcover
+
+    raster, zones = small_landcover(tmp_path)
+    job = {"step": "class_areas", "inputs": {"rasters": [str(raster)], "zones": {"path": str(zones)}},
+           "params": {"zone_field": "name", "workers": "two"},
+           "outputs": {"OUTPUT": str(tmp_path / "o.csv")}}
+    err = _typed_error(tmp_path, _job(tmp_path, job))
+    assert err["type"] == "JobError"
+    assert "params.workers of the class_areas job must be a whole number >= 1, got 'two'" \
+        in err["message"]
+
+
+def test_every_step_has_a_schema():
+    from spatial_carbon import _jobs
+
+    assert set(_jobs.SCHEMAS) == set(qgis_worker.STEPS)
+
+
+def test_the_plugin_runs_the_worker_in_isolated_mode():
+    """runner.py builds both worker command lines with Python's -I."""
+    text = (PLUGIN / "spatial_carbon_qgis" / "runner.py").read_text(encoding="utf-8")
+    assert 'ISOLATED = ["-I"]' in text
+    calls = re.findall(r"\[python\][^\n]*\"spatial_carbon\.qgis_worker\"", text)
+    assert len(calls) == 2 and all("ISOLATED" in c for c in calls), calls
+
+
+def test_isolated_mode_ignores_a_module_planted_in_the_working_folder(tmp_path):
+    """A planted ``numpy.py`` in the worker's working folder: imported without
+    -I (the threat), never with -I (what the plugin runs)."""
+    import os
+
+    marker = tmp_path / "PLANTED_RAN"
+    (tmp_path / "numpy.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\nraise ImportError('planted')\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(REPO)  # ignored by -I; the worker venv has spatial_carbon installed
+    args = ["-m", "spatial_carbon.qgis_worker", "check"]
+    subprocess.run([sys.executable, *args], cwd=tmp_path, env=env, capture_output=True,
+                   timeout=300)
+    assert marker.exists()  # without -I the working folder comes first on sys.path
+    marker.unlink()
+    worker = os.environ.get("SPATIAL_CARBON_PYTHON") or str(REPO / ".venv-qgis" / "bin" / "python")
+    if not Path(worker).exists():
+        pytest.skip("no worker venv (.ci/qgis_setup.sh) with spatial_carbon installed")
+    r = subprocess.run([worker, "-I", *args], cwd=tmp_path, env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert not marker.exists()

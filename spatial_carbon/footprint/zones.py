@@ -70,7 +70,8 @@ def quadrants(
     """
     for c in (size, depth):
         if c not in fp.columns:
-            raise InputError(f"footprint table has no column {c!r}")
+            raise InputError(f"footprint table has no column {c!r}; name its size and depth "
+                             f"columns (columns: {', '.join(map(str, fp.columns))})")
     out = fp.copy()
     groups = out[year_col] if year_col in out.columns else pd.Series(0, index=out.index)
     zs = {}

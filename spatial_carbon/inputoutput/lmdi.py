@@ -52,6 +52,7 @@ from spatial_carbon.errors import (
     ModelError,
     NegativeValueError,
     ZeroCapacityError,
+    show,
 )
 
 _UNDEF = np.nan
@@ -161,7 +162,8 @@ def _validate(df: pd.DataFrame, year0, year1, keys: list[str], cols: list[str], 
     years = set(df["year"].tolist())
     for y in (year0, year1):
         if y not in years:
-            raise MissingDataError(f"{where} has no rows for year {y}; years present: {sorted(years)}")
+            raise MissingDataError(f"{where} has no rows for year {y}; choose one of the years "
+                                   f"present: {show(sorted(years))}")
     sub = df[df["year"].isin([year0, year1])]
     dup = sub.duplicated([*keys, "year"])
     if dup.any():

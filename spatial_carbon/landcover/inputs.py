@@ -78,7 +78,8 @@ def _expand(item) -> list[tuple[str, int | None]]:
             if m:
                 out.append((p, int(m.group(1))))
         if not out:
-            raise InputError(f"no file matches the pattern {s!r}")
+            raise InputError(f"no file matches the pattern {s!r}; check the folder and the "
+                             "file names (e.g. CLCD_v01_{year}_albert.tif)")
         return out
     if os.path.isdir(s):
         files = sorted(
@@ -90,7 +91,8 @@ def _expand(item) -> list[tuple[str, int | None]]:
     if any(ch in s for ch in "*?["):
         files = sorted(glob.glob(s))
         if not files:
-            raise InputError(f"no file matches the pattern {s!r}")
+            raise InputError(f"no file matches the pattern {s!r}; check the folder and the "
+                             "file names (e.g. CLCD_v01_{year}_albert.tif)")
         return [(p, _year_from_name(p)) for p in files]
     if not os.path.exists(s):
         raise InputError(f"raster not found: {s}")

@@ -603,7 +603,8 @@ def _panel(df: pd.DataFrame, w: Weights, column: str, id_col: str, year_col: str
         raise InputError("the data must be a pandas DataFrame (long format: id, [year], value)")
     for c in (id_col, column):
         if c not in df.columns:
-            raise InputError(f"table has no column {c!r} (columns: {', '.join(map(str, df.columns))})")
+            raise InputError(f"table has no column {c!r}; choose one of its columns: "
+                             f"{', '.join(map(str, df.columns))}")
     vals = df[column]
     if pd.api.types.is_bool_dtype(vals) or not pd.api.types.is_numeric_dtype(vals):
         raise InputError(
@@ -656,7 +657,7 @@ def _panel(df: pd.DataFrame, w: Weights, column: str, id_col: str, year_col: str
     if const:
         raise InputError(
             f"column {column!r} has the same value for every unit in year(s) {show(list(const))}; "
-            f"{stat} is undefined for constant data"
+            f"{stat} is undefined for constant data; choose another column or drop those years"
         )
     return years, has_year, Y, wide
 

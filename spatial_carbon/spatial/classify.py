@@ -246,9 +246,10 @@ def natural_breaks(
     on standardised values, breaks transformed back (x = z * sd + mean).
     """
     if column not in df.columns:
-        raise InputError(f"no column {column!r} to classify (columns: {', '.join(map(str, df.columns))})")
+        raise InputError(f"no column {column!r} to classify; choose one of "
+                         f"{', '.join(map(str, df.columns))}")
     if not isinstance(k, (int, np.integer)) or k < 2:
-        raise ClassificationError(f"k must be an integer >= 2, got {show(k)}")
+        raise ClassificationError(f"k must be an integer >= 2, got {show(k)}; use 2 or more classes")
     sch = _scheme(scheme)
     v_all = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype="float64")
     out = df.copy()

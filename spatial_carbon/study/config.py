@@ -164,7 +164,8 @@ def _resolve(value: str, base: Path, key: str) -> Path | str:
     p = Path(value)
     p = p if p.is_absolute() else (base / p)
     if not p.exists():
-        raise ConfigError(f"[{key}] input {value!r} not found (resolved to {p})")
+        raise ConfigError(f"[{key}] input {value!r} not found (resolved to {p}); check the "
+                          "path (relative paths are relative to the study file)")
     return p.resolve()
 
 
@@ -213,7 +214,8 @@ def load(path: str | Path | None = None) -> dict[str, Any]:
     try:
         raw = tomllib.loads(_read_toml_text(path))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: not valid TOML: {exc}; fix the syntax there "
+                          "(https://toml.io)") from None
     return resolve(raw, base=path.parent, source=path)
 
 
