@@ -153,3 +153,11 @@ def test_bundled_names_stay_in_the_bundled_folder(tmp_path):
     text = MINIMAL.replace("bundled:ceads/provinces", "bundled:../../../../etc/passwd")
     with pytest.raises(ConfigError, match=r"\[inputs.ceads\] bundled name .* leaves the bundled"):
         config.load(write(tmp_path, text))
+
+
+def test_every_key_has_a_type():
+    """A new key must say its type (config.TYPES): a typo'd value is then an error."""
+    for section, keys in config.SCHEMA.items():
+        for k in keys:
+            assert k in config.TYPES[section], f"[{section}] {k} has no entry in config.TYPES"
+    assert set(config.LANDCOVER_KEYS) == set(config.TYPES["landcover"])

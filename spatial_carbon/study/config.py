@@ -78,7 +78,7 @@ TYPES: dict[str, dict[str, Any]] = {
                "population": "str?", "boundaries": "str", "landcover": "table"},
     "sinks": {"nep_forest": "number", "nep_grassland": "number", "equivalence": "str"},
     "footprint": {"basis": ("CO2", "C"), "shares": "shares", "growth_periods": "periods",
-                  "project_cec_to": "int?", "cec_rate": "number?"},
+                  "project_cec_to": "int?", "cec_rate": "any"},
     "classify": {"scheme": "str", "k": "int", "columns": "strs"},
     "spatial": {"columns": "strs", "weights": "str", "islands": "str", "permutations": "int",
                 "seed": "int", "alpha": "number", "alternative": "str", "inference": "str",
@@ -117,6 +117,8 @@ def _check_type(value, spec, where: str) -> None:
         if value is None:
             return
         spec = spec[:-1]
+    if spec == "any":  # checked with its range in _check_values
+        return
     if isinstance(spec, tuple):
         if value not in spec:
             raise ConfigError(f"{where} must be one of {', '.join(map(repr, spec))}, "
@@ -349,7 +351,7 @@ def _check_values(cfg: dict[str, Any]) -> None:
         raise ConfigError(f"[footprint] project_cec_to = {fp['project_cec_to']} must be after "
                           f"last_year {st['last_year']}")
     rate = fp.get("cec_rate")
-    if rate is not None and not rate > -1:
+    if rate is not None and not (_is_number(rate) and rate > -1):
         raise ConfigError(f"[footprint] cec_rate must be an annual rate as a fraction > -1 "
                           f"(the seed's -0.43 %/a is -0.0043), got {show(rate)}")
     cc = cfg["classify"]
