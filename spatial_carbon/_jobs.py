@@ -85,6 +85,26 @@ SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
         "params": {**_WEIGHTS_PARAMS, **_PERM, "field": "str", "alpha": "number?",
                    "cluster_on": "str?", "lang": "str?"},
         "outputs": {"OUTPUT": "out"}},
+    "hotspots": {
+        "inputs": _WEIGHTS_IN,
+        "params": {**_WEIGHTS_PARAMS, **_PERM, "field": "str", "alpha": "number?",
+                   "cluster_on": "str?", "star": "bool?", "bins_fdr": "bool?", "lang": "str?"},
+        "outputs": {"OUTPUT": "out"}},
+    "bivariate_lisa": {
+        "inputs": _WEIGHTS_IN,
+        "params": {**_WEIGHTS_PARAMS, **_PERM, "field": "str", "with_field": "str",
+                   "alpha": "number?", "cluster_on": "str?", "lang": "str?"},
+        "outputs": {"OUTPUT": "out"}},
+    "spatial_markov": {
+        "inputs": _WEIGHTS_IN,
+        "params": {**_WEIGHTS_PARAMS, "field": "str", "k_classes": "count0?", "m_classes": "count0?",
+                   "scheme": "str?", "lag_scheme": "str?"},
+        "outputs": {"OUTPUT": "out?", "OUTPUT_STEADY": "out?", "OUTPUT_CLASSES": "out?"}},
+    "centre": {
+        "inputs": {"input": "layer", "points": "layer?"},
+        "params": {"field": "str", "id_field": "str", "year_field": "str?",
+                   "point_zone": "str?", "point_weight": "str?"},
+        "outputs": {"OUTPUT_POINTS": "out", "OUTPUT_ELLIPSES": "out", "OUTPUT_TRAJECTORY": "out?"}},
     "lisa_transitions": {
         "inputs": {"input": "layer"},
         "params": {"year_field": "str?", "significant_only": "bool?", "sig_col": "str?"},
