@@ -74,7 +74,7 @@ EMISSION_KEYS = ("ceads", "ceads_cities", "emissions", "fuel")
 TYPES: dict[str, dict[str, Any]] = {
     "study": {"title": "str", "first_year": "int", "last_year": "int"},
     "inputs": {"ceads": "str?", "ceads_group": "str", "ceads_cities": "str?", "emissions": "str?",
-               "emissions_scope": ("total", "industry"), "fuel": "str?", "factors": "str",
+               "emissions_scope": "str", "fuel": "str?", "factors": "str",
                "population": "str?", "boundaries": "str", "landcover": "table"},
     "sinks": {"nep_forest": "number", "nep_grassland": "number", "equivalence": "str"},
     "footprint": {"basis": ("CO2", "C"), "shares": "shares", "growth_periods": "periods",
