@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _io
-from .errors import InputError, JobError, show
+from .errors import InputError, JobError, LayerError, show
 
 _WEIGHTS_IN = {"input": "layer", "weights_file": "file?"}
 _WEIGHTS_PARAMS = {"id_field": "str", "year_field": "str?", "weights": "str?", "islands": "str?",
@@ -296,11 +296,15 @@ def _check(value, kind: str, where: str, step: str) -> None:
         if isinstance(value, dict):
             if "path" not in value:
                 raise JobError(f"{where} of the {step} job has no 'path'")
-            _check(value["path"], "path", f"{where}.path", step)
             if value.get("layer") is not None and not isinstance(value["layer"], str):
                 raise _fail(f"{where}.layer", step, "str", value["layer"])
-        else:
-            _check(value, "path", where, step)
+        path = value["path"] if isinstance(value, dict) else value
+        try:
+            _check(path, "path", f"{where}.path" if isinstance(value, dict) else where, step)
+        except JobError:
+            raise
+        except InputError as exc:  # a layer that is not there: the layers' own error type
+            raise LayerError(str(exc)) from None
     elif kind in ("out", "outdir"):
         if not isinstance(value, str) or not value:
             raise _fail(where, step, kind, value)
