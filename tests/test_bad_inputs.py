@@ -255,7 +255,8 @@ CASES = [
     # ---------------------------------------------------------------- maps
     Case("map_unreadable_boundaries", ["map", "{d}/t.csv", "--column", "v", "--boundaries",
                                        "{d}/b.gpkg", "-o", "{d}/m.png"],
-         {"t.csv": VALUES, "b.gpkg": _garbage_gpkg}, ("--boundaries", "b.gpkg"), "give"),
+         {"t.csv": VALUES, "b.gpkg": _garbage_gpkg}, ("b.gpkg", "cannot read"),
+         "vector file GDAL can open"),
     Case("map_output_is_the_boundaries", ["map", "{d}/t.csv", "--column", "v", "--boundaries",
                                           "{d}/zones.gpkg", "-o", "{d}/zones.gpkg"],
          {"t.csv": VALUES, "zones.gpkg": _landcover}, ("zones.gpkg", "also an input"), "write"),
