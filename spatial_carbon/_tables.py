@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import regions
-from .errors import (DuplicateRowError, InputError, MissingDataError, NegativeValueError, plain,
+from .errors import (DuplicateRowError, InputError, MissingDataError, NegativeValueError,
                      show)
 
 #: The region-column vocabulary (one list, owned by :mod:`spatial_carbon.regions`).
@@ -106,7 +106,7 @@ def check_unique(df: pd.DataFrame, keys, *, where: str) -> None:
         # show the region's name rather than its code
         cols = ["region" if k == "region_code" and "region" in df.columns else k for k in keys]
         shown = df.loc[dup, cols].drop_duplicates().head(5)
-        items = "; ".join(", ".join(f"{k}={show(plain(v), 40).strip(chr(39))}"
+        items = "; ".join(", ".join(f"{k}={show(v, 40, quote=False)}"
                                     for k, v in zip(cols, row))
                           for row in shown.itertuples(index=False))
         name = "-".join("region" if k == "region_code" else str(k) for k in keys)

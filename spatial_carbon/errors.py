@@ -140,19 +140,21 @@ def plain(value: Any) -> Any:
     return value
 
 
-def show(value: Any, width: int = VALUE_WIDTH) -> str:
+def show(value: Any, width: int = VALUE_WIDTH, *, quote: bool = True) -> str:
     """A value as a message shows it: plain numbers, quoted and shortened strings.
 
     ``show(np.float64(0.5))`` is ``0.5`` (not ``np.float64(0.5)``); a string
     longer than ``width`` is cut to its start and end with its length, so a
-    100,000-character cell gives a short message.
+    100,000-character cell gives a short message.  ``quote=False``: strings
+    without quotes (for ``key=value`` lists).
     """
     value = plain(value)
     if isinstance(value, str):
+        q = repr if quote else str
         if len(value) > width:
             half = max(width // 2 - 2, 4)
-            return f"{value[:half]!r}...{value[-8:]!r} ({len(value):,} characters)"
-        return repr(value)
+            return f"{q(value[:half])}...{q(value[-8:])} ({len(value):,} characters)"
+        return q(value)
     if isinstance(value, float):
         return f"{value:.10g}"
     if isinstance(value, (list, tuple, set, frozenset)):

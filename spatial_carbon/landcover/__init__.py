@@ -443,7 +443,7 @@ def _zone_years(rows: pd.DataFrame, what: str, n: int = 10) -> str:
     """'2 zone(s) <what> (A, B) in 2018, 2019' for a summary subset (names shortened)."""
     from ..errors import show
 
-    names = sorted({show(z, 40).strip("'") for z in rows["zone"]})
+    names = sorted({show(z, 40, quote=False) for z in rows["zone"]})
     years = ", ".join(str(int(y)) for y in sorted(set(rows["year"])))
     more = ", ..." if len(names) > n else ""
     return f"{len(names)} zone(s) {what} ({', '.join(names[:n])}{more}) in {years}"
