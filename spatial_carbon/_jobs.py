@@ -83,7 +83,7 @@ SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
     "lisa": {
         "inputs": _WEIGHTS_IN,
         "params": {**_WEIGHTS_PARAMS, **_PERM, "field": "str", "alpha": "number?",
-                   "cluster_on": "str?", "lang": "str?"},
+                   "cluster_on": "str?", "lang": "str?", "inference": "str?"},
         "outputs": {"OUTPUT": "out"}},
     "hotspots": {
         "inputs": _WEIGHTS_IN,
@@ -116,16 +116,18 @@ SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
         "outputs": {"OUTPUT_FOLDER": "outdir"}},
     "io_trade_carbon": {
         "inputs": {"tables": "file", "emissions": "file", "boundaries": "layer?"},
-        "params": {"treatment": "str?", "boundary_id": "str?"},
+        "params": {"treatment": "str?", "boundary_id": "str?", "lang": "str?"},
         "outputs": {"OUTPUT": "out", "OUTPUT_SECTORS": "out?", "OUTPUT_LAYER": "out?"}},
     "io_decompose": {
         "inputs": {"table": "file"},
-        "params": {"year0": "int", "year1": "int", "energy_mix": "bool?", "national": "bool?"},
+        "params": {"year0": "int", "year1": "int", "energy_mix": "bool?", "national": "bool?",
+                   "method": "str?"},
         "outputs": {"OUTPUT": "out"}},
     "io_transfer_shift": {
         "inputs": {"table0": "file", "table1": "file", "coefficients": "file",
                    "boundaries": "layer?"},
-        "params": {"exports": "bool?", "boundary_id": "str?"},
+        "params": {"exports": "bool?", "boundary_id": "str?", "final_demand": "str?",
+                   "imports": "str?"},
         "outputs": {"OUTPUT": "out", "OUTPUT_REGIONS": "out?", "OUTPUT_FLOWS": "out?"}},
     "footprint_trends": {
         "inputs": {"footprint": "file"},

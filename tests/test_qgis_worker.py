@@ -232,12 +232,39 @@ def test_every_step_has_a_schema():
     assert set(_jobs.SCHEMAS) == set(qgis_worker.STEPS)
 
 
+def test_the_schema_names_every_key_a_step_reads():
+    """Every ``inputs``/``params``/``outputs`` key a step function (or a helper
+    it calls) reads is in its schema, so each one is type-checked before the
+    step runs (a step added to the worker without its schema keys fails here)."""
+    import inspect
+
+    from spatial_carbon import _jobs
+
+    helpers = {n: inspect.getsource(getattr(qgis_worker, n))
+               for n in ("_weights_input", "_boundary_layer", "_year_field")}
+    missing = {}
+    for name, fn in qgis_worker.STEPS.items():
+        src = inspect.getsource(fn)
+        src += "".join(h for n, h in helpers.items() if n + "(" in src)
+        for sec in ("inputs", "params", "outputs"):
+            read = set(re.findall(sec + r'(?:\.get\(|\[)"(\w+)"', src)) - {"_cancel_file"}
+            lacking = read - set(_jobs.SCHEMAS[name].get(sec, {}))
+            if lacking:
+                missing[f"{name}.{sec}"] = sorted(lacking)
+    assert missing == {}
+    # the regex does see the keys (not an empty pass): a few known ones
+    assert "inference" in _jobs.SCHEMAS["lisa"]["params"]
+    assert "final_demand" in _jobs.SCHEMAS["io_transfer_shift"]["params"]
+
+
 def test_the_plugin_runs_the_worker_in_isolated_mode():
-    """runner.py builds both worker command lines with Python's -I."""
+    """runner.py starts the job with Python's -I; the probe (worker_env) too."""
     text = (PLUGIN / "spatial_carbon_qgis" / "runner.py").read_text(encoding="utf-8")
     assert 'ISOLATED = ["-I"]' in text
     calls = re.findall(r"\[python\][^\n]*\"spatial_carbon\.qgis_worker\"", text)
-    assert len(calls) == 2 and all("ISOLATED" in c for c in calls), calls
+    assert len(calls) == 1 and all("ISOLATED" in c for c in calls), calls
+    env = (PLUGIN / "spatial_carbon_qgis" / "worker_env.py").read_text(encoding="utf-8")
+    assert re.search(r'\[python, "-I", "-c", PROBE\]', env)
 
 
 def test_isolated_mode_ignores_a_module_planted_in_the_working_folder(tmp_path):
