@@ -35,8 +35,10 @@ FIX = re.compile(r"\b(use|give|choose|save|check|remove|add|name|pass|rename|low
 
 AREAS = "region,year,sink_class,area_hm2\nBeijing,2019,forest,100\nBeijing,2019,grassland,50\n"
 ICE = "region,year,CO2_t\nBeijing,2019,1000000\n"
-SINKS = ("region,year,A_forest_hm2,A_grassland_hm2,CS_forest,CS_grassland,CS\n"
-         "Beijing,2019,100,50,480.0096,21.8086,501.8182\n")
+# as `spatial-carbon sinks` writes it (with the rates it used, which the footprint checks)
+SINKS = ("region,year,A_forest_hm2,A_grassland_hm2,CS_forest,CS_grassland,CS,"
+         "NEP_forest_t_per_hm2_a,NEP_grassland_t_per_hm2_a,rates_basis\n"
+         "Beijing,2019,100,50,480.0096,21.8086,501.8182,3.8096,0.9482,C\n")
 FP = ("region,year,ICF_size,ICF_depth\nBeijing,2019,1,2\nHebei,2019,2,1\nShanxi,2019,3,3\n"
       "Shanghai,2019,4,1\n")
 VALUES = "region,year,v\n" + "".join(f"{r},2019,{v}\n" for r, v in [
