@@ -75,6 +75,26 @@ def test_hainan_island_knn_default(provinces):
     assert rep.n_components == 1 and rep.n == 31
 
 
+def test_mutually_nearest_islands_are_linked_once():
+    """Squares on a line, none touching: A(0) B(1.5) C(3.5) D(10), side 1.  Gaps:
+    A-B 0.5, B-C 1.0, C-D 5.5.  Nearest: A -> B, B -> A (each other's), C -> B, D -> C.
+    The A-B link must have weight 1 in the binary matrix (it was counted twice, 2),
+    so the row-standardised row of B is 1/2 for A and 1/2 for C (was 2/3, 1/3)."""
+    sq = [shapely.box(x, 0, x + 1, 1) for x in (0.0, 1.5, 3.5, 10.0)]
+    gdf = gpd.GeoDataFrame({"id": ["A", "B", "C", "D"]}, geometry=sq, crs="EPSG:3857")
+    w, rep = weights.build(gdf, "id", kind="queen", islands="knn")
+    assert rep.islands == ("A", "B", "C", "D")
+    # (island, its nearest unit), each undirected link once
+    assert rep.added_links == (("A", "B"), ("C", "B"), ("D", "C"))
+    b = pd.DataFrame(w.binary.toarray(), index=w.ids, columns=w.ids)
+    np.testing.assert_array_equal(b.to_numpy(), [[0, 1, 0, 0], [1, 0, 1, 0],
+                                                 [0, 1, 0, 1], [0, 0, 1, 0]])
+    r = pd.DataFrame(w.sparse.toarray(), index=w.ids, columns=w.ids)
+    np.testing.assert_allclose(r.loc["B"].to_numpy(), [0.5, 0.0, 0.5, 0.0])
+    lw = w.to_libpysal()  # the same graph in libpysal
+    assert lw.neighbors["A"] == ["B"] and lw.weights["A"] == [1.0]
+
+
 def test_hainan_island_drop(provinces):
     w, rep = weights.build(provinces, "region_code", islands="drop")
     assert rep.dropped == (460000,) and w.n == 30 and 460000 not in w.ids

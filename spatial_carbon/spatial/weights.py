@@ -521,7 +521,10 @@ def from_pairs(
             coo = binary.tocoo()
             new = np.concatenate([links, links[:, ::-1]])
             present = set(zip(coo.row.tolist(), coo.col.tolist()))
-            new = np.array([p for p in new.tolist() if tuple(p) not in present],
+            # each directed link once: two islands that are each other's nearest unit
+            # give (i, j) and (j, i) twice, which _binary_from_pairs would sum to 2
+            new = np.array(list(dict.fromkeys(tuple(p) for p in new.tolist()
+                                              if tuple(p) not in present)),
                            dtype=np.int64).reshape(-1, 2)
             # a link added to a weighted (GWT) matrix gets weight 1
             binary = _binary_from_pairs(
