@@ -301,6 +301,13 @@ def build_report(out_dir: str | os.PathLike) -> str:
     for f in figs_for(r"^national_series"):
         body.append(_img(f, "National ICF and CEC by year (deficit shaded)"))
     nat = t("national")
+    if nat is not None and "n_regions" in nat.columns and nat["n_regions"].nunique() > 1:
+        body.append(
+            f"<p>The yearly sums cover the regions with data in each year "
+            f"({int(nat['n_regions'].min())}–{int(nat['n_regions'].max())}; column n_regions), "
+            "not all of China: a change from one year to the next can be a change of coverage. "
+            "The growth rates below compare, for each period, the regions with data in both "
+            "of its years (their note says how many).</p>")
     if nat is not None:
         keep = [c for c in ("year", "n_regions", "ICE", "CS", "ICF", "CEC", "ICD", "ICS",
                             "ICF_size", "ICF_depth", "ICF_pc", "CEC_pc") if c in nat.columns]

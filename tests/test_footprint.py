@@ -135,6 +135,33 @@ def test_growth_rates_and_projection():
     np.testing.assert_allclose(c.loc[0, "projected"], 0.1 + 0.2)
 
 
+def test_national_growth_rates_compare_the_regions_with_data_in_both_years():
+    # region 1 has data in 2000 and 2005, region 2 only in 2005 (a sparse city panel)
+    fp = pd.DataFrame({"region_code": [1, 1, 2], "region": ["a", "a", "b"],
+                       "year": [2000, 2005, 2005], "ICE": [10.0, 12.1, 50.0],
+                       "CS": [4.0, 4.0, 1.0], "ICF": [100.0, 121.0, 500.0],
+                       "CEC": [40.0, 40.0, 10.0]})
+    g = F.national_growth_rates(fp, [(2000, 2005)]).set_index("indicator")
+    # over region 1 only: ICF (121/100)^(1/5) - 1 = 1.1^(2/5) - 1 = 0.038860...;
+    # the yearly sums would give (621/100)^(1/5) - 1 = 0.4406 (growth of coverage)
+    np.testing.assert_allclose(g.loc["ICF", "growth_rate_per_year"], 1.1 ** 0.4 - 1, rtol=1e-14)
+    np.testing.assert_allclose(g.loc["ICF", ["start_value", "end_value"]].astype(float),
+                               [100.0, 121.0])
+    np.testing.assert_allclose(g.loc["CEC", "growth_rate_per_year"], 0.0, atol=1e-15)
+    assert g.loc["ICF", "note"] == ("over the 1 region(s) with data in both years "
+                                    "(1 in 2000, 2 in 2005)")
+    # ICS is 0 in both years: the undefined rate keeps its reason after the set
+    assert g.loc["ICS", "note"].endswith("; start value 0 <= 0: rate undefined")
+    # the same regions in both years: exactly growth_rates of national (the province study)
+    full = fp[fp["region_code"] == 1]
+    pd.testing.assert_frame_equal(F.national_growth_rates(full, ["2000-2005"]),
+                                  F.growth_rates(F.national(full), ["2000-2005"]))
+    with pytest.raises(MissingDataError, match="no region has data in both 2000 and 2005"):
+        F.national_growth_rates(fp[fp.index != 1].assign(region_code=[1, 2]), [(2000, 2005)])
+    with pytest.raises(MissingDataError, match="no rows for year"):
+        F.national_growth_rates(fp, [(2000, 2010)])
+
+
 def test_inputs_not_modified():
     ice, s = _ice(), _sinks()
     i0, s0 = ice.copy(), s.copy()

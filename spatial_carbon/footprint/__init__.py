@@ -15,8 +15,9 @@ The indicator functions are re-exported here, so
 from __future__ import annotations
 
 from .indicators import (  # noqa: F401
-    CORE_COLUMNS, PER_CAPITA_COLUMNS, compute, growth_rates, national, per_capita, project_cec,
+    CORE_COLUMNS, PER_CAPITA_COLUMNS, compute, growth_rates, national, national_growth_rates,
+    per_capita, project_cec,
 )
 
 __all__ = ["CORE_COLUMNS", "PER_CAPITA_COLUMNS", "compute", "growth_rates", "national",
-           "per_capita", "project_cec"]
+           "national_growth_rates", "per_capita", "project_cec"]

@@ -548,6 +548,66 @@ def national(
     return out
 
 
+def national_growth_rates(
+    fp: pd.DataFrame,
+    periods: Sequence[tuple[int, int] | str],
+    *,
+    national_table: pd.DataFrame | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Growth rates of the national series, each period over the regions
+    with data in both of its years.
+
+    With the same regions in every year (the province study) this is
+    :func:`growth_rates` of :func:`national`.  When the regions differ (the
+    CEADs cities: 148 in 2005, 241 in 2010) the yearly sums cover different
+    sets, and their ratio is mostly growth of coverage; so a period whose
+    start and end years have different sets is rated on :func:`national` of
+    the regions present in both, and ``note`` says how many that is.
+
+    Parameters
+    ----------
+    fp : pandas.DataFrame
+        :func:`compute` output (``region_code``, ``year`` and the indicators).
+    periods : sequence of (start, end) or "start-end"
+    national_table : pandas.DataFrame, optional
+        ``national(fp)`` if already computed (its rows are used for periods
+        whose region sets agree).
+    columns : sequence of str, optional
+        As in :func:`growth_rates`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`growth_rates` table (``growth_rate_per_year`` a fraction
+        per year); ``note`` names the matched set where one was used.
+
+    Raises
+    ------
+    MissingDataError
+        A period's start or end year is not in ``fp``, or no region has data
+        in both years.
+    """
+    nat = national(fp) if national_table is None else national_table
+    out = growth_rates(nat, periods, columns=columns)  # checks the periods and years
+    sets = {int(y): set(g) for y, g in fp.groupby("year")["region_code"]}
+    parts = []
+    for a, b in _periods(periods):
+        part = out[(out["start"] == a) & (out["end"] == b)]
+        if sets[a] != sets[b]:
+            common = sets[a] & sets[b]
+            if not common:
+                raise MissingDataError(f"no region has data in both {a} and {b}; the growth "
+                                       f"rate {a}-{b} compares nothing")
+            sub = national(fp[fp["region_code"].isin(common)], years=[a, b])
+            part = growth_rates(sub, [(a, b)], columns=columns)
+            said = (f"over the {len(common)} region(s) with data in both years "
+                    f"({len(sets[a])} in {a}, {len(sets[b])} in {b})")
+            part["note"] = [f"{said}; {n}" if n else said for n in part["note"]]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
 def _periods(periods) -> list[tuple[int, int]]:
     out = []
     for p in periods:
