@@ -15,13 +15,15 @@ content tests and the SVG output rely on.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import math
 import os
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import geopandas as gpd
 import matplotlib
@@ -123,6 +125,50 @@ _COLUMNS = {
     "ICF_size_pc": ("Footprint size per capita", "人均足迹广度", "hm\u00b2/person"),
 }
 
+#: Names of the emission-based columns when the emissions are total CO2 of
+#: every sector (the CEADs city inventory, a user's table with
+#: ``emissions_scope = "total"``): then ICE and ICF are not industrial.
+_TOTAL_SCOPE_NAMES = {
+    "ICE": ("Total CO\u2082 emissions", "碳排放总量"),
+    "ICF": ("Carbon footprint of total CO\u2082", "碳足迹（总排放）"),
+}
+
+#: Emission scope of the figures being drawn ("industry" or "total"); set by
+#: :func:`emission_scope` around a study's figures.  A context variable, not
+#: a parameter of every chart function, because the names appear in titles
+#: of a dozen functions that know nothing else about the study.
+_SCOPE: contextvars.ContextVar[str] = contextvars.ContextVar("spatial_carbon_scope",
+                                                             default="industry")
+
+SCOPES = ("industry", "total")
+
+
+@contextmanager
+def emission_scope(scope: str | None) -> Iterator[None]:
+    """Name ICE and ICF for ``scope`` in every title drawn inside the block.
+
+    ``"industry"`` (default): "Industrial carbon footprint (ICF)";
+    ``"total"``: "Carbon footprint of total CO₂ (ICF)".  ``None`` keeps the
+    current scope.
+    """
+    if scope is None:
+        yield
+        return
+    if scope not in SCOPES:
+        raise InputError(f"unknown emission scope {scope!r}; use 'industry' or 'total'")
+    token = _SCOPE.set(scope)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def _known(column: str):
+    known = _COLUMNS.get(column)
+    if known is not None and _SCOPE.get() == "total" and column in _TOTAL_SCOPE_NAMES:
+        known = (*_TOTAL_SCOPE_NAMES[column], known[2])
+    return known
+
 # Fonts with Simplified Chinese glyphs, in order of preference.
 _CJK_FONTS = (
     "Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "Source Han Sans CN",
@@ -146,7 +192,7 @@ def column_label(column: str, lang: str = "en", unit: str | None = None) -> str:
     """Axis/legend title of a column with its unit, e.g. ``"ICF (hm²)"``."""
     check_lang(lang)
     name = column
-    known = _COLUMNS.get(column)
+    known = _known(column)
     if known is not None and lang == "zh":
         name = f"{known[1]} {column}"
     if unit is None and known is not None:
@@ -158,9 +204,11 @@ def column_label(column: str, lang: str = "en", unit: str | None = None) -> str:
 
 def variable_name(column: str, lang: str = "en") -> str:
     """A column's name for titles: ``"Industrial carbon footprint (ICF)"``,
-    in Chinese ``"工业碳足迹 ICF"``; unknown columns as they are."""
+    in Chinese ``"工业碳足迹 ICF"``; unknown columns as they are.  Inside
+    :func:`emission_scope("total") <emission_scope>` ICE and ICF are named as
+    total CO₂ ("Carbon footprint of total CO₂ (ICF)")."""
     check_lang(lang)
-    known = _COLUMNS.get(column)
+    known = _known(column)
     if known is None:
         return column
     return f"{known[1]} {column}" if lang == "zh" else f"{known[0]} ({column})"

@@ -274,7 +274,9 @@ def national_series(
         rule: ICF/CEC in 10⁶ hm²).
     title : str, optional
         Default names the variables ("Industrial carbon footprint (ICF) and
-        carbon ecological capacity (CEC), China"); ``""`` for none.
+        carbon ecological capacity (CEC), China"); when ``n_regions`` varies
+        by year (a sparse city panel) "sum over the regions with data (lo–hi a
+        year)" instead of "China"; ``""`` for none.
 
     Returns
     -------
@@ -321,7 +323,16 @@ def national_series(
             names = [B.variable_name(c, lang) for c in columns]
             joined = (" 与 " if lang == "zh" else " and ").join(
                 [", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-            title = f"{B.tr('China', lang)}：{joined}" if lang == "zh" else f"{joined}, China"
+            n = df["n_regions"] if "n_regions" in df.columns else None
+            if n is not None and n.nunique() > 1:
+                # a sparse panel (cities): the sum is over a different set each year,
+                # not China; a jump can be coverage, not emissions
+                lo, hi = int(n.min()), int(n.max())
+                title = (f"{joined}\n有数据地区合计（每年 {lo}–{hi} 个）" if lang == "zh" else
+                         f"{joined},\nsum over the regions with data ({lo}–{hi} a year)")
+            else:
+                title = (f"{B.tr('China', lang)}：{joined}" if lang == "zh"
+                         else f"{joined}, China")
         if title:
             ax.set_title(title, fontsize=8)
         for s in ("top", "right"):

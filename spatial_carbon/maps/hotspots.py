@@ -96,6 +96,9 @@ def hotspot_map(
             labels.append(B.tr("No data", lang))
         handles = B.legend_handles(colors, labels, hatch_last=nodata)
         ttl = title or ("Hot spots (Getis-Ord Gi*)" if lang == "en" else "冷热点（Getis-Ord Gi*）")
+        var = hot["variable"].dropna().unique() if "variable" in hot.columns else []
+        if title is None and len(var) == 1:  # titles name the variable
+            ttl = f"{ttl}: {B.variable_name(str(var[0]), lang)}"
         if n == 1:
             axes.flat[0].legend(handles=handles, loc="lower left", frameon=False, fontsize=6)
             axes.flat[0].set_title(ttl)
@@ -157,7 +160,7 @@ def markov_heatmaps(transitions: pd.DataFrame, *, lang: str = "en", title: str |
             ax.set_ylabel("t" if lang == "en" else "t 年", fontsize=7)
         ttl = title or ("Spatial Markov transition probabilities" if lang == "en"
                         else "空间马尔可夫转移概率")
-        fig.suptitle(f"{ttl}: {variable}" if variable else ttl, fontsize=9)
+        fig.suptitle(f"{ttl}: {B.variable_name(variable, lang)}" if variable else ttl, fontsize=9)
         fig.tight_layout()
         fig.spatial_carbon = {"lag_classes": lcs}
     return fig
@@ -257,7 +260,9 @@ def centre_map(
         ax.indicate_inset_zoom(ins, edgecolor="#888888")
         ax.legend(loc="lower left", frameon=False, fontsize=6)
         var = c["variable"].iloc[0] if "variable" in c.columns else ""
-        ttl = title or (f"Centre of gravity of {var}" if lang == "en" else f"{var} 重心迁移与标准差椭圆")
+        name = B.variable_name(str(var), lang) if var else ""
+        ttl = title or (f"Centre of gravity of {name}" if lang == "en"
+                        else f"{name} 重心迁移与标准差椭圆")
         ax.set_title(ttl)
         fig.tight_layout()
         fig.spatial_carbon = {"ellipse_years": drawn, "trajectory": np.column_stack([x, y])}

@@ -58,6 +58,7 @@ def study_figures(
     weights=None,
     id_field: str = "region_code",
     note: str | None = None,
+    scope: str | None = None,
 ) -> list[Path]:
     """Draw and write the standard figures of a study.
 
@@ -87,6 +88,11 @@ def study_figures(
     note : str, optional
         A line printed at the foot of every figure, e.g. what the emissions
         are ("Emissions: total CO2 of each city ...").
+    scope : {"industry", "total"}, optional
+        What the emissions are: with ``"total"`` (total CO2 of every sector)
+        titles name ICE and ICF as total CO2, not industrial
+        (:func:`spatial_carbon.maps._base.emission_scope`).  Default: the
+        ``steps["ice"]["scope"]`` of a StudyResult, else industrial.
 
     Returns
     -------
@@ -100,92 +106,97 @@ def study_figures(
         format's extension.
     """
     B.check_lang(lang)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    fp = tables.get("footprint")
-    if years is None:
-        src = fp if fp is not None else tables.get("zones", tables.get("lisa"))
-        years = default_years(src["year"].unique()) if src is not None and "year" in src else []
-    years = [int(y) for y in years]
+    if scope is None:
+        steps = getattr(tables, "steps", None) or {}
+        scope = (steps.get("ice") or {}).get("scope")
+    with B.emission_scope(scope):
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        fp = tables.get("footprint")
+        if years is None:
+            src = fp if fp is not None else tables.get("zones", tables.get("lisa"))
+            years = default_years(src["year"].unique()) if src is not None and "year" in src else []
+        years = [int(y) for y in years]
 
-    def present(df):
-        have = set(int(y) for y in df["year"].unique()) if "year" in df.columns else set()
-        return [y for y in years if y in have]
+        def present(df):
+            have = set(int(y) for y in df["year"].unique()) if "year" in df.columns else set()
+            return [y for y in years if y in have]
 
-    nat = tables.get("national")
-    if nat is not None and {"year", "ICF", "CEC"} <= set(nat.columns):
-        _save(national_series(nat, lang=lang), out, "national_series", formats, written, note)
+        nat = tables.get("national")
+        if nat is not None and {"year", "ICF", "CEC"} <= set(nat.columns):
+            _save(national_series(nat, lang=lang), out, "national_series", formats, written, note)
 
-    if fp is not None:
-        brk = tables.get("breaks")
-        cols = _variables(brk) if brk is not None else [None]
-        cols = [c for c in cols if c is not None] or [c for c in DEFAULT_MAP_COLUMNS if c in fp]
-        for col in cols:
-            if col not in fp.columns:
-                continue
-            sub = fp.dropna(subset=[col])
-            ys = present(sub)  # e.g. ICF_pc only where population is given
-            if not ys:
-                continue
-            if len(ys) > 1:
-                fig = choropleth_figure(sub, boundaries, col, years=ys, breaks=brk, lang=lang,
+        if fp is not None:
+            brk = tables.get("breaks")
+            cols = _variables(brk) if brk is not None else [None]
+            cols = [c for c in cols if c is not None] or [c for c in DEFAULT_MAP_COLUMNS if c in fp]
+            for col in cols:
+                if col not in fp.columns:
+                    continue
+                sub = fp.dropna(subset=[col])
+                ys = present(sub)  # e.g. ICF_pc only where population is given
+                if not ys:
+                    continue
+                if len(ys) > 1:
+                    fig = choropleth_figure(sub, boundaries, col, years=ys, breaks=brk, lang=lang,
+                                            id_field=id_field)
+                    _save(fig, out, f"choropleth_{col}", formats, written, note)
+                fig = choropleth_figure(sub, boundaries, col, years=[ys[-1]], breaks=brk, lang=lang,
                                         id_field=id_field)
-                _save(fig, out, f"choropleth_{col}", formats, written, note)
-            fig = choropleth_figure(sub, boundaries, col, years=[ys[-1]], breaks=brk, lang=lang,
-                                    id_field=id_field)
-            _save(fig, out, f"choropleth_{col}_{ys[-1]}", formats, written, note)
+                _save(fig, out, f"choropleth_{col}_{ys[-1]}", formats, written, note)
 
-    lisa = tables.get("lisa")
-    if lisa is not None:
-        ys = present(lisa)
-        for var in _variables(lisa):
-            if not ys:
-                break
-            tag = var or "value"
-            if len(ys) > 1:
-                for kind in ("cluster", "significance"):
-                    fig = lisa_figure(lisa, boundaries, years=ys, kind=kind, variable=var,
-                                      lang=lang, id_field=id_field)
-                    _save(fig, out, f"lisa_{kind}_{tag}", formats, written, note)
-            fig = lisa_figure(lisa, boundaries, years=[ys[-1]], kind="cluster", variable=var,
-                              lang=lang, id_field=id_field)
-            _save(fig, out, f"lisa_cluster_{tag}_{ys[-1]}", formats, written, note)
+        lisa = tables.get("lisa")
+        if lisa is not None:
+            ys = present(lisa)
+            for var in _variables(lisa):
+                if not ys:
+                    break
+                tag = var or "value"
+                if len(ys) > 1:
+                    for kind in ("cluster", "significance"):
+                        fig = lisa_figure(lisa, boundaries, years=ys, kind=kind, variable=var,
+                                          lang=lang, id_field=id_field)
+                        _save(fig, out, f"lisa_{kind}_{tag}", formats, written, note)
+                fig = lisa_figure(lisa, boundaries, years=[ys[-1]], kind="cluster", variable=var,
+                                  lang=lang, id_field=id_field)
+                _save(fig, out, f"lisa_cluster_{tag}_{ys[-1]}", formats, written, note)
 
-    probs = tables.get("transition_probs")
-    if probs is not None and len(probs):
-        counts = tables.get("transition_counts")
-        for var in _variables(probs):
-            fig = transition_heatmap(probs, counts, variable=var, lang=lang)
-            _save(fig, out, f"lisa_transitions_{var or 'value'}", formats, written, note)
+        probs = tables.get("transition_probs")
+        if probs is not None and len(probs):
+            counts = tables.get("transition_counts")
+            for var in _variables(probs):
+                fig = transition_heatmap(probs, counts, variable=var, lang=lang)
+                _save(fig, out, f"lisa_transitions_{var or 'value'}", formats, written, note)
 
-    moran = tables.get("moran")
-    if moran is not None and {"year", "I", "p_sim"} <= set(moran.columns):
-        _save(moran_series(moran, lang=lang), out, "moran_series", formats, written, note)
-        if fp is not None and lisa is not None:
-            written.extend(_moran_scatters(fp, lisa, boundaries, out, years, lang, formats,
-                                           weights, id_field, note))
+        moran = tables.get("moran")
+        if moran is not None and {"year", "I", "p_sim"} <= set(moran.columns):
+            _save(moran_series(moran, lang=lang), out, "moran_series", formats, written, note)
+            if fp is not None and lisa is not None:
+                written.extend(_moran_scatters(fp, lisa, boundaries, out, years, lang, formats,
+                                               weights, id_field, note))
 
-    zt = tables.get("zones")
-    if zt is not None and "zone" in zt.columns:
-        ys = present(zt)
-        if ys:
-            if len(ys) > 1:
-                _save(zones_map(zt, boundaries, years=ys, lang=lang, id_field=id_field), out,
-                      "zones", formats, written, note)
-            _save(zones_map(zt, boundaries, years=[ys[-1]], lang=lang, id_field=id_field), out,
-                  f"zones_{ys[-1]}", formats, written, note)
-            if {"z_ICF_size", "z_ICF_depth"} <= set(zt.columns):
-                _save(size_depth_scatter(zt, year=ys[-1], lang=lang), out,
-                      f"size_depth_{ys[-1]}", formats, written, note)
+        zt = tables.get("zones")
+        if zt is not None and "zone" in zt.columns:
+            ys = present(zt)
+            if ys:
+                if len(ys) > 1:
+                    _save(zones_map(zt, boundaries, years=ys, lang=lang, id_field=id_field), out,
+                          "zones", formats, written, note)
+                _save(zones_map(zt, boundaries, years=[ys[-1]], lang=lang, id_field=id_field), out,
+                      f"zones_{ys[-1]}", formats, written, note)
+                if {"z_ICF_size", "z_ICF_depth"} <= set(zt.columns):
+                    _save(size_depth_scatter(zt, year=ys[-1], lang=lang), out,
+                          f"size_depth_{ys[-1]}", formats, written, note)
 
-    written.extend(_migration_figures(tables, boundaries, out, years, lang, formats, id_field))
+        written.extend(_migration_figures(tables, boundaries, out, years, lang, formats, id_field,
+                                              note))
 
-    flows = tables.get("flows")
-    if flows is not None and {"origin_code", "destination_code", "value"} <= set(flows.columns):
-        _save(flow_map(flows, boundaries, lang=lang, id_field=id_field), out, "flows", formats,
-              written)
-    return written
+        flows = tables.get("flows")
+        if flows is not None and {"origin_code", "destination_code", "value"} <= set(flows.columns):
+            _save(flow_map(flows, boundaries, lang=lang, id_field=id_field), out, "flows", formats,
+                  written)
+        return written
 
 
 def _moran_scatters(fp, lisa, boundaries, out, years, lang, formats, weights, id_field,
@@ -237,7 +248,8 @@ def _moran_scatters(fp, lisa, boundaries, out, years, lang, formats, weights, id
     return written
 
 
-def _migration_figures(tables, boundaries, out, years, lang, formats, id_field) -> list[Path]:
+def _migration_figures(tables, boundaries, out, years, lang, formats, id_field,
+                       note=None) -> list[Path]:
     """Hot-spot maps, bivariate LISA maps, spatial Markov heat maps and the
     centre of gravity map (issue 13 tables; each only when present)."""
     from .hotspots import centre_map, hotspot_map, markov_heatmaps
@@ -250,7 +262,7 @@ def _migration_figures(tables, boundaries, out, years, lang, formats, id_field) 
         for col in _variables(hs):
             sub = hs[hs["column"] == col] if col is not None else hs
             _save(hotspot_map(sub, boundaries, years=ys, lang=lang, id_field=id_field), out,
-                  f"hotspots_{col or 'value'}", formats, written)
+                  f"hotspots_{col or 'value'}", formats, written, note)
     bl = tables.get("bivariate_lisa")
     if bl is not None and len(bl):
         have = set(int(y) for y in bl["year"].unique())
@@ -260,16 +272,17 @@ def _migration_figures(tables, boundaries, out, years, lang, formats, id_field) 
             sub = bl.drop(columns=[c for c in ("variable",) if c in bl.columns])
             fig = lisa_figure(sub, boundaries, years=ys, kind="cluster", variable=col, lang=lang,
                               id_field=id_field)
-            _save(fig, out, f"bilisa_cluster_{str(col).replace('~', '_with_')}", formats, written)
+            _save(fig, out, f"bilisa_cluster_{str(col).replace('~', '_with_')}", formats, written,
+                  note)
     mt = tables.get("markov_transitions")
     if mt is not None and len(mt):
         for col in _variables(mt):
             sub = mt[mt["column"] == col] if col is not None else mt
             _save(markov_heatmaps(sub, lang=lang, variable=col), out, f"markov_{col or 'value'}",
-                  formats, written)
+                  formats, written, note)
     ce = tables.get("centre")
     if ce is not None and len(ce):
         for var in pd.unique(ce["variable"]):
             _save(centre_map(ce[ce["variable"] == var], boundaries, lang=lang, label_every=5), out,
-                  f"centre_{var}", formats, written)
+                  f"centre_{var}", formats, written, note)
     return written
