@@ -116,6 +116,51 @@ def test_city_moran_against_esda(city):
     assert got == pytest.approx(ref.I, rel=1e-12)
 
 
+def test_city_hot_spots_bivariate_markov_and_centre_follow_the_panels(city):
+    """Issue-13 tools in the city demo: G* and the bivariate LISA on each year's
+    cross-section (weights on that year's cities), the spatial Markov chain and the
+    centre of gravity on the balanced panel."""
+    esda = pytest.importorskip("esda")
+    from spatial_carbon import layers
+    from spatial_carbon.spatial import weights
+    from spatial_carbon.spatial.centrography import CHINA_ALBERS
+
+    fp = _read(city, "footprint")
+    per_year = fp.groupby("year").size()
+    hs = _read(city, "hotspots")
+    pd.testing.assert_series_equal(hs.groupby("year").size(), per_year)
+    bm = _read(city, "bivariate_moran").set_index("year")["n"]
+    pd.testing.assert_series_equal(bm, per_year, check_names=False)
+    # G* z of 2012 against esda on binary queen weights built on the 250 cities of 2012
+    y = fp[fp["year"] == 2012]
+    gdf = layers.boundaries("bundled:city")
+    w, _ = weights.build(gdf[gdf["region_code"].isin(y["region_code"])].reset_index(drop=True),
+                         "region_code", kind="queen", islands="knn", transform="b")
+    vals = y.set_index("region_code")["ICF_size"].reindex(w.ids).to_numpy()
+    ref = esda.G_Local(vals, w.to_libpysal(), transform="B", star=True, permutations=0)
+    got = hs[hs["year"] == 2012].set_index("region_code")["gi_z"].reindex(w.ids)
+    np.testing.assert_allclose(got.to_numpy(), ref.Zs, rtol=1e-10)
+    m = _manifest(city)
+    kept = set(m["steps"]["panels"]["transitions"]["ICF_size"]["kept"])
+    mt = _read(city, "markov_transitions")
+    pooled = mt[(mt["column"] == "ICF_size") & (mt["conditioning"] == "pooled")]
+    assert pooled["n_steps"].sum() == 208 * 4  # the panel's cities, 2010->2011 ... 2013->2014
+    ce = _read(city, "centre")
+    ice = ce[ce["variable"] == "ICE"].set_index("year")
+    assert list(ice.index) == list(range(2010, 2015)) and set(ice["n"]) == {208}
+    # the 2012 centre by hand: ICE-weighted mean of the city centroids in China Albers
+    c = gdf[gdf["region_code"].isin(kept)].to_crs(CHINA_ALBERS)
+    c = c.assign(x=c.geometry.centroid.x, y=c.geometry.centroid.y).set_index("region_code")
+    e = fp[(fp["year"] == 2012) & fp["region_code"].isin(kept)].set_index("region_code")["ICE"]
+    np.testing.assert_allclose([ice.loc[2012, "x_m"], ice.loc[2012, "y_m"]],
+                               [(c["x"] * e).sum() / e.sum(), (c["y"] * e).sum() / e.sum()],
+                               rtol=1e-9)
+    assert any(n.startswith("the spatial Markov chain of ICF_size uses a balanced panel of 208")
+               for n in m["notes"])
+    assert any(n.startswith("the centre of gravity of ICE uses a balanced panel of 208")
+               for n in m["notes"])
+
+
 def test_city_figures_follow_the_study(city):
     r = CliRunner().invoke(main, ["figures", str(city), "--years", "2019"])
     assert r.exit_code == 0, r.output
@@ -224,3 +269,55 @@ def test_size_depth_scatter_labels_only_the_outliers_of_many_points():
     assert len(labels) == 40 and "r7" in labels
     fig = charts.size_depth_scatter(z.head(30), year=2019)  # the provinces: every point
     assert len([t for t in fig.axes[0].texts if t.get_gid() == "point-label"]) == 30
+
+
+def test_figures_of_total_co2_and_of_a_sparse_panel_say_so(tmp_path, monkeypatch):
+    """Titles name ICE/ICF as total CO2 (not industrial) when the study's emissions are
+    total, and the national series says it sums the regions with data, not China."""
+    from spatial_carbon.errors import InputError
+    from spatial_carbon.maps import _base as B, charts
+    from spatial_carbon.maps import study as mstudy
+    from spatial_carbon.study import StudyResult
+
+    assert B.variable_name("ICF") == "Industrial carbon footprint (ICF)"
+    with B.emission_scope("total"):
+        assert B.variable_name("ICF") == "Carbon footprint of total CO\u2082 (ICF)"
+        assert B.variable_name("ICE", "zh") == "碳排放总量 ICE"
+        assert B.variable_name("CEC") == "Carbon ecological capacity (CEC)"  # not emissions
+    assert B.variable_name("ICF") == "Industrial carbon footprint (ICF)"  # reset after
+    with pytest.raises(InputError, match="unknown emission scope 'sectors'"):
+        with B.emission_scope("sectors"):
+            pass
+    nat = pd.DataFrame({"year": [2000, 2001], "n_regions": [100, 250],
+                        "ICF": [5.0e8, 7.0e8], "CEC": [7.0e7, 8.0e7]})
+    title = charts.national_series(nat).axes[0].get_title()
+    assert title == ("Industrial carbon footprint (ICF) and Carbon ecological capacity (CEC),"
+                     "\nsum over the regions with data (100–250 a year)")
+    same = nat.assign(n_regions=30)  # the province study: as before
+    assert charts.national_series(same).axes[0].get_title().endswith("(CEC), China")
+    # study_figures takes the scope from the result's steps
+    titles = []
+    monkeypatch.setattr(mstudy, "_save", lambda fig, *a, **k: titles.append(
+        fig.axes[0].get_title()))
+    res = StudyResult.from_tables({"national": nat}, steps={"ice": {"scope": "total"}})
+    mstudy.study_figures(res, None, tmp_path)
+    assert titles and titles[0].startswith("Carbon footprint of total CO\u2082 (ICF) and")
+    titles.clear()
+    res = StudyResult.from_tables({"national": same}, steps={"ice": {"scope": "industry"}})
+    mstudy.study_figures(res, None, tmp_path)
+    assert titles[0].startswith("Industrial carbon footprint (ICF)")
+
+
+def test_city_growth_rates_compare_the_cities_with_data_in_both_years(city):
+    fp = _read(city, "footprint")
+    gr = _read(city, "growth_rates").set_index(["indicator", "start"])
+    both = set(fp[fp["year"] == 2005]["region_code"]) & set(fp[fp["year"] == 2010]["region_code"])
+    sub = fp[fp["region_code"].isin(both)].groupby("year")["ICE"].sum()
+    # independent of footprint.national: sums over the cities present in 2005 and 2010
+    np.testing.assert_allclose(gr.loc[("ICE", 2005), "growth_rate_per_year"],
+                               (sub[2010] / sub[2005]) ** (1 / 5) - 1, rtol=1e-12)
+    n05, n10 = (fp["year"] == 2005).sum(), (fp["year"] == 2010).sum()
+    assert gr.loc[("ICE", 2005), "note"] == (
+        f"over the {len(both)} region(s) with data in both years ({n05} in 2005, {n10} in 2010)")
+    html = (city / "report.html").read_text(encoding="utf-8")
+    assert "not all of China: a change from one year to the next can be a change" in html

@@ -100,6 +100,14 @@ def test_names_with_two_meanings_are_listed_on_purpose():
     # a name meaning different things in different tables must be declared per table;
     # this list is the known debt (each a candidate for a rename), not a place to add more
     two = {c for cols in dd.TABLE_SPECIFIC.values() for c in cols}
-    # ("rate" was one: D in footprint.csv, a growth fraction in growth_rates.csv; now
-    # D_t_per_hm2_a and growth_rate_per_year)
+    # class: land-cover legend code (areas) vs class number (breaks, markov_*);
+    # year: 'pooled' in breaks; n: regions (moran, bivariate_moran, connectivity,
+    # centre) vs years in the fit (cec_projection); I: global vs local, one variable
+    # vs bivariate; HH/LH/LL/HL: step counts vs probabilities
     assert two == {"class", "year", "n", "I", "HH", "LH", "LL", "HL"}
+    # "rate" was one (D in footprint.csv, a growth fraction in growth_rates.csv); glue
+    # renamed them D_t_per_hm2_a and growth_rate_per_year.  It has no entry at all now,
+    # so a table that wrote it again would fail the strict dictionary
+    assert "rate" not in dd.COLUMNS and {"D_t_per_hm2_a", "growth_rate_per_year"} <= set(dd.COLUMNS)
+    with pytest.raises(dd.DictionaryError, match=r"tables/growth_rates.csv:rate"):
+        dd.data_dictionary({"growth_rates": pd.DataFrame(columns=["indicator", "rate"])})

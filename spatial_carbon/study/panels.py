@@ -89,12 +89,16 @@ class Panel:
     def years(self) -> list[int]:
         return list(range(self.first_year, self.last_year + 1))
 
-    def sentence(self) -> str:
-        """The panel in one sentence (for manifest and report)."""
-        return (f"LISA transitions use a balanced panel of {len(self.ids)} regions with data in "
+    def sentence(self, what: str | None = None) -> str:
+        """The panel in one sentence (for manifest and report); ``what`` names
+        the one analysis run on it (e.g. "the spatial Markov chain of ICF_size"),
+        default the LISA transitions."""
+        subject, rest = ("LISA transitions use", "the transitions") if what is None else \
+            (f"{what} uses", "it")
+        return (f"{subject} a balanced panel of {len(self.ids)} regions with data in "
                 f"every year of {self.first_year}-{self.last_year} ({self.rule}); "
                 f"{len(self.dropped)} region(s) without data in some of these years are left out "
-                "of the transitions")
+                f"of {rest}")
 
     def as_dict(self) -> dict:
         """JSON-ready record: who was kept and why."""

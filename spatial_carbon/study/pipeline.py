@@ -189,17 +189,22 @@ def run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> StudyResult:
         warnings.simplefilter("always", SpatialCarbonWarning)
         result = _run(cfg, progress=progress)
     # the same warning for every year and variable (e.g. too few permutations for
-    # Bonferroni) is recorded once, with the count
-    groups: dict[str, list[str]] = {}
+    # Bonferroni) is recorded once, with the count, and re-issued once (the terminal
+    # showed 40 near-identical lines for the city study)
+    groups: dict[str, list] = {}
     for wmsg in caught:
         if issubclass(wmsg.category, SpatialCarbonWarning):
-            text = str(wmsg.message)
-            groups.setdefault(re.sub(r"\d+(\.\d+)?", "#", text), []).append(text)
-        warnings.warn_explicit(wmsg.message, wmsg.category, wmsg.filename, wmsg.lineno)
-    for texts in groups.values():
-        more = f" (and {len(texts) - 1} more like it, one per year or variable)" \
-            if len(texts) > 1 else ""
-        result.notes.append(f"warning: {texts[0]}{more}")
+            groups.setdefault(re.sub(r"\d+(\.\d+)?", "#", str(wmsg.message)), []).append(wmsg)
+        else:
+            warnings.warn_explicit(wmsg.message, wmsg.category, wmsg.filename, wmsg.lineno)
+    for same in groups.values():
+        first = same[0]
+        more = f" (and {len(same) - 1} more like it, one per year or variable)" \
+            if len(same) > 1 else ""
+        text = f"{first.message}{more}"
+        result.notes.append(f"warning: {text}")
+        warnings.warn_explicit(first.category(text) if more else first.message, first.category,
+                               first.filename, first.lineno)
     return result
 
 
@@ -292,9 +297,10 @@ def _run(cfg: dict[str, Any], *, progress: Progress = _quiet) -> StudyResult:
     tables["footprint"] = fp
     tables["national"] = footprint.national(fp)
     if fcfg["growth_periods"]:
-        tables["growth_rates"] = footprint.growth_rates(
-            tables["national"], periods=[tuple(p) for p in fcfg["growth_periods"]]
-        )
+        # each period over the regions with data in both years (cities: the yearly
+        # sets differ, and the ratio of their sums would be growth of coverage)
+        tables["growth_rates"] = footprint.national_growth_rates(
+            fp, [tuple(p) for p in fcfg["growth_periods"]], national_table=tables["national"])
     if fcfg["project_cec_to"]:
         to = int(fcfg["project_cec_to"])
         proj = [footprint.project_cec(tables["national"], to),
@@ -498,6 +504,7 @@ def _spatial_extra(cfg, fp: pd.DataFrame, gdf) -> tuple[dict[str, pd.DataFrame],
     need the same regions every year and run on the balanced panel of :mod:`.panels`."""
     import warnings
 
+    from .. import regions as _regions
     from ..spatial import autocorr, centrography, hotspots, markov, weights
     from . import panels
 
@@ -530,7 +537,7 @@ def _spatial_extra(cfg, fp: pd.DataFrame, gdf) -> tuple[dict[str, pd.DataFrame],
                                     min_regions=sp["panel_min_regions"])
         sub = fp[fp["year"].isin(pn.years) & fp["region_code"].isin(pn.ids)]
         if len(sub) < len(fp.dropna(subset=[col])):
-            notes.append(f"{section} of {col}: " + pn.sentence())
+            notes.append(pn.sentence(f"the {section} of {col}"))
         return pn, sub
 
     parts: dict[str, list] = {k: [] for k in (
@@ -554,7 +561,7 @@ def _spatial_extra(cfg, fp: pd.DataFrame, gdf) -> tuple[dict[str, pd.DataFrame],
                                            .assign(column=f"{x}~{y}"))
     for col in cfg["markov"]["columns"]:
         need("markov", col)
-        pn, sub = panel("spatial Markov", col)
+        pn, sub = panel("spatial Markov chain", col)
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
             r = markov.spatial_markov(sub, weights_for(pn.ids), col, id_col="region_code",
@@ -564,11 +571,17 @@ def _spatial_extra(cfg, fp: pd.DataFrame, gdf) -> tuple[dict[str, pd.DataFrame],
         parts["markov_steady_states"].append(r.steady_states.assign(column=col))
         parts["markov_classes"].append(r.classes.assign(column=col))
         parts["markov_homogeneity"].append(pd.DataFrame([r.homogeneity]).assign(column=col))
+    # region_code is already canonical (layers.boundaries): provincial ids only for the
+    # province layer; city/county codes and a user's ids pass as given.  China Albers for
+    # provinces and the bundled Chinese layers, else mean_centre's Albers fitted to the layer
+    provincial = bool(len(fp)) and _regions.id_kind(fp["region_code"]) == "province"
+    chinese = provincial or layers.parse(cfg["inputs"]["boundaries"]).is_bundled
+    centre_crs = cfg["centre"]["crs"] or (centrography.CHINA_ALBERS if chinese else None)
     for col in cfg["centre"]["columns"]:
         need("centre", col)
         pn, sub = panel("centre of gravity", col)
         r = centrography.mean_centre(sub, gdf[gdf["region_code"].isin(pn.ids)], col,
-                                     id_col="region_code", crs=cfg["centre"]["crs"], regions=True)
+                                     id_col="region_code", crs=centre_crs, regions=provincial)
         parts["centre"].append(r.centres)
         parts["centre_summary"].append(pd.DataFrame([r.summary]).assign(column=col))
     for k, v in parts.items():
