@@ -800,14 +800,18 @@ def _footprint_trends(inputs: dict, params: dict, outputs: dict) -> dict:
     from ._io import read_csv, write_csv
 
     fp = read_csv(inputs["footprint"])
-    if params.get("national"):
-        fp = footprint.national(fp)
     text = str(params.get("periods") or "")
     periods = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
     if not periods:
         raise InputError("give at least one period such as 2000-2011 (parameter PERIODS)")
     out = {}
-    rates = footprint.growth_rates(fp, periods)
+    if params.get("national"):
+        # each period over the regions with data in both years (a sparse city panel);
+        # with the same regions every year this is growth_rates of national
+        rates = footprint.national_growth_rates(fp, periods)
+        fp = footprint.national(fp)
+    else:
+        rates = footprint.growth_rates(fp, periods)
     write_csv(rates, outputs["OUTPUT"])
     out["OUTPUT"] = outputs["OUTPUT"]
     if params.get("project_to") and outputs.get("OUTPUT_PROJECTION"):

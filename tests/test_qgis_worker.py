@@ -82,6 +82,27 @@ def test_natural_breaks_step_writes_classes_style_and_breaks(tmp_path, capsys):
     assert "@@info breaks (pooled)" in capsys.readouterr().out
 
 
+def test_footprint_trends_national_compares_the_regions_with_data_in_both_years(tmp_path):
+    """The QGIS trends tool on a sparse panel (cities): the national rate of a
+    period is taken over the regions present in both years, as in the study."""
+    from spatial_carbon import _io
+
+    # region 1 in 2000 and 2005, region 2 only in 2005
+    fp = pd.DataFrame({"region_code": [1, 1, 2], "region": ["a", "a", "b"],
+                       "year": [2000, 2005, 2005], "ICE": [10.0, 12.1, 50.0],
+                       "CS": [4.0, 4.0, 1.0], "ICF": [100.0, 121.0, 500.0],
+                       "CEC": [40.0, 40.0, 10.0]})
+    _io.write_csv(fp, tmp_path / "fp.csv")
+    qgis_worker.run_job({"step": "footprint_trends", "inputs": {"footprint": str(tmp_path / "fp.csv")},
+                         "params": {"periods": "2000-2005", "national": True},
+                         "outputs": {"OUTPUT": str(tmp_path / "rates.csv")}})
+    got = pd.read_csv(tmp_path / "rates.csv", encoding="utf-8-sig").set_index("indicator")
+    # ICF over region 1 only: (121/100)^(1/5) - 1 = 1.1^0.4 - 1 = 0.03886 (the yearly sums
+    # 100 -> 621 would say 44 %/a, growth of coverage)
+    np.testing.assert_allclose(got.loc["ICF", "growth_rate_per_year"], 1.1 ** 0.4 - 1, rtol=1e-12)
+    assert got.loc["ICF", "note"].startswith("over the 1 region(s) with data in both years")
+
+
 def test_require_fields_messages():
     df = pd.DataFrame({"a": [1.0], "t": ["x"]})
     with pytest.raises(qgis_worker.InputError, match=r"no field 'b' \(parameter FIELD\).*a, t"):
