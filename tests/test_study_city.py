@@ -271,6 +271,64 @@ def test_size_depth_scatter_labels_only_the_outliers_of_many_points():
     assert len([t for t in fig.axes[0].texts if t.get_gid() == "point-label"]) == 30
 
 
+def test_crowded_scatter_labels_never_overlap():
+    """120 points in a tight cloud with long names (cities): adjustText cannot free
+    every label; the ones it cannot are hidden, the farthest points' kept first."""
+    from spatial_carbon.maps import _layout, charts
+
+    rng = np.random.default_rng(5)
+    n = 120
+    z = pd.DataFrame({"region_code": np.arange(n), "region": [f"region {i} prefecture" for i in range(n)],
+                      "year": 2019, "z_ICF_size": rng.normal(scale=0.2, size=n),
+                      "z_ICF_depth": rng.normal(scale=0.2, size=n), "zone": "I"})
+    z.loc[7, ["z_ICF_size", "z_ICF_depth"]] = [3.0, 3.0]  # the farthest point
+    fig = charts.size_depth_scatter(z, year=2019, max_labels=40)
+    labels = [t for t in fig.axes[0].texts if t.get_gid() == "point-label"]
+    shown = [t.get_text() for t in labels if t.get_visible()]
+    assert len(labels) == 40 and 0 < len(shown) < 40  # some had to go
+    assert "region 7 prefecture" in shown
+    assert _layout.text_overlaps(fig) == []
+    assert fig.spatial_carbon["layout"]["labels_hidden"] == 40 - len(shown)
+
+
+def test_hide_crowded_keeps_labels_in_priority_order():
+    import matplotlib.pyplot as plt
+
+    from spatial_carbon.maps import _layout
+
+    fig, ax = plt.subplots()
+    a, b, c = (ax.text(0.5, 0.5, s) for s in ("first", "second", "third"))  # one spot
+    d = ax.text(0.1, 0.9, "alone")
+    fig.canvas.draw()
+    hidden = _layout.hide_crowded([a, b, c, d], fig.canvas.get_renderer())
+    assert hidden == [b, c] and a.get_visible() and d.get_visible()
+    assert _layout.text_overlaps(fig) == []
+    plt.close(fig)
+
+
+def test_city_labels_are_the_layers_names_not_codes(monkeypatch):
+    """Region labels (Moran scatter, maps) for ids the province registry does not know:
+    the layer's own names (the bundled city layer has Chinese names only), codes only
+    when no font can draw them."""
+    from spatial_carbon.errors import DependencyError
+    from spatial_carbon.maps import _base as B
+
+    g = pd.DataFrame({"region_code": [110000, 230200, 9], "region": ["北京市", "齐齐哈尔市", "x"]})
+    monkeypatch.setattr(B, "cjk_font", lambda: "Noto Sans CJK SC")
+    assert B.region_names(g, "region_code", "en") == ["Beijing", "齐齐哈尔市", "x"]
+    assert B.region_names(g, "region_code", "zh") == ["北京", "齐齐哈尔市", "x"]
+
+    def no_font():
+        raise DependencyError("no CJK font")
+
+    monkeypatch.setattr(B, "cjk_font", no_font)
+    assert B.region_names(g, "region_code", "en") == ["Beijing", "230200", "9"]
+    assert B.region_names(g.drop(columns="region"), "region_code", "en") == [
+        "Beijing", "230200", "9"]
+    assert B.region_names(g.assign(name=["Beijing", "Qiqihar", "X"]), "region_code", "en") == [
+        "Beijing", "Qiqihar", "X"]
+
+
 def test_figures_of_total_co2_and_of_a_sparse_panel_say_so(tmp_path, monkeypatch):
     """Titles name ICE/ICF as total CO2 (not industrial) when the study's emissions are
     total, and the national series says it sums the regions with data, not China."""

@@ -1092,19 +1092,49 @@ def region_names(gdf: gpd.GeoDataFrame, id_field: str, lang: str = "en") -> list
         If no names can be found.
     """
     check_lang(lang)
+    own = _own_names(gdf, lang, id_field)
     if id_field == "region_code":
         from .. import regions
 
         reg = regions.registry().set_index("region_code")
         col = "name_zh_short" if lang == "zh" else "region"
-        return [str(reg[col].get(int(c), c)) for c in gdf[id_field]]
-    for col in (("name_zh", "name") if lang == "zh" else ("name", "name_en", "name_zh")):
-        if col in gdf.columns:
-            return gdf[col].astype(str).tolist()
+
+        def name(i, c):
+            try:
+                return str(reg[col][int(c)])
+            except (KeyError, TypeError, ValueError):
+                # a city or county code (or a user's id): the layer's own name, e.g. 齐齐哈尔市
+                return own[i] if own is not None else str(c)
+
+        return [name(i, c) for i, c in enumerate(gdf[id_field])]
+    if own is not None:
+        return own
     raise InputError(
         "label_regions needs GB/T region codes (id_field='region_code') or a 'name' / "
         "'name_zh' column in the boundary layer"
     )
+
+
+def _own_names(gdf, lang: str, id_field: str) -> list[str] | None:
+    """The layer's own names: ``name_zh``/``region``/``name`` for Chinese,
+    ``name``/``name_en`` for English, then the Chinese names when a CJK font
+    can draw them (the bundled city and county layers have only Chinese
+    names; a code is no label for a reader)."""
+    cols = ["name_zh", "name"] if lang == "zh" else ["name", "name_en", "name_zh"]
+    if id_field != "region":
+        cols.append("region")  # layers.boundaries' display name
+    for col in cols:
+        if col not in gdf.columns:
+            continue
+        vals = gdf[col].astype(str).tolist()
+        if lang == "en" and col in ("name_zh", "region") and any(
+                any("\u4e00" <= ch <= "\u9fff" for ch in v) for v in vals):
+            try:
+                cjk_font()
+            except DependencyError:
+                continue
+        return vals
+    return None
 
 
 def legend_ncols(labels: Sequence[str]) -> int:

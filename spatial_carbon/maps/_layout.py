@@ -17,7 +17,10 @@ after ``tight_layout`` and the legend):
    `adjustText <https://github.com/Phlya/adjustText>`_, MIT), with a fixed
    iteration count (not its default one-second time limit) so the result --
    and the PDF/SVG bytes -- are the same on every machine; labels that had
-   to move get a thin leader line to their region.
+   to move get a thin leader line to their region.  A label adjustText could
+   not free (crowded scatters of cities or counties) is hidden with its
+   leader, in the caller's order (most important first), so no two texts
+   ever overlap.
 
 :func:`text_overlaps` lists overlapping text pairs from the renderer's window
 extents; the tests assert it is empty.
@@ -277,11 +280,15 @@ def adjust_labels(ax, texts, *, targets=None, avoid=(), points=None,
         kwargs["x"], kwargs["y"] = np.asarray(points[0]), np.asarray(points[1])
     out = adjust_text(texts, **kwargs)
     patches = list(out[1]) if isinstance(out, tuple) and len(out) > 1 else []
-    # a leader only where the label no longer covers its region's point
     r = _renderer(fig)
+    hide_crowded(texts, r)
+    # a leader only where the label no longer covers its region's point
     kept = []
     for t, (x, y), p in _leaders(texts, targets, patches):
         if p is None:
+            continue
+        if not t.get_visible():  # hidden as crowded: no leader to nowhere
+            p.remove()
             continue
         bb = t.get_window_extent(r)
         px, py = ax.transData.transform((x, y))
@@ -292,6 +299,28 @@ def adjust_labels(ax, texts, *, targets=None, avoid=(), points=None,
             p.set_zorder(3.9)
             kept.append(p)
     return kept
+
+
+def hide_crowded(texts, renderer, *, tol_px: float = 0.5) -> list:
+    """Hide every label of ``texts`` that overlaps another drawn text of the
+    figure (titles, ticks, legends) or a label kept before it; ``texts`` in
+    priority order.  The overlap test is :func:`text_overlaps`'.  Returns the
+    hidden texts."""
+    if not texts:
+        return []
+    mine = {id(t) for t in texts}
+    others = [bb for t, bb in _drawn_texts(texts[0].figure, renderer) if id(t) not in mine]
+    placed, hidden = [], []
+    for t in texts:
+        if not t.get_visible():
+            continue
+        bb = t.get_window_extent(renderer)
+        if any(_overlap(bb, o, tol_px) for o in [*others, *placed]):
+            t.set_visible(False)
+            hidden.append(t)
+        else:
+            placed.append(bb)
+    return hidden
 
 
 def _leaders(texts, targets, patches):
@@ -309,7 +338,7 @@ def finish(fig) -> dict:
     """Apply the three rules to every map axes of ``fig`` (registered by
     ``draw_map`` in ``ax.sc_layout``) and to chart labels (``ax.sc_labels``).
     Returns what was placed, for ``fig.spatial_carbon``."""
-    report = {"scale_bar_free": [], "inset_label": [], "labels_adjusted": 0}
+    report = {"scale_bar_free": [], "inset_label": [], "labels_adjusted": 0, "labels_hidden": 0}
     if not any(hasattr(ax, "sc_layout") or getattr(ax, "sc_labels", None) for ax in fig.axes):
         return report  # nothing to place: skip the layout pass
     # lay out (aspect-adjusted axes, legends) without rasterising
@@ -338,14 +367,13 @@ def finish(fig) -> dict:
             adjust_labels(ax, lab["texts"], targets=lab.get("targets"), avoid=avoid,
                           points=lab.get("points"))
             report["labels_adjusted"] += len(lab["texts"])
+            report["labels_hidden"] += sum(not t.get_visible() for t in lab["texts"])
     return report
 
 
-def text_overlaps(fig, *, tol_px: float = 0.5) -> list[tuple[str, str]]:
-    """Pairs of visible, non-empty texts of ``fig`` whose window extents
-    (the renderer's boxes) overlap by more than ``tol_px`` pixels each way."""
-    fig.canvas.draw()
-    r = _renderer(fig)
+def _drawn_texts(fig, r) -> list:
+    """(text, window extent) of every text of ``fig`` that is drawn: visible,
+    non-empty, on a visible axes, tick labels inside the view interval."""
     # tick labels outside the view interval exist but are not drawn
     hidden = set()
     for ax in fig.axes:
@@ -365,13 +393,23 @@ def text_overlaps(fig, *, tol_px: float = 0.5) -> list[tuple[str, str]]:
         bb = t.get_window_extent(r)
         if bb.width > 0 and bb.height > 0:
             items.append((t, bb))
+    return items
+
+
+def _overlap(a, b, tol_px: float) -> bool:
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > tol_px and min(a.y1, b.y1) - max(a.y0, b.y0) > tol_px
+
+
+def text_overlaps(fig, *, tol_px: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of visible, non-empty texts of ``fig`` whose window extents
+    (the renderer's boxes) overlap by more than ``tol_px`` pixels each way."""
+    fig.canvas.draw()
+    items = _drawn_texts(fig, _renderer(fig))
     out = []
     for i in range(len(items)):
         ti, bi = items[i]
         for j in range(i + 1, len(items)):
             tj, bj = items[j]
-            ox = min(bi.x1, bj.x1) - max(bi.x0, bj.x0)
-            oy = min(bi.y1, bj.y1) - max(bi.y0, bj.y0)
-            if ox > tol_px and oy > tol_px:
+            if _overlap(bi, bj, tol_px):
                 out.append((ti.get_text(), tj.get_text()))
     return out

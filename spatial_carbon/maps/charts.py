@@ -168,7 +168,9 @@ def size_depth_scatter(
         points farthest from the centre (largest distance in the plotted units)
         are labelled: hundreds of labels are unreadable, and placing them with
         adjustText takes minutes.  Every point is labelled up to this number
-        (the 30 provinces).
+        (the 30 provinces).  A label that still overlaps another text after
+        adjustText is hidden, the farthest points' labels kept first
+        (:func:`spatial_carbon.maps._layout.hide_crowded`).
 
     Returns
     -------
@@ -218,16 +220,18 @@ def size_depth_scatter(
 
             halo = [patheffects.withStroke(linewidth=1.0, foreground="white")]
             ok = np.isfinite(xv) & np.isfinite(yv)
+            dist = np.where(ok, np.hypot(xv - x0, yv - y0), -np.inf)
+            # farthest from the centre first: they are kept when labels crowd
+            # (a label that still overlaps after adjustText is hidden, _layout rule 3)
             if ok.sum() > max_labels:  # label the outliers only
-                dist = np.where(ok, np.hypot(xv - x0, yv - y0), -np.inf)
-                keep = np.zeros(len(ok), dtype=bool)
-                keep[np.argsort(-dist, kind="stable")[:max_labels]] = True
-                ok = ok & keep
+                order = [i for i in np.argsort(-dist, kind="stable")[:max_labels] if ok[i]]
+            else:
+                order = [i for i in range(len(names)) if ok[i]]
             texts = [ax.text(xv[i], yv[i], names[i], fontsize=5, color="#333333", ha="center",
                              va="center", gid="point-label", zorder=5, path_effects=halo)
-                     for i in range(len(names)) if ok[i]]
+                     for i in order]
             fin = np.isfinite(xv) & np.isfinite(yv)
-            ax.sc_labels = {"texts": texts, "targets": list(zip(xv[ok], yv[ok])),
+            ax.sc_labels = {"texts": texts, "targets": [(xv[i], yv[i]) for i in order],
                             "points": (xv[fin], yv[fin])}
         prefix = "z " if standardized else ""
         ax.set_xlabel(prefix + B.column_label(x, lang, None if not standardized else "dimensionless"))

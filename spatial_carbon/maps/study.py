@@ -223,6 +223,12 @@ def _moran_scatters(fp, lisa, boundaries, out, years, lang, formats, weights, id
             # significant local clusters (the cluster code already applies the
             # study's significance rule), labelled with the regions' names
             sig = sub["cluster"].isin([1, 2, 3, 4]).to_numpy() if "cluster" in sub else None
+            named = [c for c in ("name", "name_en", "name_zh", "region")
+                     if boundaries is not None and c in boundaries.columns and c not in sub.columns]
+            if named and id_field in sub and id_field in boundaries.columns:
+                # the layer's names for ids the region registry does not know (cities)
+                look = pd.DataFrame(boundaries[[id_field, *named]]).drop_duplicates(id_field)
+                sub = sub.merge(look, on=id_field, how="left")
             names = (B.region_names(sub, id_field, lang) if id_field in sub
                      and (id_field == "region_code" or {"name", "name_zh"} & set(sub.columns))
                      else None)
