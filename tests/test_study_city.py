@@ -161,9 +161,22 @@ def test_city_hot_spots_bivariate_markov_and_centre_follow_the_panels(city):
                for n in m["notes"])
 
 
-def test_city_figures_follow_the_study(city):
+def test_city_figures_follow_the_study(city, monkeypatch):
+    from spatial_carbon.maps import _base as B, _layout
+
+    overlaps = {}
+    save = B.save_figure
+
+    def checked(fig, path, formats):  # no overlapping text at city scale either
+        overlaps[Path(path).name] = _layout.text_overlaps(fig)
+        return save(fig, path, formats)
+
+    monkeypatch.setattr(B, "save_figure", checked)
     r = CliRunner().invoke(main, ["figures", str(city), "--years", "2019"])
     assert r.exit_code == 0, r.output
+    assert {"moran_scatter_ICF_size_2019", "size_depth_2019", "hotspots_ICF_size",
+            "markov_ICF_size", "centre_ICE"} <= set(overlaps)
+    assert {k: v for k, v in overlaps.items() if v} == {}
     assert "lisa_cluster_ICF_size_2019.png" in r.output
     assert (city / "maps" / "choropleth_ICF_size_2019.png").stat().st_size > 5_000
 
