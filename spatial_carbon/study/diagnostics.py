@@ -21,6 +21,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from ..errors import shortlist
+
 #: Share of the regions in one natural-breaks class from which the classes
 #: are said to be degenerate.
 CLASS_SHARE = 0.8
@@ -129,7 +131,7 @@ def zero_area(sinks: pd.DataFrame) -> list[Finding]:
             regions_.append(str(reg))
             ys = g["year"].unique() if "year" in g else []
             parts.append(f"{reg}" + ("" if len(ys) == nyears else f" ({_years_text(ys)})"))
-        shown = ", ".join(parts[:10]) + (f" and {len(parts) - 10} more" if len(parts) > 10 else "")
+        shown = shortlist(parts)
         who = (f"{shown} has" if len(parts) == 1 else f"{len(parts)} regions have")
         out.append(Finding(
             "zero_area",

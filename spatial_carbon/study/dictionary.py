@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from ..errors import SpatialCarbonError
+from ..errors import SpatialCarbonError, shortlist
 
 #: Steps of the chain (``step`` column).
 STEPS = ("inputs", "inventory", "landcover", "sinks", "footprint", "per_capita", "national",
@@ -404,8 +404,7 @@ def data_dictionary(
     if missing and strict:
         raise DictionaryError(
             f"no data-dictionary entry for {len(missing)} written column(s): "
-            + ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10
-                                          else "")
+            + shortlist(missing)
             + "; add them to spatial_carbon/study/dictionary.py"
         )
     add("columns.csv", "columns", ["table", "column", "meaning", "unit", "step"])

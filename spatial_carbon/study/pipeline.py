@@ -37,7 +37,7 @@ from .. import __version__, _io, datasets, layers
 from . import config as config_mod
 from .result import StudyResult
 from .._io import read_csv, sha256, write_csv, write_gpkg, write_text
-from ..errors import ConfigError, MissingDataError, SpatialCarbonWarning
+from ..errors import ConfigError, MissingDataError, SpatialCarbonWarning, shortlist
 
 Progress = Callable[[str], None]
 
@@ -386,7 +386,7 @@ def _complete_region_years(ice: pd.DataFrame, sink: pd.DataFrame, notes: list[st
     if len(zero):
         names = zero.drop_duplicates("region_code")
         label = list((names["region"] if "region" in names else names["region_code"]).astype(str))
-        shown = ", ".join(label[:10]) + (f" and {len(label) - 10} more" if len(label) > 10 else "")
+        shown = shortlist(label)
         notes.append(
             f"{len(label)} region(s) have no forest or grassland in the land cover (CS = 0, so "
             f"CEC = 0 and ICF_depth is undefined): left out of the footprint ({len(zero)} "
