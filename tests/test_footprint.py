@@ -123,6 +123,7 @@ def test_growth_rates_and_projection():
     # y = 2 t - 3999 exactly; at 2010: 21
     np.testing.assert_allclose(p.loc[0, ["slope", "intercept", "r2", "projected"]].astype(float),
                                [2.0, -3999.0, 1.0, 21.0])
+    assert p.loc[0, "n_fit_years"] == 3 and "n" not in p.columns  # n means regions elsewhere
     # per region
     fp = pd.DataFrame({"region_code": [1, 1, 2, 2], "region": ["a", "a", "b", "b"],
                        "year": [2000, 2001, 2000, 2001], "CEC": [1.0, 2.0, 5.0, 5.0]})

@@ -101,10 +101,14 @@ def test_names_with_two_meanings_are_listed_on_purpose():
     # this list is the known debt (each a candidate for a rename), not a place to add more
     two = {c for cols in dd.TABLE_SPECIFIC.values() for c in cols}
     # class: land-cover legend code (areas) vs class number (breaks, markov_*);
-    # year: 'pooled' in breaks; n: regions (moran, bivariate_moran, connectivity,
-    # centre) vs years in the fit (cec_projection); I: global vs local, one variable
-    # vs bivariate; HH/LH/LL/HL: step counts vs probabilities
+    # year: 'pooled' in breaks; I: global vs local, one variable vs bivariate;
+    # HH/LH/LL/HL: step counts vs probabilities
     assert two == {"class", "year", "n", "I", "HH", "LH", "LL", "HL"}
+    # n counts regions wherever it appears (each table says which regions); the years
+    # of cec_projection's fit are n_fit_years (it was n)
+    assert {u for t in dd.TABLE_SPECIFIC.values() for c, (_, u, _) in t.items() if c == "n"} \
+        == {"regions"}
+    assert "n_fit_years" in dd.COLUMNS
     # "rate" was one (D in footprint.csv, a growth fraction in growth_rates.csv); glue
     # renamed them D_t_per_hm2_a and growth_rate_per_year.  It has no entry at all now,
     # so a table that wrote it again would fail the strict dictionary

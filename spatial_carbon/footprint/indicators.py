@@ -749,7 +749,8 @@ def project_cec(
     -------
     pandas.DataFrame
         One row per series (region or nation): [``region_code, region``,]
-        ``indicator, method, fit_start, fit_end, n, slope`` (unit per year;
+        ``indicator, method, fit_start, fit_end, n_fit_years`` (years with a
+        value in the fit), ``slope`` (unit per year;
         linear), ``intercept``, ``r2`` (NaN if the series is constant or the
         method is compound), ``growth_rate_per_year`` (fraction per year; compound),
         ``target_year, projected``.
@@ -815,6 +816,7 @@ def project_cec(
                      int(t.max()), len(t), b, a, r2, np.nan, int(target_year), a + b * int(target_year)))
     return pd.DataFrame(
         rows,
-        columns=keys + ["indicator", "method", "fit_start", "fit_end", "n", "slope", "intercept", "r2",
+        columns=keys + ["indicator", "method", "fit_start", "fit_end", "n_fit_years", "slope",
+                        "intercept", "r2",
                         GROWTH_COLUMN, "target_year", "projected"],
     )
