@@ -59,11 +59,14 @@ class _MovedFinder:
 
     @staticmethod
     def find_spec(fullname, path=None, target=None):
-        import importlib.util
-
         parts = fullname.split(".")
         if len(parts) < 2 or parts[0] != __name__ or parts[1] not in _MOVED:
             return None
+        # imported only here, after the name check: this finder is first on
+        # sys.meta_path, so importing importlib.util before it would recurse
+        # where nothing loaded it at start-up (python -I in a bare venv)
+        import importlib.util
+
         new = ".".join([_MOVED[parts[1]]] + parts[2:])
         return importlib.util.spec_from_loader(fullname, _AliasLoader(new, parts[1]))
 

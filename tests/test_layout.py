@@ -65,3 +65,22 @@ def test_subpackages_list_the_data_flow():
     pkg = importlib.import_module("spatial_carbon")
     for sub in ("inventory/", "landcover/", "footprint/", "spatial/", "inputoutput/", "study/"):
         assert sub in pkg.__doc__
+
+
+def test_the_alias_finder_works_where_nothing_loaded_importlib_util(tmp_path):
+    """`python -I` in a bare venv (a wheel install, the QGIS worker) starts without
+    importlib.util; the finder of the old paths is first on sys.meta_path and used to
+    import it inside find_spec, which recursed for every later import
+    (RecursionError on `import spatial_carbon` then anything)."""
+    from pathlib import Path
+
+    repo = str(Path(__file__).resolve().parents[1])
+    code = ("import sys\n"
+            "assert 'importlib.util' not in sys.modules\n"  # -S: no site, no .pth imports
+            f"sys.path.insert(0, {repo!r})\n"
+            "import spatial_carbon, json, email.utils\n"
+            "import spatial_carbon.errors\n"
+            "print('ok')\n")
+    r = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-1500:]
