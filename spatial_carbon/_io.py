@@ -643,6 +643,31 @@ def foreign_files(folder: Path, also: Iterable[str] = ()) -> list[str] | None:
             if f not in owned and not any(fnmatch.fnmatchcase(f, pat) for pat in also)]
 
 
+def check_ours(folder, *, command: str) -> Path:
+    """Check that ``folder`` is a study output folder spatial_carbon wrote
+    (``command``, e.g. ``report``, adds files to it); return it.
+
+    Raises
+    ------
+    OutputError
+        If ``folder`` is not empty and spatial_carbon did not write it (no
+        :data:`FOLDER_MARK`, no study ``manifest.json``): its files could be
+        replaced otherwise.  An empty folder holds nothing to lose.
+    """
+    p = Path(folder)
+    try:
+        empty = not os.listdir(p)
+    except OSError as exc:
+        raise output_error(exc, p) from None
+    if not empty and _owned_files(p) is None:
+        raise OutputError(
+            f"{p} was not written by spatial_carbon (no {FOLDER_MARK} or study manifest.json), "
+            f"and {command} writes into it; give a folder made by 'spatial-carbon run' or "
+            "'spatial-carbon demo' (spatial_carbon never replaces files it did not write)"
+        )
+    return p
+
+
 def _inside(child: str, parent: str) -> bool:
     c, p = os.path.realpath(child), os.path.realpath(parent)
     return c == p or c.startswith(p.rstrip(os.sep) + os.sep)

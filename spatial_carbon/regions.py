@@ -379,8 +379,9 @@ def _decide(ids: pd.Series, kind: str, where: str) -> tuple[str, dict | None]:
                  "\"as_given\")")
     items = []
     for u in sorted(bad, key=str):
-        close = _closest(str(u)) if isinstance(u, str) else []
-        items.append(f"{u!r}" + (f" (closest: {', '.join(close)})" if close else ""))
+        # a name is shown shortened (a 100,000-character cell gives a short message)
+        close = _closest(str(u)[:60]) if isinstance(u, str) else []
+        items.append(show(u) + (f" (closest: {', '.join(close)})" if close else ""))
     raise UnknownRegionError(f"unknown region name(s) in {where}: {shortlist(items, sep='; ')}. {hint}")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .. import _io
 from .._io import read_csv
 from ..errors import InputError
 from ._options import OutputFile
@@ -124,6 +125,7 @@ def figures_cmd(out_dir, years, boundaries, id_field, lang, formats):
     tdir = out / "tables"
     if not tdir.is_dir():
         raise InputError(f"{out_dir} has no tables/ folder; is it a study output folder?")
+    _io.check_ours(out, command="figures")
     manifest = _study_manifest(out)
     yrs = _years(years)
     if yrs is None:
@@ -150,6 +152,7 @@ def report_cmd(out_dir):
     """Write OUT_DIR/report.html (self-contained) from a study output folder."""
     from .. import report
 
+    _io.check_ours(out_dir, command="report")
     click.echo(report.write_report(out_dir))
 
 

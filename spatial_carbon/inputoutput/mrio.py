@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spatial_carbon.errors import InputError, ModelError
+from spatial_carbon.errors import InputError, ModelError, show
 from spatial_carbon.inputoutput.iomath import _Factor, calc_A, calc_S, check_labels
 
 
@@ -403,7 +403,7 @@ def aggregate_mrio(mrio: MRIO, *, regions: dict | pd.Series | str | None = None,
         for r in regs:
             code = _r.lookup(r)
             if code not in g.index:
-                raise InputError(f"grouping {regions!r} does not cover region {r!r}")
+                raise InputError(f"grouping {regions!r} does not cover region {show(r)}")
             rmap[r] = g[code]
     else:
         rmap = dict(regions)

@@ -318,7 +318,8 @@ def province_intensities(
             # any row order is fine, but the sector sets must agree
             check_labels(sorted(t.sectors), sorted(e.index), f"sectors (emissions vs IO table of {reg})")
             if (e < 0).any():
-                raise NegativeValueError(f"negative emissions for province {reg!r}")
+                raise NegativeValueError(f"negative emissions for province {show(reg)}; "
+                                        "emissions must be >= 0: correct the table")
             rows[reg] = calc_direct_intensity(e.reindex(list(t.sectors)), t.output)
             source[reg] = "direct"
         if no_data:
@@ -638,7 +639,7 @@ def trade_carbon(
     def _pick(src, reg, name):
         if isinstance(src, pd.DataFrame):
             if reg not in src.index:
-                raise InputError(f"{name} has no row for province {reg!r}")
+                raise InputError(f"{name} has no row for province {show(reg)}")
             s = src.loc[reg]
         else:
             s = src

@@ -41,7 +41,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from spatial_carbon.errors import InputError
+from spatial_carbon.errors import InputError, show
 from spatial_carbon.inputoutput.iomath import _Factor, check_labels
 
 FinalDemand = Literal["consumption", "all"]
@@ -394,8 +394,8 @@ def two_period_transfer(
             s_dest = sv[m]
             s_orig = s.reindex(pd.MultiIndex.from_arrays([[o] * len(sec), sec])).to_numpy()
             if np.isnan(s_orig).any():
-                raise InputError(f"carbon coefficients missing for region {o!r} in some sectors "
-                                 f"(the destination {d!r} has sectors {sec[:5]}...)")
+                raise InputError(f"carbon coefficients missing for region {show(o)} in some sectors "
+                                 f"(the destination {show(d)} has sectors {show(sec[:5])}...)")
             diff = s_dest - s_orig
             rows.append(pd.DataFrame({
                 "origin": o, "destination": d, "sector": sec,
