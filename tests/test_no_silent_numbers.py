@@ -106,6 +106,16 @@ def test_a_huge_region_name_gives_a_short_message():
     assert len(str(e.value)) < 400 and "100,000 characters" in str(e.value)
 
 
+def test_a_huge_or_numpy_sector_label_gives_a_short_plain_message():
+    from spatial_carbon.inputoutput.iomath import check_labels
+
+    with pytest.raises(InputError) as e:
+        check_labels([np.int64(1), "S" * 100_000] + list(range(20, 40)), [np.int64(2)])
+    msg = str(e.value)
+    assert "np." not in msg and "100,000 characters" in msg and len(msg) < 600
+    assert "missing [1, 'SSS" in msg and "and 12 more" in msg and "unexpected [2]" in msg
+
+
 def test_messages_show_plain_numbers():
     assert show(np.float64(0.5)) == "0.5" and show(np.int64(2000)) == "2000"
     assert show([np.int64(1), np.float64(2.5)]) == "[1, 2.5]"

@@ -98,13 +98,15 @@ def check_labels(a, b, what: str = "sectors") -> None:
     la, lb = list(a), list(b)
     if la == lb:
         return
-    missing = [s for s in la if s not in set(lb)]
-    extra = [s for s in lb if s not in set(la)]
+    sa, sb = set(la), set(lb)
+    missing = [s for s in la if s not in sb]
+    extra = [s for s in lb if s not in sa]
     detail = []
+    # show(): plain numbers, long labels shortened, at most 10 listed
     if missing:
-        detail.append(f"missing {missing[:10]}")
+        detail.append(f"missing {show(missing)}")
     if extra:
-        detail.append(f"unexpected {extra[:10]}")
+        detail.append(f"unexpected {show(extra)}")
     if not detail:
         detail.append("same labels in a different order")
     raise InputError(
