@@ -157,6 +157,8 @@ def show(value: Any, width: int = VALUE_WIDTH, *, quote: bool = True) -> str:
         return q(value)
     if isinstance(value, float):
         return f"{value:.10g}"
+    if type(value).__module__.split(".")[0] in ("numpy", "pandas") and hasattr(value, "tolist"):
+        value = value.tolist()  # an array, Index or Series: its values as a list
     if isinstance(value, (list, tuple, set, frozenset)):
         return "[" + show_list(list(value), width=width) + "]"
     text = str(value)

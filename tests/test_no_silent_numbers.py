@@ -119,6 +119,9 @@ def test_a_huge_or_numpy_sector_label_gives_a_short_plain_message():
 def test_messages_show_plain_numbers():
     assert show(np.float64(0.5)) == "0.5" and show(np.int64(2000)) == "2000"
     assert show([np.int64(1), np.float64(2.5)]) == "[1, 2.5]"
+    # arrays, Index and Series as lists of plain values (at most 10, then "and N more")
+    assert show(np.arange(3)) == "[0, 1, 2]" and show(pd.Index(["a"])) == "['a']"
+    assert show(pd.Series(np.arange(12.0))) == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 2 more]"
     df = pd.DataFrame({"region": ["Beijing"], "year": [np.float64(2000.5)], "CO2_t": [1.0]})
     with pytest.raises(InputError) as e:
         footprint.compute(df, df)

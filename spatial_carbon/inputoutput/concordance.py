@@ -189,12 +189,12 @@ def resolve_sectors(sectors, name: str) -> list:
                 hint = (f"; these are products of the {other} list - use concordance "
                         f"'{fam}_{other}'")
         raise InputError(
-            f"concordance {name!r} has no source sector {unknown[:10]}"
+            f"concordance {name!r} has no source sector {show(unknown)}"
             + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "") + hint
         )
     if len(set(out)) != len(out):
         dup = sorted({o for o in out if out.count(o) > 1})
-        raise InputError(f"table sectors name the same source sector twice: {dup[:10]}")
+        raise InputError(f"table sectors name the same source sector twice: {show(dup)}")
     return out
 
 
@@ -224,7 +224,7 @@ def concordance_matrix(sectors, mapping: pd.Series | dict, *, aliases: dict | No
     unmapped = [s for s, k in zip(sectors, keys) if k not in mapping.index]
     if unmapped:
         raise InputError(
-            f"concordance has no target for sector(s) {unmapped[:10]}; "
+            f"concordance has no target for sector(s) {show(unmapped)}; "
             "add them or rename the sectors"
         )
     targets = list(dict.fromkeys(mapping.loc[keys].tolist()))
@@ -352,10 +352,10 @@ def split_to_sectors(values: pd.Series, bridge: pd.DataFrame, weights: pd.Series
     """
     unknown = [s for s in values.index if s not in set(bridge["source"]) and values[s] != 0]
     if unknown:
-        raise InputError(f"sector bridge has no target for source sector(s) {unknown[:8]}")
+        raise InputError(f"sector bridge has no target for source sector(s) {show(unknown)}")
     missing_w = sorted(set(bridge["target"]) - set(weights.index))
     if missing_w:
-        raise InputError(f"no weights for target sector(s) {missing_w[:8]}")
+        raise InputError(f"no weights for target sector(s) {show(missing_w)}")
     out = pd.Series(0.0, index=weights.index, name=values.name)
     for s, v in values.items():
         if v == 0 or s not in set(bridge["source"]):

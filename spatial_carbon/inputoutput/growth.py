@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spatial_carbon.errors import InputError, ZeroCapacityError
+from spatial_carbon.errors import InputError, ZeroCapacityError, show
 from spatial_carbon.inputoutput.lmdi import _maybe_attach, _validate
 
 EFFECTS = ("scale", "structure", "technique", "residual")
@@ -96,7 +96,7 @@ def growth_decompose(
         one = sorted(str(s) for s, ys in years.items() if len(ys) < 2)
         if one:
             raise InputError(
-                f"{where}: {unit_name}: sector(s) {one[:10]} appear in one year only; the growth-rate "
+                f"{where}: {unit_name}: sector(s) {show(one)} appear in one year only; the growth-rate "
                 "decomposition is undefined for them - use LMDI (--method lmdi), which handles "
                 "sectors that appear or vanish"
             )
@@ -113,7 +113,7 @@ def growth_decompose(
         zero = [str(s) for s, q0, q1 in zip(w.index, y0, y1) if q0 == 0 or q1 == 0]
         if zero:
             raise InputError(
-                f"{where}: {unit_name}: sector(s) {zero[:10]} have zero output in {year0} or {year1}; "
+                f"{where}: {unit_name}: sector(s) {show(zero)} have zero output in {year0} or {year1}; "
                 "their structure and intensity growth are undefined - use LMDI (--method lmdi)"
             )
         s0, s1 = y0 / Y0, y1 / Y1

@@ -556,7 +556,7 @@ def check_balance(
         raise InputError(
             f"{where} is unbalanced: row sums (intermediate use + final use + exports + "
             f"outflows - imports - inflows) differ from total output in {bad.size} sector(s) "
-            f"{labels[:8]}; largest gap {rows[worst] - xv[worst]:+.6g} in "
+            f"{show(labels)}; largest gap {rows[worst] - xv[worst]:+.6g} in "
             f"{labels[list(bad).index(worst)]!r}. Put statistical discrepancies ('other', "
             "'errors') into a final-use column"
         )

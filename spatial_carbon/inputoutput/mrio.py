@@ -409,7 +409,7 @@ def aggregate_mrio(mrio: MRIO, *, regions: dict | pd.Series | str | None = None,
         rmap = dict(regions)
         missing = [r for r in regs if r not in rmap]
         if missing:
-            raise InputError(f"region mapping has no group for {missing[:8]}")
+            raise InputError(f"region mapping has no group for {show(missing)}")
     secs = list(dict.fromkeys(mrio.A.index.get_level_values(1)))
     if sectors is None:
         smap = {s: s for s in secs}
@@ -417,7 +417,7 @@ def aggregate_mrio(mrio: MRIO, *, regions: dict | pd.Series | str | None = None,
         smap = dict(sector_concordance(sectors) if isinstance(sectors, str) else sectors)
         missing = [s for s in secs if s not in smap]
         if missing:
-            raise InputError(f"sector mapping has no target for {missing[:8]}")
+            raise InputError(f"sector mapping has no target for {show(missing)}")
     new = [(rmap[r], smap[s]) for r, s in mrio.A.index]
     target = list(dict.fromkeys(new))
     pos = {t: j for j, t in enumerate(target)}

@@ -97,7 +97,7 @@ class ProvincialTable:
             s = getattr(self, name)
             if (s < 0).any():
                 raise NegativeValueError(
-                    f"{where}: negative {name} in sector(s) {list(s.index[s < 0])[:8]}; "
+                    f"{where}: negative {name} in sector(s) {show(list(s.index[s < 0]))}; "
                     "imports and inflows are entered as positive amounts"
                 )
         use = pd.concat(
@@ -163,7 +163,7 @@ def tables_from_frame(df: pd.DataFrame, *, unit: str = "10^4 yuan") -> dict[str,
         if num.isna().to_numpy().any():
             bad = num.columns[num.isna().any()].tolist()
             raise InputError(
-                f"IO table of {reg}: empty or non-numeric values in column(s) {bad[:8]} "
+                f"IO table of {reg}: empty or non-numeric values in column(s) {show(bad)} "
                 "(remove thousands separators and fill blanks with 0)"
             )
         g = num
@@ -391,7 +391,7 @@ def domestic_share(table: ProvincialTable, treatment: Treatment = "domestic_shar
     if bad.any():
         raise InputError(
             f"IO table of {table.region}: imports + inflows exceed the uses they serve under "
-            f"treatment {treatment!r} in sector(s) {[idx[i] for i in np.flatnonzero(bad)][:8]}; "
+            f"treatment {treatment!r} in sector(s) {show([idx[i] for i in np.flatnonzero(bad)])}; "
             "use treatment 'all_uses' or 'net_outflow'"
         )
     return pd.Series(np.clip(d, 0.0, None), index=idx, name="domestic_share")
@@ -757,7 +757,7 @@ def sector_group_carbon(by_sector: pd.DataFrame, groups: str | Mapping | pd.Seri
         m = pd.Series(groups) if isinstance(groups, dict) else groups
         g = by_sector["sector"].map(m)
         if g.isna().any():
-            raise InputError(f"no group for sector(s) {sorted(set(by_sector.loc[g.isna(), 'sector']))[:10]}")
+            raise InputError(f"no group for sector(s) {show(sorted(set(by_sector.loc[g.isna(), 'sector'])))}")
     df = by_sector.assign(group=g.to_numpy())
     keys = ["region_code", "region"] if "region_code" in df.columns else ["region"]
     add = ["X", "E", "EP", "CE", "CEP", "CM", "CMP"]

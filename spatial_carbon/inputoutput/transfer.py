@@ -175,7 +175,7 @@ def coefficients_for(index: pd.MultiIndex, coefficients: pd.Series | None = None
         bad = [index[i] for i in np.flatnonzero(out.isna().to_numpy())]
         raise InputError(
             f"no carbon coefficient for {len(bad)} (region, sector) label(s) of the table, e.g. "
-            f"{bad[:10]}; name regions as {sorted(set(S.index.get_level_values(0)))[:8]} and "
+            f"{show(bad)}; name regions as {show(sorted(set(S.index.get_level_values(0))))} and "
             "sectors by the coefficient table's labels"
         )
     return pd.Series(out.to_numpy(), index=index, name=S.name)
@@ -231,7 +231,7 @@ def select_final_demand(Y_categories: pd.DataFrame, final_demand: FinalDemand = 
         unknown = [c for c in cats if kind[c] == "unknown"]
         if unknown:
             raise InputError(
-                f"final-demand categories {unknown[:10]} are neither consumption (household, "
+                f"final-demand categories {show(unknown)} are neither consumption (household, "
                 "government; 居民/政府消费) nor capital formation (资本形成, 存货); rename them or "
                 "use final_demand='all'"
             )
@@ -266,7 +266,7 @@ def domestic_share_irio(Z: pd.DataFrame, Y_categories: pd.DataFrame, imports: pd
     if bad.any():
         raise InputError(
             f"imports exceed intermediate plus domestic final use in {int(bad.sum())} row(s), e.g. "
-            f"{list(Z.index[bad][:5])}; the non-competitive treatment cannot apply - check the "
+            f"{show(list(Z.index[bad]))}; the non-competitive treatment cannot apply - check the "
             "import column's sign or use imports='competitive'"
         )
     return pd.Series(np.clip(d, 0.0, None), index=Z.index, name="domestic_share")

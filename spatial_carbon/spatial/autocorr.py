@@ -645,7 +645,7 @@ def _panel(df: pd.DataFrame, w: Weights, column: str, id_col: str, year_col: str
             parts.append(f"{len(miss)} id-year(s) absent" + (f", e.g. {[(i, y) for y, i in miss[:10]]}"
                                                          if has_year else f": {[i for _, i in miss[:10]]}"))
         if nan_rows:
-            parts.append(f"{len(nan_rows)} empty value(s) in {column!r}, e.g. {nan_rows[:10]}")
+            parts.append(f"{len(nan_rows)} empty value(s) in {column!r}, e.g. {show(nan_rows)}")
         raise MissingDataError(
             "; ".join(parts) + f". {stat} needs a value for every unit; fill or impute them, "
             "or remove the units from both the table and the zones"

@@ -45,7 +45,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, MissingDataError
+from ..errors import InputError, MissingDataError, show
 from .weights import normalise_ids
 
 __all__ = ["CHINA_ALBERS", "CentreResult", "ellipse_arrays", "ellipse_polygon", "equal_area_crs",
@@ -243,10 +243,10 @@ def mean_centre(
     zx = pd.Series(shapely.get_x(cent), index=zids)
     zy = pd.Series(shapely.get_y(cent), index=zids)
     if zx.index.duplicated().any():
-        raise InputError(f"zones repeat ids in {zone_id!r}: {sorted(set(zx.index[zx.index.duplicated()]))[:10]}")
+        raise InputError(f"zones repeat ids in {zone_id!r}: {show(sorted(set(zx.index[zx.index.duplicated()])))}")
     missing = sorted(set(ids.tolist()) - set(zids.tolist()), key=str)
     if missing:
-        raise InputError(f"{len(missing)} id(s) of the table are not in the zones: {missing[:10]}")
+        raise InputError(f"{len(missing)} id(s) of the table are not in the zones: {show(missing)}")
     has_year = year_col is not None and year_col in df.columns
     t = pd.DataFrame({"id": ids, "year": df[year_col].to_numpy() if has_year else 0,
                       "v": vals.to_numpy(dtype=float, na_value=np.nan)})
@@ -277,7 +277,7 @@ def mean_centre(
         lacking = sorted(set(ids.tolist()) - set(pts.loc[pts["share"] > 0, "id"].tolist()), key=str)
         if lacking:
             raise InputError(f"{len(lacking)} region(s) have no point with positive {point_weight!r}: "
-                             f"{lacking[:10]}; add points or compute over region centroids")
+                             f"{show(lacking)}; add points or compute over region centroids")
         basis = f"points weighted by {point_weight}"
     else:
         basis = "region centroids (equal-area projection)"

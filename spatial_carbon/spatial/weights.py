@@ -582,7 +582,7 @@ def _links_positions(links: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
         if ia is not None and ib is not None and ia != ib:
             out.append((ia, ib))
     if bad:
-        raise WeightsError(f"links table names id(s) not in the layer: {sorted(set(map(str, bad)))[:20]}")
+        raise WeightsError(f"links table names id(s) not in the layer: {show(sorted(set(map(str, bad))))}")
     return np.asarray(out, dtype=np.int64).reshape(-1, 2)
 
 
