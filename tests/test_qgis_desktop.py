@@ -74,7 +74,7 @@ def _desktop(tmp: Path, zip_path: Path, **spec) -> tuple[dict, str]:
     home = tmp / "home"
     home.mkdir()
     spec.update(zip=str(zip_path), log=str(tmp / "desktop.log"),
-                results=str(tmp / "results.json"))
+                results=str(tmp / "results.json"), scripts=str(REPO / "tests" / "qgis"))
     (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONHOME", "PYTHONPATH", "SPATIAL_CARBON_PYTHON", "QT_QPA_PLATFORM",

@@ -18,16 +18,19 @@ which is where the KeyError of the provider's unload used to appear.
 
 import json
 import os
+import sys
 import time
 import traceback
 
-from qgis.core import QgsApplication, QgsProcessingFeedback, QgsSettings
+from qgis.core import QgsApplication, QgsSettings
 from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QApplication
 
 import qgis.utils as qutils
 
 SPEC = json.load(open(os.environ["SPATIAL_CARBON_DESKTOP_SPEC"], encoding="utf-8"))
+sys.path.insert(0, SPEC["scripts"])  # tests/qgis (QGIS's --code runs this file as text)
+from feedback import Feedback  # noqa: E402
 LOG = open(SPEC["log"], "a", buffering=1, encoding="utf-8")
 RES = {"steps": [], "cases": {}}
 
@@ -49,32 +52,6 @@ def _show_exception(etype, value, tb, msg=None, messagebar=False, level=None):
 
 
 qutils.showException = _show_exception
-
-
-class Feedback(QgsProcessingFeedback):
-    def __init__(self):
-        super().__init__()
-        self.log = []
-        self.progress_values = []
-        self.progressChanged.connect(self.progress_values.append)
-
-    def pushInfo(self, info):  # noqa: N802
-        self.log.append(("info", info))
-
-    def pushWarning(self, info):  # noqa: N802
-        self.log.append(("warning", info))
-
-    def reportError(self, error, fatalError=False):  # noqa: N802
-        self.log.append(("error", error))
-
-    def pushDebugInfo(self, info):  # noqa: N802
-        self.log.append(("debug", info))
-
-    def pushConsoleInfo(self, info):  # noqa: N802
-        self.log.append(("console", info))
-
-    def pushCommandInfo(self, info):  # noqa: N802
-        self.log.append(("command", info))
 
 
 def _modal_opened_by(trigger):

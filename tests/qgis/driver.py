@@ -18,33 +18,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from qgis.core import (  # noqa: E402
     QgsApplication,
-    QgsProcessingFeedback,
     QgsProject,
     QgsVectorLayer,
 )
 
-
-class Feedback(QgsProcessingFeedback):
-    def __init__(self):
-        super().__init__()
-        self.log = []
-        self.progress_values = []
-        self.progressChanged.connect(self.progress_values.append)
-
-    def pushInfo(self, info):  # noqa: N802
-        self.log.append(("info", info))
-
-    def pushWarning(self, info):  # noqa: N802
-        self.log.append(("warning", info))
-
-    def reportError(self, error, fatalError=False):  # noqa: N802
-        self.log.append(("error", error))
-
-    def pushDebugInfo(self, info):  # noqa: N802
-        self.log.append(("debug", info))
-
-    def pushConsoleInfo(self, info):  # noqa: N802
-        self.log.append(("console", info))
+from feedback import Feedback  # noqa: E402 - tests/qgis/feedback.py, next to this script
 
 
 def table_summary(layer):
