@@ -689,21 +689,62 @@ def _study(inputs: dict, params: dict, outputs: dict) -> dict:
     return {"OUTPUT_FOLDER": out_dir, "STUDY_LAYER": str(Path(out_dir) / "study.gpkg")}
 
 
+def _names(value, *, default=()) -> list[str]:
+    """A list of names from a job value: a list, a comma-separated text, or None (``default``)."""
+    if value is None:
+        return list(default)
+    if isinstance(value, str):
+        value = value.split(",")
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
 @step("io_trade_carbon")
 def _io_trade_carbon(inputs: dict, params: dict, outputs: dict) -> dict:
     from ._io import read_csv, write_csv
-    from .inputoutput import province_intensities, trade_carbon
-    from .inputoutput.readers import read_provincial_tables
+    from .inputoutput import trade_carbon_from_tables
+    from .inputoutput.provincial import aggregate_trade_regions, sector_group_carbon
+    from .inputoutput.readers import read_national_table, read_provincial_tables
 
     tables = read_provincial_tables(inputs["tables"])
-    inten = province_intensities(tables, emissions=read_csv(inputs["emissions"]))
-    progress(0.5)
-    res = trade_carbon(tables, inten, treatment=params.get("treatment") or "net_outflow")
+    route = {}
+    if inputs.get("emissions"):
+        route["emissions"] = read_csv(inputs["emissions"])
+    elif inputs.get("national_intensity") and inputs.get("province_totals"):
+        ni, pt = read_csv(inputs["national_intensity"]), read_csv(inputs["province_totals"])
+        require_fields(ni, {"NATIONAL_INTENSITY (sector)": "sector",
+                            "NATIONAL_INTENSITY (intensity)": "intensity"},
+                       where="national intensity table", numeric=("intensity",))
+        require_fields(pt, {"PROVINCE_TOTALS (region)": "region",
+                            "PROVINCE_TOTALS (emissions)": "emissions"},
+                       where="province totals table", numeric=("emissions",))
+        route = {"national_intensity": ni.set_index(ni["sector"].astype(str))["intensity"],
+                 "province_emissions": pt.set_index(pt["region"].astype(str))["emissions"],
+                 "national_emissions": params.get("national_emissions"),
+                 "national_output": params.get("national_output")}
+    else:
+        raise InputError("give Sector emissions (EMISSIONS, direct method), or National sector "
+                         "intensities (NATIONAL_INTENSITY) with Province total emissions "
+                         "(PROVINCE_TOTALS, adjusted method)")
+    nat = read_national_table(inputs["national_table"]) if inputs.get("national_table") else None
+    progress(0.3)
+    res = trade_carbon_from_tables(
+        tables, **route, national_table=nat, concordance=params.get("concordance") or None,
+        national_for=_names(params.get("national_for"), default=("Tibet",)),
+        treatment=params.get("treatment") or "net_outflow")
+    progress(0.7)
     write_csv(res.by_region, outputs["OUTPUT"])
     out = {"OUTPUT": outputs["OUTPUT"]}
     if outputs.get("OUTPUT_SECTORS"):
         write_csv(res.by_sector, outputs["OUTPUT_SECTORS"])
         out["OUTPUT_SECTORS"] = outputs["OUTPUT_SECTORS"]
+    if outputs.get("OUTPUT_GROUPS"):
+        write_csv(aggregate_trade_regions(res.by_region, params.get("region_groups") or "seed002_8"),
+                  outputs["OUTPUT_GROUPS"])
+        out["OUTPUT_GROUPS"] = outputs["OUTPUT_GROUPS"]
+    if outputs.get("OUTPUT_SECTOR_GROUPS"):
+        write_csv(sector_group_carbon(res.by_sector, params.get("sector_groups") or "seed002_30_6"),
+                  outputs["OUTPUT_SECTOR_GROUPS"])
+        out["OUTPUT_SECTOR_GROUPS"] = outputs["OUTPUT_SECTOR_GROUPS"]
     if inputs.get("boundaries") and outputs.get("OUTPUT_LAYER"):
         _check_gpkg(outputs["OUTPUT_LAYER"], "OUTPUT_LAYER")
         lay = _boundary_layer(inputs, params, res.by_region, default_id="region_code",
@@ -716,8 +757,13 @@ def _io_trade_carbon(inputs: dict, params: dict, outputs: dict) -> dict:
         named.update(graduated_styles(lay, ["T", "N", "NP", "CTT"]))
         out["styles"] = {"OUTPUT_LAYER": style_layer(outputs["OUTPUT_LAYER"], "trade_carbon",
                                                      named)}
-    info(f"{len(res.by_region)} provinces; types: "
-         + ", ".join(f"{k}: {v}" for k, v in res.by_region["type"].value_counts().items()))
+    br = res.by_region
+    info(f"{len(br)} provinces; types: "
+         + ", ".join(f"{k}: {v}" for k, v in br["type"].value_counts().items())
+         + f"; inflows valued with the {', '.join(sorted(set(br['CMP_multipliers'])))} multipliers")
+    national = sorted(br.loc[br["intensity_source"] == "national", "region"].astype(str))
+    if national:
+        info(f"national intensity used for: {', '.join(national)} (no emission data)")
     return out
 
 

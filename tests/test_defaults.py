@@ -52,3 +52,28 @@ def test_qgis_plugin_copies_agree():
                 values[node.targets[0].id] = ast.literal_eval(node.value)
     assert values == {"DEFAULT_SEED": defaults.SEED, "DEFAULT_PERMUTATIONS": defaults.PERMUTATIONS,
                       "DEFAULT_ALTERNATIVE": defaults.ALTERNATIVE}
+
+
+def test_qgis_trade_carbon_choices_are_the_cores():
+    # io_trade_carbon lists the core's bundled concordances and groupings by name
+    from spatial_carbon import regions
+    from spatial_carbon.inputoutput.concordance import concordance_names
+
+    src = COMMON.parent / "io_trade_carbon.py"
+    values = {}
+    for node in ast.walk(ast.parse(src.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            if node.targets[0].id in ("CONCORDANCES", "CONCORDANCE_LABELS", "REGION_GROUPINGS",
+                                      "SECTOR_GROUPINGS", "TREATMENTS"):
+                values[node.targets[0].id] = ast.literal_eval(node.value)
+    assert values["CONCORDANCES"][0] == "" and set(values["CONCORDANCES"][1:]) <= set(concordance_names())
+    assert len(values["CONCORDANCE_LABELS"]) == len(values["CONCORDANCES"])
+    assert all(lab.startswith(c) for c, lab in zip(values["CONCORDANCES"][1:],
+                                                   values["CONCORDANCE_LABELS"][1:]))
+    assert values["REGION_GROUPINGS"][0] == "seed002_8"  # the seed's 8 regions first (default)
+    assert set(values["REGION_GROUPINGS"]) == set(regions.grouping_schemes())
+    assert values["SECTOR_GROUPINGS"][0] == "seed002_30_6"
+    assert set(values["SECTOR_GROUPINGS"]) <= set(concordance_names())
+    from spatial_carbon.inputoutput.provincial import TREATMENTS
+
+    assert tuple(values["TREATMENTS"]) == TREATMENTS

@@ -20,7 +20,7 @@ def _stacked(tables):
     rows = []
     for reg, t in tables.items():
         df = t.Z.copy()
-        df.insert(0, "sector", S)
+        df.insert(0, "sector", list(t.sectors))
         df.insert(0, "region", reg)
         for col, s in (("final_use", t.final_use), ("export", t.export), ("outflow", t.outflow),
                        ("import", t.imports), ("inflow", t.inflow), ("output", t.output)):

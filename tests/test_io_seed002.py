@@ -288,3 +288,96 @@ def test_cli_io_transfer_aggregates_a_2017_table_and_writes_table6(tmp_path):
     r = CliRunner().invoke(main, ["io-transfer", str(tmp_path / "t42.csv"), "--emissions", str(tmp_path / "e42.csv"),
                                   "--sectors", "seed002_2012", "-o", str(tmp_path / "o.csv")])
     assert r.exit_code == 2 and "use concordance 'seed002_2017'" in r.output
+
+
+# --------------------------------------------------------------------- the whole sequence
+def _china(tables):
+    """A national table with Beijing's intermediate block, no inter-provincial flows."""
+    bj = tables["Beijing"]
+    return ProvincialTable("China", bj.Z, bj.final_use + bj.outflow - bj.inflow, bj.export,
+                           bj.outflow * 0, bj.imports, bj.inflow * 0, bj.output)
+
+
+def test_trade_carbon_from_tables_direct_route_with_tibet_and_the_national_table():
+    from spatial_carbon.inputoutput import trade_carbon_from_tables
+
+    tables = _with_tibet()
+    em = pd.DataFrame({"region": ["Beijing", "Beijing", "Hebei", "Hebei"], "sector": S * 2,
+                       "emissions": [10.0, 100.0, 20.0, 90.0]})
+    res = trade_carbon_from_tables(tables, emissions=em, national_table=_china(tables))
+    r = res.by_region.set_index("region")
+    assert r.loc["Tibet", "intensity_source"] == "national"
+    assert set(r["CMP_multipliers"]) == {"national table"}
+    # d^n = pooled [0.15, 19/30] (Tibet's pooled intensity leaves it unchanged), Beijing's
+    # (I - A)^-1 = [[.8, .1], [.3, .9]]/.69 -> m^n = [0.31, 0.585]/0.69; MP = [30, 60]:
+    # CMP = (0.31*30 + 0.585*60)/0.69 = 44.4/0.69
+    np.testing.assert_allclose(r.loc["Beijing", "CMP"], 44.4 / 0.69)
+    # without a national table the fallback is recorded
+    res2 = trade_carbon_from_tables(tables, emissions=em)
+    assert set(res2.by_region["CMP_multipliers"]) == {"provincial mean"}
+    with pytest.raises(InputError, match=r"no rows for province 'Tibet'"):
+        trade_carbon_from_tables(tables, emissions=em, national_for=[])
+
+
+def test_trade_carbon_from_tables_adjusted_route_values_inflows_with_d_n():
+    from spatial_carbon.inputoutput import trade_carbon_from_tables
+
+    tables = _with_tibet()
+    dn = pd.Series([0.2, 0.4], index=S)
+    pe = pd.Series({"Beijing": 110.0, "Hebei": 55.0})
+    res = trade_carbon_from_tables(tables, national_intensity=dn, province_emissions=pe,
+                                   national_emissions=330.0, national_output=600.0,
+                                   national_table=_china(tables))
+    r = res.by_region.set_index("region")
+    assert r["intensity_source"].to_dict() == {"Beijing": "adjusted", "Hebei": "adjusted",
+                                               "Tibet": "national"}
+    # m^n = d^n (I - A)^-1 = [0.2*0.8 + 0.4*0.3, 0.2*0.1 + 0.4*0.9]/0.69 = [0.28, 0.38]/0.69
+    np.testing.assert_allclose(res.inflow_multipliers, [0.28 / 0.69, 0.38 / 0.69])
+    np.testing.assert_allclose(r.loc["Beijing", "CMP"], (0.28 * 30 + 0.38 * 60) / 0.69)  # 31.2/0.69
+    # the same as the steps one by one
+    inten, src = province_intensities(tables, national_intensity=dn, province_emissions=pe,
+                                      national_emissions=330.0, national_output=600.0,
+                                      with_source=True)
+    exp = trade_carbon(tables, inten, national_table=_china(tables), national_intensity=dn,
+                       intensity_source=src).by_region
+    pd.testing.assert_frame_equal(res.by_region, exp)
+
+
+def test_trade_carbon_from_tables_aggregates_2017_tables_and_emissions():
+    from spatial_carbon.inputoutput import trade_carbon_from_tables
+
+    secs = list(products(2017)["sector42_zh"])
+    tables = {reg: random_table(reg, secs, seed=seed)[0] for reg, seed in (("浙江", 1), ("贵州", 2))}
+    rng = np.random.default_rng(3)
+    em = pd.DataFrame([(reg, s, float(rng.uniform(1, 50))) for reg in tables for s in secs],
+                      columns=["region", "sector", "emissions"])
+    res = trade_carbon_from_tables(tables, emissions=em, concordance="seed002_2017")
+    # reference: the concordance applied by hand (product name -> code -> seed sector)
+    conc = sector_concordance("seed002_2017")
+    key = dict(zip(secs, resolve_sectors(secs, "seed002_2017")))
+    em30 = em.assign(sector=em["sector"].map(key).map(conc)) \
+        .groupby(["region", "sector"], sort=False)["emissions"].sum().reset_index()
+    t30 = {r: aggregate_sectors(t, "seed002_2017") for r, t in tables.items()}
+    exp = trade_carbon(t30, province_intensities(t30, emissions=em30)).by_region
+    np.testing.assert_allclose(res.by_region[["CE", "CM", "CEP", "CMP"]].to_numpy(),
+                               exp[["CE", "CM", "CEP", "CMP"]].to_numpy(), rtol=1e-12)
+    assert res.by_sector["sector"].nunique() == 30
+    # intensities are not additive: the adjusted route cannot be aggregated
+    with pytest.raises(InputError, match="intensities are not additive"):
+        trade_carbon_from_tables(tables, national_intensity=pd.Series(1.0, index=secs),
+                                 province_emissions=pd.Series({"浙江": 1.0, "贵州": 1.0}),
+                                 concordance="seed002_2017")
+    with pytest.raises(InputError, match="give province-sector emissions"):
+        trade_carbon_from_tables(tables)
+
+
+def test_read_national_table_refuses_several_regions(tmp_path):
+    from spatial_carbon.inputoutput.readers import read_national_table
+    from test_io_cli import _stacked
+
+    tables = _with_tibet()
+    _stacked({"China": _china(tables)}).to_csv(tmp_path / "n.csv", index=False)
+    assert read_national_table(tmp_path / "n.csv").region == "China"
+    _stacked(tables).to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(InputError, match=r"national table t.csv holds 3 regions .*give the national"):
+        read_national_table(tmp_path / "t.csv")

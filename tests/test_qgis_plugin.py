@@ -175,6 +175,33 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     pd.DataFrame({"region": ["Beijing", "Beijing", "Hebei", "Hebei"], "sector": S * 2,
                   "emissions": [10.0, 100.0, 20.0, 90.0]}).to_csv(paths["io_emissions"],
                                                                  index=False)
+    # Seed 002's route: 2017 tables in the 42-product list (Chinese names) of Zhejiang,
+    # Guizhou and Tibet (no emission data), a national table; the adjusted method's inputs.
+    from test_io_cli import _stacked
+    from test_io_provincial import random_table
+
+    from spatial_carbon.inputoutput.concordance import products
+
+    p17 = list(products(2017)["sector42_zh"])
+    t42 = {reg: random_table(reg, p17, seed=k)[0] for k, reg in enumerate(("浙江", "贵州", "西藏"))}
+    paths["io42_tables"] = str(d / "io42_tables.csv")
+    _stacked(t42).to_csv(paths["io42_tables"], index=False, encoding="utf-8")
+    nat = random_table("中国", p17, seed=9)[0]
+    paths["io42_national"] = str(d / "io42_national.csv")
+    _stacked({"中国": nat}).assign(outflow=0.0, inflow=0.0).assign(
+        final_use=lambda f: f["final_use"] + nat.outflow.to_numpy() - nat.inflow.to_numpy()).to_csv(
+        paths["io42_national"], index=False, encoding="utf-8")
+    rng = np.random.default_rng(11)
+    paths["io42_emissions"] = str(d / "io42_emissions.csv")
+    pd.DataFrame([(reg, sec, float(rng.uniform(1, 50))) for reg in ("浙江", "贵州") for sec in p17],
+                 columns=["region", "sector", "emissions"]).to_csv(paths["io42_emissions"],
+                                                                  index=False, encoding="utf-8")
+    paths["io_national_intensity"] = str(d / "io_national_intensity.csv")
+    pd.DataFrame({"sector": S, "intensity": [0.2, 0.4]}).to_csv(paths["io_national_intensity"],
+                                                                index=False)
+    paths["io_province_totals"] = str(d / "io_province_totals.csv")
+    pd.DataFrame({"region": ["Beijing", "Hebei"], "emissions": [110.0, 55.0]}).to_csv(
+        paths["io_province_totals"], index=False)
     # A worker interpreter without spatial_carbon (a bare venv of QGIS's Python).
     paths["bare_python"] = str(d / "bare" / "bin" / "python")
     subprocess.run([QGIS_PY, "-m", "venv", "--without-pip", str(d / "bare")], check=True,
@@ -201,6 +228,24 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     pd.DataFrame({"region": ["Beijing", "Hebei"], "sector": ["ind", "ind"],
                   "coefficient": [0.5, 2.0]}).to_csv(d / "coef.csv", index=False)
     paths.update(io_t0=str(d / "t0.csv"), io_t1=str(d / "t1.csv"), io_coef=str(d / "coef.csv"))
+
+    def wide_fd(scale):  # seed 003's categories and imports (tests/test_io_seed003.py::_parts)
+        reg = ["Beijing", "Hebei"]
+        Z = np.array([[10.0, 20.0], [30.0, 10.0]]) * scale
+        Y = np.array([[40.0, 10.0, 10.0, 0.0], [5.0, 0.0, 35.0, 10.0]]) * scale
+        E, M = np.array([10.0, 0.0]) * scale, np.array([20.0, 9.0]) * scale
+        x = Z.sum(axis=1) + Y.sum(axis=1) + E - M
+        cols = pd.MultiIndex.from_tuples(
+            [(r, "ind") for r in reg]
+            + [(r, c) for r in reg for c in ("Urban household consumption",
+                                              "Gross fixed capital formation")]
+            + [("", "Export"), ("", "Import"), ("", "Total output")])
+        idx = pd.MultiIndex.from_tuples([(r, "ind") for r in reg])
+        return pd.DataFrame(np.column_stack([Z, Y, E, -M, x]), index=idx, columns=cols)
+
+    wide_fd(1.0).to_csv(d / "fd0.csv")
+    wide_fd(1.5).to_csv(d / "fd1.csv")
+    paths.update(io_fd0=str(d / "fd0.csv"), io_fd1=str(d / "fd1.csv"))
     try:
         import pymrio
     except ImportError:  # optional dependency (extra "io"): the MRIO cases are left out
@@ -374,6 +419,28 @@ def _cases(p: dict[str, str]) -> list[dict]:
         {"id": "io_unbalanced", "alg": "spatial_carbon:io_trade_carbon",
          "params": {"TABLES": p["io_unbalanced"], "EMISSIONS": p["io_emissions"],
                     "OUTPUT": f"{o}/io_bad.csv"}},
+        {"id": "io_seed002", "alg": "spatial_carbon:io_trade_carbon",
+         "params": {"TABLES": p["io42_tables"], "EMISSIONS": p["io42_emissions"],
+                    "NATIONAL_TABLE": p["io42_national"], "SECTORS": 1,
+                    "OUTPUT": f"{o}/io42.csv", "OUTPUT_SECTORS": f"{o}/io42_sectors.csv",
+                    "OUTPUT_GROUPS": f"{o}/io42_groups.csv",
+                    "OUTPUT_SECTOR_GROUPS": "TEMPORARY_OUTPUT"}},
+        {"id": "io_seed002_no_fallback", "alg": "spatial_carbon:io_trade_carbon",
+         "params": {"TABLES": p["io42_tables"], "EMISSIONS": p["io42_emissions"], "SECTORS": 1,
+                    "NATIONAL_FOR": "", "OUTPUT": f"{o}/io42_bad.csv"}},
+        {"id": "io_adjusted", "alg": "spatial_carbon:io_trade_carbon",
+         "params": {"TABLES": p["io_tables"], "NATIONAL_INTENSITY": p["io_national_intensity"],
+                    "PROVINCE_TOTALS": p["io_province_totals"], "NATIONAL_EMISSIONS": 330.0,
+                    "NATIONAL_OUTPUT": 600.0, "OUTPUT": f"{o}/io_adjusted.csv"}},
+        {"id": "io_no_intensity", "alg": "spatial_carbon:io_trade_carbon",
+         "params": {"TABLES": p["io_tables"], "OUTPUT": f"{o}/io_none.csv"}},
+        {"id": "shift_seed003", "alg": "spatial_carbon:io_transfer_shift",
+         "params": {"TABLE0": p["io_fd0"], "TABLE1": p["io_fd1"], "COEFFICIENTS": p["io_coef"],
+                    "OUTPUT": f"{o}/shift_fd.csv"}},
+        {"id": "shift_all_competitive", "alg": "spatial_carbon:io_transfer_shift",
+         "params": {"TABLE0": p["io_fd0"], "TABLE1": p["io_fd1"], "COEFFICIENTS": p["io_coef"],
+                    "FINAL_DEMAND": 1, "IMPORTS": 1, "OUTPUT": f"{o}/shift_fd_all.csv",
+                    "OUTPUT_REGIONS": f"{o}/shift_fd_all_regions.csv"}},
         {"id": "lmdi", "alg": "spatial_carbon:io_decompose",
          "params": {"TABLE": p["lmdi"], "YEAR0": 2000, "YEAR1": 2010,
                     "OUTPUT": f"{o}/lmdi.csv"}},
@@ -1294,6 +1361,87 @@ def test_io_trade_carbon_matches_core(report, inputs):
 def test_io_unbalanced_table_is_a_readable_message(report):
     msg = _error(report, "io_unbalanced")
     assert msg.split(":")[0].endswith("Error") and "Beijing" in msg
+
+
+def test_io_trade_carbon_seed002_options_match_core(report, inputs):
+    """2017 42-product tables (Chinese names) -> the seed's 30 sectors, Tibet without data
+    takes the national intensity, CMP from the national table, region groups and Table 6."""
+    from spatial_carbon._io import read_csv
+    from spatial_carbon.inputoutput import trade_carbon_from_tables
+    from spatial_carbon.inputoutput.provincial import aggregate_trade_regions, sector_group_carbon
+    from spatial_carbon.inputoutput.readers import read_national_table, read_provincial_tables
+
+    rec = _ok(report, "io_seed002")
+    exp = trade_carbon_from_tables(
+        read_provincial_tables(inputs["io42_tables"]), emissions=read_csv(inputs["io42_emissions"]),
+        national_table=read_national_table(inputs["io42_national"]), concordance="seed002_2017")
+    got = pd.read_csv(rec["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    for col in ("CE", "CM", "CEP", "CMP", "N", "NP", "T"):
+        np.testing.assert_allclose(got[col], exp.by_region[col], rtol=1e-12, err_msg=col)
+    g = got.set_index("region_code")
+    assert g.loc[540000, "intensity_source"] == "national"  # 西藏, Tibet
+    assert set(got["CMP_multipliers"]) == {"national table"}
+    sec = pd.read_csv(rec["outputs"]["OUTPUT_SECTORS"], encoding="utf-8-sig")
+    assert sec["sector"].nunique() == 30
+    grp = pd.read_csv(rec["outputs"]["OUTPUT_GROUPS"], encoding="utf-8-sig")
+    np.testing.assert_allclose(grp["N"], aggregate_trade_regions(exp.by_region, "seed002_8")["N"],
+                               rtol=1e-12)
+    # Table 6 came back as a temporary (memory) layer: 3 provinces x 6 groups
+    tab = rec["tables"]["OUTPUT_SECTOR_GROUPS"]
+    assert tab["provider"] == "memory" and tab["features"] == 18
+    six = sector_group_carbon(exp.by_sector, "seed002_30_6")
+    rows = pd.DataFrame(tab["rows"], columns=tab["fields"])
+    np.testing.assert_allclose(rows["ECC"].astype(float), six["ECC"], rtol=1e-9)
+    np.testing.assert_allclose(rows["PECC"].astype(float), six["PECC"], rtol=1e-9)
+    assert any("national intensity used for: Tibet" in m for _, m in rec["log"])
+    # without the fallback a province without emission data is named
+    assert "no rows for province '西藏'" in _error(report, "io_seed002_no_fallback")
+
+
+def test_io_trade_carbon_adjusted_method_matches_core(report, inputs):
+    from spatial_carbon.inputoutput import trade_carbon_from_tables
+    from spatial_carbon.inputoutput.readers import read_provincial_tables
+
+    got = pd.read_csv(_ok(report, "io_adjusted")["outputs"]["OUTPUT"], encoding="utf-8-sig")
+    exp = trade_carbon_from_tables(
+        read_provincial_tables(inputs["io_tables"]),
+        national_intensity=pd.Series([0.2, 0.4], index=["agri", "ind"]),
+        province_emissions=pd.Series({"Beijing": 110.0, "Hebei": 55.0}),
+        national_emissions=330.0, national_output=600.0).by_region
+    for col in ("CE", "CM", "CEP", "CMP"):
+        np.testing.assert_allclose(got[col], exp[col], rtol=1e-12, err_msg=col)
+    # Beijing d = d^n (110/300)/(330/600) = [0.4/3, 0.8/3]: CE = d (I - A)^-1 E with
+    # (I - A)^-1 = [[.8, .1], [.3, .9]]/.69, E = [20, 50]:
+    # m = [0.4/3*.8 + 0.8/3*.3, 0.4/3*.1 + 0.8/3*.9]/.69 = [0.56/3, 0.76/3]/.69
+    np.testing.assert_allclose(got.set_index("region").loc["Beijing", "CE"],
+                               (0.56 / 3 * 20 + 0.76 / 3 * 50) / 0.69)
+    assert set(got["intensity_source"]) == {"adjusted"}
+    assert "Sector emissions" in _error(report, "io_no_intensity")
+
+
+def test_io_transfer_final_demand_and_import_options_match_core(report, inputs):
+    from spatial_carbon.inputoutput.readers import read_wide_table, split_wide
+    from spatial_carbon.inputoutput.transfer import transfer_from_tables
+
+    parts = [split_wide(read_wide_table(inputs[k])) for k in ("io_fd0", "io_fd1")]
+    co = pd.read_csv(inputs["io_coef"])
+    S = co.set_index(["region", "sector"])["coefficient"].astype(float)
+    runs = {}
+    for case, kw in (("shift_seed003", {}),
+                     ("shift_all_competitive", {"final_demand": "all", "imports": "competitive"})):
+        got = pd.read_csv(_ok(report, case)["outputs"]["OUTPUT"], encoding="utf-8-sig")
+        exp = transfer_from_tables(parts[0], parts[1], S, **kw).pairs
+        for col in ("output_transfer", "carbon_transfer", "leakage"):
+            np.testing.assert_allclose(got[col], exp[col], rtol=1e-12, err_msg=f"{case} {col}")
+        runs[case] = got
+    # the defaults are the seed's (final consumption, non-competitive); the options differ
+    assert set(runs["shift_seed003"]["final_demand"]) == {"consumption"}
+    assert set(runs["shift_all_competitive"]["final_demand"]) == {"all"}
+    assert not np.allclose(runs["shift_seed003"]["output_transfer"],
+                           runs["shift_all_competitive"]["output_transfer"])
+    reg = pd.read_csv(_ok(report, "shift_all_competitive")["outputs"]["OUTPUT_REGIONS"],
+                      encoding="utf-8-sig")
+    assert set(reg["imports"]) == {"competitive"}
 
 
 def test_lmdi_decomposition_matches_core(report, inputs):

@@ -103,6 +103,82 @@ def test_footprint_trends_national_compares_the_regions_with_data_in_both_years(
     assert got.loc["ICF", "note"].startswith("over the 1 region(s) with data in both years")
 
 
+def test_io_trade_carbon_step_offers_the_seed002_options(tmp_path, capsys):
+    """National table, Tibet, region and sector groups reach the core unchanged."""
+    from test_io_cli import _stacked
+    from test_io_seed002 import _china, _with_tibet
+
+    from spatial_carbon.inputoutput import trade_carbon_from_tables
+    from spatial_carbon.inputoutput.provincial import aggregate_trade_regions, sector_group_carbon
+
+    tables = _with_tibet()
+    _stacked(tables).to_csv(tmp_path / "t.csv", index=False)
+    _stacked({"China": _china(tables)}).to_csv(tmp_path / "n.csv", index=False)
+    em = pd.DataFrame({"region": ["Beijing", "Beijing", "Hebei", "Hebei"],
+                       "sector": ["agri", "ind"] * 2, "emissions": [10.0, 100.0, 20.0, 90.0]})
+    em.to_csv(tmp_path / "e.csv", index=False)
+    outs = {k: str(tmp_path / f"{k}.csv") for k in ("OUTPUT", "OUTPUT_SECTORS", "OUTPUT_GROUPS")}
+    job = {"step": "io_trade_carbon",
+           "inputs": {"tables": str(tmp_path / "t.csv"), "emissions": str(tmp_path / "e.csv"),
+                      "national_table": str(tmp_path / "n.csv")},
+           "params": {"national_for": ["Tibet"], "region_groups": "seed002_8"},
+           "outputs": dict(outs)}
+    out = qgis_worker.run_job(job)
+    exp = trade_carbon_from_tables(tables, emissions=em, national_table=_china(tables))
+    got = pd.read_csv(out["OUTPUT"], encoding="utf-8-sig")
+    np.testing.assert_allclose(got["CMP"], exp.by_region["CMP"], rtol=1e-12)
+    # hand value of tests/test_io_seed002.py: Beijing CMP = 44.4/0.69 with the national table
+    np.testing.assert_allclose(got.set_index("region").loc["Beijing", "CMP"], 44.4 / 0.69)
+    assert set(got["CMP_multipliers"]) == {"national table"}
+    log = capsys.readouterr().out
+    assert "national intensity used for: Tibet" in log and "national table multipliers" in log
+    reg = pd.read_csv(out["OUTPUT_GROUPS"], encoding="utf-8-sig")
+    np.testing.assert_allclose(reg["N"], aggregate_trade_regions(exp.by_region, "seed002_8")["N"])
+    # the adjusted route, and provinces without data named when no fallback is allowed
+    pd.DataFrame({"sector": ["agri", "ind"], "intensity": [0.2, 0.4]}).to_csv(
+        tmp_path / "ni.csv", index=False)
+    pd.DataFrame({"region": ["Beijing", "Hebei"], "emissions": [110.0, 55.0]}).to_csv(
+        tmp_path / "pt.csv", index=False)
+    adj = {"step": "io_trade_carbon",
+           "inputs": {"tables": str(tmp_path / "t.csv"), "national_intensity": str(tmp_path / "ni.csv"),
+                      "province_totals": str(tmp_path / "pt.csv"),
+                      "national_table": str(tmp_path / "n.csv")},
+           "params": {"national_emissions": 330.0, "national_output": 600.0},
+           "outputs": {"OUTPUT": str(tmp_path / "adj.csv")}}
+    got = pd.read_csv(qgis_worker.run_job(adj)["OUTPUT"], encoding="utf-8-sig").set_index("region")
+    # m^n = [0.28, 0.38]/0.69 (tests/test_io_seed002.py): Beijing CMP = 31.2/0.69
+    np.testing.assert_allclose(got.loc["Beijing", "CMP"], 31.2 / 0.69)
+    assert got.loc["Tibet", "intensity_source"] == "national"
+    adj["params"]["national_for"] = []
+    adj["outputs"] = {"OUTPUT": str(tmp_path / "adj2.csv")}
+    with pytest.raises(qgis_worker.InputError, match=r"missing for \['Tibet'\]"):
+        qgis_worker.run_job(adj)
+    assert not (tmp_path / "adj2.csv").exists()
+    # seed 002's Table 6 on tables in its 30 sectors (Chinese names), ratios from group totals
+    from test_io_provincial import random_table
+
+    from spatial_carbon.inputoutput.concordance import seed002_sectors
+
+    secs = list(seed002_sectors()["sector30_zh"])
+    t30 = {reg: random_table(reg, secs, seed=k)[0] for k, reg in enumerate(("浙江", "贵州"))}
+    _stacked(t30).to_csv(tmp_path / "t30.csv", index=False)
+    rng = np.random.default_rng(4)
+    em30 = pd.DataFrame([(r, x, float(rng.uniform(1, 50))) for r in t30 for x in secs],
+                        columns=["region", "sector", "emissions"])
+    em30.to_csv(tmp_path / "e30.csv", index=False)
+    out = qgis_worker.run_job({
+        "step": "io_trade_carbon",
+        "inputs": {"tables": str(tmp_path / "t30.csv"), "emissions": str(tmp_path / "e30.csv")},
+        "params": {"sector_groups": "seed002_30_6"},
+        "outputs": {"OUTPUT": str(tmp_path / "o30.csv"),
+                    "OUTPUT_SECTOR_GROUPS": str(tmp_path / "g30.csv")}})
+    exp = sector_group_carbon(trade_carbon_from_tables(t30, emissions=em30).by_sector, "seed002_30_6")
+    got = pd.read_csv(out["OUTPUT_SECTOR_GROUPS"], encoding="utf-8-sig")
+    assert len(got) == 12
+    np.testing.assert_allclose(got["ECC"], exp["ECC"], rtol=1e-12)
+    np.testing.assert_allclose(got.groupby("region")["export_share_pct"].sum(), 100.0)
+
+
 def test_require_fields_messages():
     df = pd.DataFrame({"a": [1.0], "t": ["x"]})
     with pytest.raises(qgis_worker.InputError, match=r"no field 'b' \(parameter FIELD\).*a, t"):

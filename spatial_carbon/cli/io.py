@@ -66,27 +66,16 @@ def io_transfer_cmd(table, emissions, national_intensity, province_totals, natio
     CEP, CMP, N, NP, T, CTT, CTTp, type, CMP_multipliers, intensity_source);
     OUT_sectors.csv holds the sector detail (ECC, PECC).
     """
-    from spatial_carbon.inputoutput import aggregate_sectors, province_intensities, trade_carbon
+    from spatial_carbon.inputoutput import trade_carbon_from_tables
     from spatial_carbon.inputoutput.provincial import aggregate_trade_regions, sector_group_carbon
-    from spatial_carbon.inputoutput.readers import read_provincial_tables
+    from spatial_carbon.inputoutput.readers import read_national_table, read_provincial_tables
 
     tables = read_provincial_tables(table)
-    nat = None
-    if national_table:
-        nt = read_provincial_tables(national_table)
-        if len(nt) != 1:
-            raise click.BadParameter(f"holds {len(nt)} regions; give the national table alone",
-                                     param_hint="--national-table")
-        nat = next(iter(nt.values()))
-    if concordance:
-        tables = {r: aggregate_sectors(t, concordance) for r, t in tables.items()}
-        nat = aggregate_sectors(nat, concordance) if nat is not None else None
+    nat = read_national_table(national_table) if national_table else None
     nfor = [x.strip() for x in national_for.split(",") if x.strip()]
+    route = {}
     if emissions:
-        em = read_csv(emissions)
-        if concordance and "sector" in em.columns:
-            em = _aggregate_long(em, concordance, "emissions")
-        inten, src = province_intensities(tables, emissions=em, national_for=nfor, with_source=True)
+        route["emissions"] = read_csv(emissions)
     elif national_intensity and province_totals:
         ni = read_csv(national_intensity)
         pt = read_csv(province_totals)
@@ -94,21 +83,17 @@ def io_transfer_cmd(table, emissions, national_intensity, province_totals, natio
                                ("--province-totals", pt, ("region", "emissions"))):
             if any(c not in df.columns for c in cols):
                 raise click.BadParameter(f"needs columns {', '.join(cols)}", param_hint=name)
-        ni_s = ni.set_index(ni["sector"].astype(str))["intensity"]
         if concordance:
             raise click.BadParameter("intensities are not additive: give --national-intensity in "
                                      "the aggregated sectors (or use --emissions)",
                                      param_hint="--national-intensity")
-        inten, src = province_intensities(
-            tables, national_intensity=ni_s,
-            province_emissions=pt.set_index(pt["region"].astype(str))["emissions"],
-            national_emissions=national_emissions, national_output=national_output,
-            national_for=nfor, with_source=True)
+        route = {"national_intensity": ni.set_index(ni["sector"].astype(str))["intensity"],
+                 "province_emissions": pt.set_index(pt["region"].astype(str))["emissions"],
+                 "national_emissions": national_emissions, "national_output": national_output}
     else:
         raise click.UsageError("give --emissions, or --national-intensity with --province-totals")
-    res = trade_carbon(tables, inten, treatment=treatment, national_table=nat,
-                       national_intensity=ni_s if (national_intensity and nat is not None) else None,
-                       intensity_source=src)
+    res = trade_carbon_from_tables(tables, **route, national_table=nat, concordance=concordance,
+                                   national_for=nfor, treatment=treatment)
     write_csv(res.by_region, output)
     write_csv(res.by_sector, _beside(output, "sectors"))
     if group:
@@ -116,17 +101,6 @@ def io_transfer_cmd(table, emissions, national_intensity, province_totals, natio
     if sector_groups:
         write_csv(sector_group_carbon(res.by_sector, sector_groups), _beside(output, "sector_groups"))
     click.echo(f"trade carbon of {len(res.by_region)} provinces written to {output}", err=True)
-
-
-def _aggregate_long(df, concordance: str, value: str):
-    """Sum a long region, sector, value table to the sectors of a bundled concordance."""
-    from spatial_carbon.inputoutput.concordance import resolve_sectors, sector_concordance
-
-    conc = sector_concordance(concordance)
-    uniq = list(dict.fromkeys(df["sector"].astype(str)))
-    keys = dict(zip(uniq, resolve_sectors(uniq, concordance)))
-    out = df.assign(sector=df["sector"].astype(str).map(keys).map(conc))
-    return out.groupby(["region", "sector"], sort=False)[value].sum().reset_index()
 
 
 @click.command("io-shift")

@@ -69,4 +69,5 @@ from spatial_carbon.inputoutput.provincial import (
     tables_from_frame,
     technical_coefficients,
     trade_carbon,
+    trade_carbon_from_tables,
 )

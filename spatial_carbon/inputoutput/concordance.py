@@ -277,6 +277,34 @@ def aggregate_sectors(obj, mapping: pd.Series | dict | str):
     raise InputError(f"cannot aggregate an object of type {type(obj).__name__}")
 
 
+def aggregate_long(df: pd.DataFrame, name: str, value: str, *, keys=("region",)) -> pd.DataFrame:
+    """Sum a long ``region, sector, value`` table to the sectors of a bundled concordance.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Columns ``keys``, ``sector`` and ``value`` (an additive quantity, e.g.
+        emissions in t CO2; never a ratio such as an intensity).
+    name : str
+        Bundled concordance (e.g. ``seed002_2017``); sectors may be named by
+        code, English or Chinese name (:func:`resolve_sectors`).
+    value : str
+        The column to sum.
+    keys : tuple of str
+        Columns kept as they are (default ``("region",)``).
+
+    Returns
+    -------
+    DataFrame
+        ``keys``, ``sector`` (target sectors), ``value``, in order of appearance.
+    """
+    conc = sector_concordance(name)
+    uniq = list(dict.fromkeys(df["sector"].astype(str)))
+    target = dict(zip(uniq, resolve_sectors(uniq, name)))
+    out = df.assign(sector=df["sector"].astype(str).map(target).map(conc))
+    return out.groupby([*keys, "sector"], sort=False)[value].sum().reset_index()
+
+
 def aggregate_regions(df: pd.DataFrame, scheme: str, columns=None) -> pd.DataFrame:
     """Sum additive columns of a region-keyed table to a grouping scheme.
 

@@ -689,6 +689,93 @@ def trade_carbon(
 _ADDITIVE = ("E", "M", "EP", "MP", "CE", "CM", "CEP", "CMP", "N", "NP", "T")
 
 
+def trade_carbon_from_tables(
+    tables: Mapping[str, ProvincialTable],
+    *,
+    emissions: pd.DataFrame | None = None,
+    national_intensity: pd.Series | None = None,
+    province_emissions: pd.Series | None = None,
+    national_emissions: float | None = None,
+    national_output: float | None = None,
+    national_table: ProvincialTable | None = None,
+    concordance: str | None = None,
+    national_for: Iterable[str] = ("Tibet",),
+    treatment: Treatment = "net_outflow",
+) -> TradeCarbon:
+    """Seed 002's workflow: (aggregated) tables and emissions to trade carbon.
+
+    The one sequence behind the CLI's ``io-transfer`` and QGIS's
+    ``io_trade_carbon``: optionally aggregate the provincial tables, the
+    national table and the emissions with a bundled sector concordance
+    (``seed002_2017``: the 42 products of the 2017 tables to the seed's 30
+    sectors; ``seed002_2012``), take the direct intensities by the direct or
+    the adjusted method (:func:`province_intensities`, the provinces of
+    ``national_for`` taking the national intensity), and compute
+    :func:`trade_carbon` with inflows valued by the national table's
+    multipliers when one is given.
+
+    Parameters
+    ----------
+    tables : dict of ProvincialTable
+        The provinces' tables (10^4 yuan or another monetary unit).
+    emissions : DataFrame, optional
+        Direct method: ``region, sector, emissions`` (e.g. t CO2), in the
+        tables' sectors (aggregated with ``concordance`` too).
+    national_intensity : Series, optional
+        Adjusted method: national sector intensities (t CO2 per monetary
+        unit), with ``province_emissions`` (Series region -> t CO2); also
+        the ``d^n`` of the national table.  Already in the target sectors
+        (intensities are not additive: a concordance cannot sum them).
+    province_emissions, national_emissions, national_output
+        See :func:`province_intensities`.
+    national_table : ProvincialTable, optional
+        The national table (seed 002: inflows valued with its total
+        multipliers; ``by_region["CMP_multipliers"]`` says which were used).
+    concordance : str, optional
+        Bundled sector concordance applied first (:func:`~spatial_carbon.
+        inputoutput.concordance.concordance_names`).
+    national_for : iterable of str
+        Provinces without emission data that take the national intensity
+        (default Tibet, seed 002 footnote 3); empty for none.
+    treatment : {"net_outflow", "domestic_share", "all_uses"}
+        Import treatment (:func:`trade_carbon`).
+
+    Returns
+    -------
+    TradeCarbon
+        With ``by_region["intensity_source"]`` (direct, adjusted or national).
+    """
+    from spatial_carbon.inputoutput.concordance import aggregate_long, aggregate_sectors
+
+    if emissions is None and (national_intensity is None or province_emissions is None):
+        raise InputError("give province-sector emissions (direct method), or national sector "
+                         "intensities with province total emissions (adjusted method)")
+    if concordance:
+        if emissions is None:
+            raise InputError(f"intensities are not additive: with the sector concordance "
+                             f"{concordance!r} give province-sector emissions (direct method), "
+                             "or national intensities already in the aggregated sectors and "
+                             "no concordance")
+        tables = {r: aggregate_sectors(t, concordance) for r, t in tables.items()}
+        if national_table is not None:
+            national_table = aggregate_sectors(national_table, concordance)
+        if "sector" in emissions.columns:
+            emissions = aggregate_long(emissions, concordance, "emissions")
+    nfor = [str(x).strip() for x in national_for if str(x).strip()]
+    if emissions is not None:
+        inten, src = province_intensities(tables, emissions=emissions, national_for=nfor,
+                                          with_source=True)
+    else:
+        inten, src = province_intensities(
+            tables, national_intensity=national_intensity, province_emissions=province_emissions,
+            national_emissions=national_emissions, national_output=national_output,
+            national_for=nfor, with_source=True)
+    return trade_carbon(tables, inten, treatment=treatment, national_table=national_table,
+                        national_intensity=(national_intensity if national_table is not None
+                                            else None),
+                        intensity_source=src)
+
+
 def aggregate_trade_regions(by_region: pd.DataFrame, scheme: str = "seed002_8") -> pd.DataFrame:
     """Sum provincial trade carbon to region groups (e.g. the 8 economic regions).
 

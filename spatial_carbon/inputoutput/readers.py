@@ -275,3 +275,22 @@ def read_long_table(path: str | os.PathLike, required: list[str]) -> pd.DataFram
     if missing:
         raise InputError(f"{path}: missing column(s) {missing}; expected {', '.join(required)}")
     return df
+
+
+def read_national_table(path: str | os.PathLike, *, unit: str = "10^4 yuan") -> ProvincialTable:
+    """Read the national IO table in the stacked provincial format (one region).
+
+    Seed 002 values inflows with the national table's multipliers; its
+    ``outflow`` and ``inflow`` columns are 0 (a national table has none).
+
+    Raises
+    ------
+    InputError
+        If the file holds more than one region.
+    """
+    tables = read_provincial_tables(path, unit=unit)
+    if len(tables) != 1:
+        raise InputError(f"national table {Path(path).name} holds {len(tables)} regions "
+                         f"({', '.join(list(tables)[:5])}); give the national table alone "
+                         "(one region, e.g. China)")
+    return next(iter(tables.values()))

@@ -412,6 +412,22 @@
       <translation>草地 NEP（t/hm2/a）</translation>
     </message>
     <message>
+      <source>National IO table</source>
+      <translation>全国投入产出表</translation>
+    </message>
+    <message>
+      <source>National sector intensities (adjusted method)</source>
+      <translation>全国部门碳排放强度（调整法）</translation>
+    </message>
+    <message>
+      <source>National total emissions (adjusted method)</source>
+      <translation>全国碳排放总量（调整法）</translation>
+    </message>
+    <message>
+      <source>National total output (adjusted method)</source>
+      <translation>全国总产出（调整法）</translation>
+    </message>
+    <message>
       <source>National totals</source>
       <translation>全国合计</translation>
     </message>
@@ -520,6 +536,14 @@
       <translation>省级边界</translation>
     </message>
     <message>
+      <source>Province total emissions (adjusted method)</source>
+      <translation>各省碳排放总量（调整法）</translation>
+    </message>
+    <message>
+      <source>Provinces taking the national intensity</source>
+      <translation>采用全国碳排放强度的省份</translation>
+    </message>
+    <message>
       <source>Provincial IO tables</source>
       <translation>省级投入产出表</translation>
     </message>
@@ -544,6 +568,10 @@
       <translation>边界的区域字段</translation>
     </message>
     <message>
+      <source>Region groups</source>
+      <translation>区域分组</translation>
+    </message>
+    <message>
       <source>Region id field</source>
       <translation>区域标识字段</translation>
     </message>
@@ -556,8 +584,16 @@
       <translation>分级方法</translation>
     </message>
     <message>
+      <source>Sector concordance</source>
+      <translation>部门对照表</translation>
+    </message>
+    <message>
       <source>Sector emissions</source>
       <translation>部门排放</translation>
+    </message>
+    <message>
+      <source>Sector groups</source>
+      <translation>部门分组</translation>
     </message>
     <message>
       <source>Sectors</source>
@@ -628,8 +664,16 @@
       <translation>分省贸易隐含碳</translation>
     </message>
     <message>
+      <source>Trade carbon by region group</source>
+      <translation>按区域分组的贸易隐含碳</translation>
+    </message>
+    <message>
       <source>Trade carbon by sector</source>
       <translation>分部门贸易隐含碳</translation>
+    </message>
+    <message>
+      <source>Trade carbon by sector group</source>
+      <translation>按部门分组的贸易隐含碳</translation>
     </message>
     <message>
       <source>Trade carbon layer</source>
