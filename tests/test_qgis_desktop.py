@@ -167,6 +167,7 @@ def test_fresh_profile_to_a_lisa_map_with_one_setup_click(tmp_path, zip_with_whe
         {"id": "setup", "alg": "spatial_carbon:setup_worker",
          "params": {"WHEELS": str(WHEELHOUSE)}},
         {"id": "lisa", "alg": "spatial_carbon:lisa",
+         "png": str(tmp_path / "lisa_map.png"),
          "params": {"INPUT": str(layer), "FIELD": "CO2_Mt", "ID_FIELD": "region_code",
                     "OUTPUT": str(out)}},
     ])
@@ -197,4 +198,21 @@ def test_fresh_profile_to_a_lisa_map_with_one_setup_click(tmp_path, zip_with_whe
     exp = core.sort_values("region_code")
     np.testing.assert_array_equal(got["cluster"].to_numpy(), exp["cluster"].to_numpy())
     np.testing.assert_allclose(got["p_sim"], exp["p_sim"], rtol=1e-12)
+    # ... and it is a map: loaded into the project and the canvas in GeoDa's colours, drawn
+    from PIL import Image
+
+    from spatial_carbon.maps.lisa import LISA_CLUSTERS
+
+    m = lisa["map"]
+    lay = next(x for x in m["layers"] if x["renderer"] == "categorizedSymbol")
+    assert lay["attribute"] == "cluster" and lay["features"] == len(exp)
+    assert lay["name"] in m["layer_tree"] and lay["name"] in m["canvas"]
+    colours = dict(lay["categories"])
+    img = np.asarray(Image.open(m["png"]).convert("RGB"))
+    for code in sorted(set(exp["cluster"].astype(int))):
+        hexc = LISA_CLUSTERS[code][1].lower()
+        assert colours[str(code)] == hexc
+        rgb = [int(hexc[i:i + 2], 16) for i in (1, 3, 5)]
+        # every cluster present in the core's result is drawn in its colour
+        assert (img == rgb).all(axis=2).sum() > 20, (code, hexc)
     assert "QUITTING" in log and not _errors(log), log[-4000:]

@@ -125,6 +125,43 @@ def step_gui():
     QTimer.singleShot(100, step_cases)
 
 
+def _render_map(png):
+    """The project's layers as QGIS draws them: renderers, the canvas, and a PNG."""
+    from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings, QgsProject
+    from qgis.PyQt.QtCore import QSize
+    from qgis.PyQt.QtGui import QColor
+
+    layers = list(QgsProject.instance().mapLayers().values())
+    info = []
+    for lyr in layers:
+        r = lyr.renderer() if hasattr(lyr, "renderer") else None
+        d = {"name": lyr.name(), "renderer": r.type() if r else None,
+             "features": lyr.featureCount() if hasattr(lyr, "featureCount") else None}
+        if r is not None and r.type() == "categorizedSymbol":
+            d["attribute"] = r.classAttribute()
+            d["categories"] = [[str(c.value()), c.symbol().color().name()] for c in r.categories()]
+        info.append(d)
+    ms = QgsMapSettings()
+    ms.setLayers(layers)
+    ms.setDestinationCrs(layers[0].crs())
+    ms.setExtent(layers[0].extent())
+    ms.setOutputSize(QSize(600, 450))
+    ms.setBackgroundColor(QColor("white"))
+    job = QgsMapRendererSequentialJob(ms)
+    job.start()
+    job.waitForFinished()
+    job.renderedImage().save(png, "PNG")
+    # the layer tree hands its layers to the main window's map canvas (deferred)
+    for _ in range(50):
+        QApplication.processEvents()
+        if qutils.iface.mapCanvas().layers():
+            break
+        time.sleep(0.1)
+    return {"layers": info, "png": png,
+            "layer_tree": [n.name() for n in QgsProject.instance().layerTreeRoot().findLayers()],
+            "canvas": [lyr.name() for lyr in qutils.iface.mapCanvas().layers()]}
+
+
 def step_cases():
     import processing
 
@@ -134,7 +171,11 @@ def step_cases():
         t = time.time()
         rec = {"ok": False}
         try:
-            out = processing.run(case["alg"], case["params"], feedback=fb)
+            if case.get("png"):  # as from the dialog: the results load into the map
+                out = processing.runAndLoadResults(case["alg"], case["params"], feedback=fb)
+                rec["map"] = _render_map(case["png"])
+            else:
+                out = processing.run(case["alg"], case["params"], feedback=fb)
             rec["ok"] = True
             rec["outputs"] = {k: v if isinstance(v, (str, int, float, bool, type(None)))
                               else str(v) for k, v in out.items()}
@@ -149,6 +190,12 @@ def step_cases():
     with open(SPEC["results"], "w", encoding="utf-8") as f:
         json.dump(RES, f, ensure_ascii=False, indent=1)
     log("QUITTING")
+    # results loaded into the project (files under /tmp count as temporary layers):
+    # quit without QGIS's "temporary layers ... proceed?" and "save changes?" questions
+    from qgis.core import QgsProject
+
+    QgsProject.instance().removeAllMapLayers()
+    QgsProject.instance().setDirty(False)
     QTimer.singleShot(200, qutils.iface.actionExit().trigger)
 
 
