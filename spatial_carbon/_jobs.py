@@ -20,7 +20,8 @@ Type names of the schema (``?`` at the end: optional, ``None`` allowed):
     a vector layer: a path, or ``{"path": ..., "layer": ...}``;
 ``out``/``outdir``
     an output file / folder (checked with :mod:`spatial_carbon._io`);
-``str``, ``strs``, ``int``, ``ints``, ``count`` (int >= 1), ``count0`` (int >= 0),
+``str``, ``strs`` (non-empty), ``strs0`` (may be empty), ``int``, ``ints``,
+``count`` (int >= 1), ``count0`` (int >= 0),
 ``number``, ``bool``, ``any``.
 
 Keys the schema does not name are allowed (newer plugins may send more).
@@ -115,16 +116,23 @@ SCHEMAS: dict[str, dict[str, dict[str, str]]] = {
         "params": {"maps": "bool?", "report": "bool?"},
         "outputs": {"OUTPUT_FOLDER": "outdir"}},
     "io_trade_carbon": {
-        "inputs": {"tables": "file", "emissions": "file", "boundaries": "layer?"},
-        "params": {"treatment": "str?", "boundary_id": "str?", "lang": "str?"},
-        "outputs": {"OUTPUT": "out", "OUTPUT_SECTORS": "out?", "OUTPUT_LAYER": "out?"}},
+        # emissions (direct method) or national_intensity + province_totals (adjusted)
+        "inputs": {"tables": "file", "emissions": "file?", "national_intensity": "file?",
+                   "province_totals": "file?", "national_table": "file?", "boundaries": "layer?"},
+        "params": {"treatment": "str?", "boundary_id": "str?", "lang": "str?",
+                   "concordance": "str?", "national_for": "strs0?",
+                   "national_emissions": "number?", "national_output": "number?",
+                   "region_groups": "str?", "sector_groups": "str?"},
+        "outputs": {"OUTPUT": "out", "OUTPUT_SECTORS": "out?", "OUTPUT_GROUPS": "out?",
+                    "OUTPUT_SECTOR_GROUPS": "out?", "OUTPUT_LAYER": "out?"}},
     "io_decompose": {
         "inputs": {"table": "file"},
         "params": {"year0": "int", "year1": "int", "energy_mix": "bool?", "national": "bool?",
                    "method": "str?"},
         "outputs": {"OUTPUT": "out"}},
     "io_transfer_shift": {
-        "inputs": {"table0": "file", "table1": "file", "coefficients": "file",
+        # no coefficients: seed 003's Table 2 (bundled)
+        "inputs": {"table0": "file", "table1": "file", "coefficients": "file?",
                    "boundaries": "layer?"},
         "params": {"exports": "bool?", "boundary_id": "str?", "final_demand": "str?",
                    "imports": "str?"},
@@ -153,7 +161,8 @@ _WORDS = {
     "file": "an existing file", "dir": "an existing folder", "path": "an existing file or folder",
     "paths": "a non-empty list of existing files", "layer": "a vector layer",
     "out": "an output file path", "outdir": "an output folder path", "str": "a text",
-    "strs": "a list of texts", "int": "a whole number", "ints": "a list of whole numbers",
+    "strs": "a list of texts", "strs0": "a list of texts (may be empty)",
+    "int": "a whole number", "ints": "a list of whole numbers",
     "count": "a whole number >= 1", "count0": "a whole number >= 0", "number": "a number",
     "bool": "true or false", "any": "a value",
 }
@@ -260,8 +269,9 @@ def _check(value, kind: str, where: str, step: str) -> None:
     if kind in ("str",):
         if not isinstance(value, str):
             raise _fail(where, step, kind, value)
-    elif kind == "strs":
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+    elif kind in ("strs", "strs0"):
+        if not isinstance(value, list) or (kind == "strs" and not value) \
+                or not all(isinstance(v, str) for v in value):
             raise _fail(where, step, kind, value)
     elif kind in ("int", "count", "count0"):
         if not _is_int(value):

@@ -690,12 +690,10 @@ def _study(inputs: dict, params: dict, outputs: dict) -> dict:
 
 
 def _names(value, *, default=()) -> list[str]:
-    """A list of names from a job value: a list, a comma-separated text, or None (``default``)."""
+    """The non-blank names of a job's list of texts; None: ``default``."""
     if value is None:
         return list(default)
-    if isinstance(value, str):
-        value = value.split(",")
-    return [str(v).strip() for v in value if str(v).strip()]
+    return [v.strip() for v in value if v.strip()]
 
 
 @step("io_trade_carbon")

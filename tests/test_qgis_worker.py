@@ -386,3 +386,27 @@ def test_isolated_mode_ignores_a_module_planted_in_the_working_folder(tmp_path):
                        text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert not marker.exists()
+
+
+def test_schemas_of_the_io_options(tmp_path):
+    """Optional inputs the plugin leaves out validate; wrong types are named."""
+    from spatial_carbon import _jobs
+    from spatial_carbon.errors import JobError
+
+    t = tmp_path / "t.csv"
+    t.write_text("x\n", encoding="utf-8")
+    trade = {"step": "io_trade_carbon", "inputs": {"tables": str(t), "national_intensity": str(t),
+                                                   "province_totals": str(t)},
+             "params": {"national_for": [], "concordance": "seed002_2017"},
+             "outputs": {"OUTPUT": str(tmp_path / "o.csv")}}
+    _jobs.validate(trade, qgis_worker.STEPS)  # no emissions (adjusted method), no fallback
+    trade["params"]["national_for"] = "Tibet"
+    with pytest.raises(JobError, match=r"params.national_for of the io_trade_carbon job must be a list "
+                             r"of texts \(may be empty\)"):
+        _jobs.validate(trade, qgis_worker.STEPS)
+    # io_transfer_shift without coefficients: seed 003's Table 2 (the plugin sends None)
+    shift = {"step": "io_transfer_shift",
+             "inputs": {"table0": str(t), "table1": str(t), "coefficients": None},
+             "params": {"final_demand": "all", "imports": "competitive"},
+             "outputs": {"OUTPUT": str(tmp_path / "s.csv")}}
+    _jobs.validate(shift, qgis_worker.STEPS)
