@@ -753,7 +753,7 @@ def trade_carbon_from_tables(
     if concordance:
         if emissions is None:
             raise InputError(f"intensities are not additive: with the sector concordance "
-                             f"{concordance!r} give province-sector emissions (direct method), "
+                             f"{show(concordance)} give province-sector emissions (direct method), "
                              "or national intensities already in the aggregated sectors and "
                              "no concordance")
         tables = {r: aggregate_sectors(t, concordance) for r, t in tables.items()}

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from spatial_carbon._io import read_csv
-from spatial_carbon.errors import InputError
+from spatial_carbon.errors import InputError, show_list
 from spatial_carbon.inputoutput.mrio import MRIO, mrio_from_frames, mrio_from_pymrio
 from spatial_carbon.inputoutput.provincial import ProvincialTable, tables_from_frame
 
@@ -291,6 +291,6 @@ def read_national_table(path: str | os.PathLike, *, unit: str = "10^4 yuan") -> 
     tables = read_provincial_tables(path, unit=unit)
     if len(tables) != 1:
         raise InputError(f"national table {Path(path).name} holds {len(tables)} regions "
-                         f"({', '.join(list(tables)[:5])}); give the national table alone "
+                         f"({show_list(list(tables), n=5)}); give the national table alone "
                          "(one region, e.g. China)")
     return next(iter(tables.values()))
