@@ -90,11 +90,11 @@ colours compare across years."""),
     ("code", """zt = zones.quadrants(fp)
 print(zt[zt["year"] == 2019]["zone"].value_counts().sort_index().to_dict())
 classes, breaks = classify.natural_breaks(fp, "ICF", k=5)
-breaks[breaks["year"] == "pooled"]"""),
+breaks[breaks["pooled"]]"""),
     ("code", """fig = maps.small_multiples(fp, provinces, "ICF", [2000, 2010, 2019],
                            breaks=breaks.assign(column="ICF"))
 assert fig.spatial_carbon["legend_labels"][:5] == maps.class_labels(
-    *(lambda b: (b["lower"].iloc[0], b["upper"].to_numpy()))(breaks[breaks["year"] == "pooled"]),
+    *(lambda b: (b["lower"].iloc[0], b["upper"].to_numpy()))(breaks[breaks["pooled"]]),
     scale=fig.spatial_carbon["scale"])
 fig   # the legend shows the pooled breaks, in 10^6 hm2 (3 significant figures)"""),
     ("code", """maps.zones_map(zt, provinces, years=[2019])"""),

@@ -171,7 +171,7 @@ def graduated_styles(gdf, columns, *, k: int = 5) -> dict[str, str]:
             continue
         _, brk = classify.natural_breaks(gdf, col, min(k, len(np.unique(v))), pooled=True,
                                          per_year=False, year_col="__no_year__")
-        named[col] = styles.graduated_qml(col, brk, column=col, year="pooled")
+        named[col] = styles.graduated_qml(col, brk, column=col)
     return named
 
 
@@ -415,12 +415,11 @@ def _natural_breaks(inputs: dict, params: dict, outputs: dict) -> dict:
         write_csv(breaks, outputs["BREAKS"])
         res["BREAKS"] = outputs["BREAKS"]
     if str(path).lower().endswith(".gpkg"):
-        pooled = breaks[breaks["year"].astype(str) == "pooled"]
-        qml = styles.graduated_qml(field, pooled, column=field, year="pooled",
+        qml = styles.graduated_qml(field, breaks[breaks["pooled"]], column=field,
                                    cmap=params.get("cmap") or "YlOrRd")
         res["styles"] = {"OUTPUT": style_layer(path, "natural_breaks", {field: qml})}
     info("breaks (pooled): " + ", ".join(
-        f"{u:.6g}" for u in breaks[breaks["year"].astype(str) == "pooled"]["upper"]))
+        f"{u:.6g}" for u in breaks[breaks["pooled"]]["upper"]))
     return res
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ._io import read_csv, write_text
 from .errors import InputError
+from .spatial.classify import breaks_table
 
 __all__ = ["write_report", "build_report"]
 
@@ -328,9 +329,8 @@ def build_report(out_dir: str | os.PathLike) -> str:
         body.append(_img(f, _caption(f.stem) + " (natural breaks pooled over all years)"))
     brk = t("breaks")
     if brk is not None:
-        b = brk
-        if "year" in b.columns:
-            b = b[b["year"].astype(str) == "pooled"]
+        b = breaks_table(brk)
+        b = b[b["pooled"]].drop(columns=["year", "pooled"], errors="ignore")
         body.append("<h3>Natural breaks (pooled)</h3>" + _table_html(b, max_rows=100))
     else:
         body.append(_missing("tables/breaks.csv"))

@@ -37,11 +37,43 @@ def test_hand_worked_breaks():
     # obvious optimum: {1,2,3} {10,11,12} {30}
     assert out["v_class"].tolist() == [1, 1, 1, 2, 2, 2, 3]
     assert out["v_class_pooled"].tolist() == [1, 1, 1, 2, 2, 2, 3]
-    y = brk[brk["year"] == "2000"]
+    assert list(brk.columns) == ["column", "year", "pooled", "break_class", "lower", "upper",
+                                 "count"]
+    y = brk[brk["year"].eq(2000).fillna(False) & ~brk["pooled"]]
+    np.testing.assert_array_equal(y["break_class"], [1, 2, 3])
     np.testing.assert_array_equal(y["lower"], [1.0, 3.0, 12.0])
     np.testing.assert_array_equal(y["upper"], [3.0, 12.0, 30.0])
     np.testing.assert_array_equal(y["count"], [3, 3, 1])
-    assert set(brk["year"]) == {"2000", "pooled"}
+    # year is a year (integer) or empty: empty exactly on the pooled rows
+    assert str(brk["year"].dtype) == "Int64"
+    np.testing.assert_array_equal(brk["year"].isna(), brk["pooled"])
+    assert brk["pooled"].tolist() == [False] * 3 + [True] * 3
+
+
+def test_breaks_csv_round_trip_and_earlier_layout(tmp_path):
+    from spatial_carbon._io import read_csv, write_csv
+
+    df = pd.DataFrame({"year": [2000] * 3 + [2001] * 3, "v": [1.0, 2.0, 9.0, 1.0, 8.0, 9.0]})
+    _, brk = classify.natural_breaks(df, "v", k=2)
+    write_csv(brk, tmp_path / "b.csv")
+    lines = (tmp_path / "b.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "column,year,pooled,break_class,lower,upper,count"
+    # per-year rows carry the year as an integer, pooled rows leave it empty
+    assert lines[1].startswith("v,2000,False,1,") and lines[-1].startswith("v,,True,2,")
+    back = classify.breaks_table(read_csv(tmp_path / "b.csv"))
+    pd.testing.assert_frame_equal(back, brk, check_dtype=False)
+    assert str(back["year"].dtype) == "Int64" and back["pooled"].dtype == bool
+    # the layout of earlier versions (class; year "pooled") reads as the same table
+    old = pd.DataFrame({"column": "v", "year": ["2000", "2000", "pooled", "pooled"],
+                        "class": [1, 2, 1, 2], "lower": [1.0, 2.0, 1.0, 2.0],
+                        "upper": [2.0, 9.0, 2.0, 9.0], "count": [2, 1, 4, 2]})
+    new = classify.breaks_table(old)
+    assert list(new.columns) == ["column", "year", "pooled", "break_class", "lower", "upper",
+                                 "count"]
+    assert new["pooled"].tolist() == [False, False, True, True]
+    assert new["year"].tolist()[:2] == [2000, 2000] and new["year"].isna().tolist()[2:] == [True] * 2
+    # a table without year or pooled is one pooled classification
+    assert classify.breaks_table(old.drop(columns="year"))["pooled"].all()
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -85,8 +117,9 @@ def test_per_year_and_pooled_legends():
     assert out["v_class"].tolist() == [1, 1, 1, 2, 2, 2] * 2
     # pooled: 2000 all low, 2001 all high
     assert out["v_class_pooled"].tolist() == [1] * 6 + [2] * 6
-    pooled = brk[brk["year"] == "pooled"]
+    pooled = brk[brk["pooled"]]
     np.testing.assert_array_equal(pooled["upper"], [9.0, 109.0])
+    assert pooled["year"].isna().all() and set(brk.loc[~brk["pooled"], "year"]) == {2000, 2001}
     assert brk["count"].sum() == 24
 
 

@@ -44,10 +44,17 @@ def test_map_command_bad_input_is_a_message(tmp_path):
     assert r.exit_code == 2 and "'20x9' is not a year or a range like 2000-2011" in r.output
 
 
-def test_style_and_report_commands(tmp_path):
+@pytest.mark.parametrize("layout", ["current", "earlier"])
+def test_style_and_report_commands(tmp_path, layout):
     brk = tmp_path / "breaks.csv"
-    write_csv(pd.DataFrame({"column": "ICF", "year": "pooled", "class": [1, 2],
-                            "lower": [0.0, 5.0], "upper": [5.0, 9.5], "count": [1, 1]}), brk)
+    if layout == "current":
+        b = pd.DataFrame({"column": "ICF", "year": [None, None], "pooled": True,
+                          "break_class": [1, 2], "lower": [0.0, 5.0], "upper": [5.0, 9.5],
+                          "count": [1, 1]})
+    else:  # a breaks file of an earlier version: class, year "pooled"
+        b = pd.DataFrame({"column": "ICF", "year": "pooled", "class": [1, 2],
+                          "lower": [0.0, 5.0], "upper": [5.0, 9.5], "count": [1, 1]})
+    write_csv(b, brk)
     r = CliRunner().invoke(main, ["style", "graduated", "--breaks", str(brk),
                                   "-o", str(tmp_path / "icf.qml")])
     assert r.exit_code == 0, r.output

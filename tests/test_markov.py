@@ -57,7 +57,7 @@ def test_giddy_published_us_income(us):
         [0., 0., 0., 0.06217617, 0.93782383]], atol=1e-8)
     h = r.homogeneity
     assert f"{h['LR']:.3f}" == "170.659" and f"{h['Q']:.3f}" == "200.624" and h["dof"] == 60
-    S = r.steady_states[r.steady_states.lag_class > 0].pivot(index="lag_class", columns="class",
+    S = r.steady_states[r.steady_states.lag_class > 0].pivot(index="lag_class", columns="markov_class",
                                                               values="probability").to_numpy()
     np.testing.assert_allclose(S, [
         [0.43509425, 0.2635327, 0.20363044, 0.06841983, 0.02932278],

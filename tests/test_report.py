@@ -49,7 +49,8 @@ def study_dir(tmp_path):
     t = out / "tables"
     write_csv(pd.DataFrame({"year": [2018, 2019], "ICF": [1.5e8, 1.6e8], "CEC": [9e7, 9.1e7],
                             "ICF_depth": [1.667, 1.758]}), t / "national.csv")
-    write_csv(pd.DataFrame({"column": "ICF", "year": ["pooled"] * 2 + ["2019"], "class": [1, 2, 1],
+    write_csv(pd.DataFrame({"column": "ICF", "year": [None, None, 2019],
+                            "pooled": [True, True, False], "break_class": [1, 2, 1],
                             "lower": [0.0, 5.0, 0.0], "upper": [5.0, 9.0, 9.0],
                             "count": [3, 2, 5]}), t / "breaks.csv")
     write_csv(pd.DataFrame({"region_code": [110000, 120000, 130000] * 2,
@@ -96,6 +97,8 @@ def test_report_is_complete_and_self_contained(study_dir):
     assert "0.4553" in text and "0.2041" in text
     breaks_html = text.split("Natural breaks (pooled)")[1].split("</table>")[0]
     assert breaks_html.count("<tr>") == 1 + 2
+    head = re.findall(r"<th>(.*?)</th>", breaks_html)
+    assert head == ["column", "break_class", "lower", "upper", "count"]
     # zone counts per year: 2019 has one region in each of I, II, III
     zones_html = text.split("Regions per zone and year")[1].split("</table>")[0]
     rows = re.findall(r"<tr>(.*?)</tr>", zones_html)

@@ -49,10 +49,17 @@ def test_zero_area_and_constant_cec():
 
 
 def test_dominant_class_and_region():
-    rows = [("ICF_depth", "2001", 1, 1.0, 10.0, 9), ("ICF_depth", "2001", 2, 10.0, 99.0, 1),
-            ("ICF_depth", "2002", 1, 1.0, 10.0, 7), ("ICF_depth", "2002", 2, 10.0, 99.0, 3),
-            ("ICF_depth", "pooled", 1, 1.0, 10.0, 16), ("ICF_depth", "pooled", 2, 10.0, 99.0, 4)]
-    b = pd.DataFrame(rows, columns=["column", "year", "class", "lower", "upper", "count"])
+    rows = [("ICF_depth", 2001, False, 1, 1.0, 10.0, 9),
+            ("ICF_depth", 2001, False, 2, 10.0, 99.0, 1),
+            ("ICF_depth", 2002, False, 1, 1.0, 10.0, 7),
+            ("ICF_depth", 2002, False, 2, 10.0, 99.0, 3),
+            ("ICF_depth", None, True, 1, 1.0, 10.0, 16), ("ICF_depth", None, True, 2, 10.0, 99.0, 4)]
+    b = pd.DataFrame(rows, columns=["column", "year", "pooled", "break_class", "lower", "upper",
+                                    "count"])
+    # a breaks table of an earlier version (class; year "pooled") gives the same finding
+    old = b.rename(columns={"break_class": "class"}).drop(columns="pooled").assign(
+        year=["2001"] * 2 + ["2002"] * 2 + ["pooled"] * 2)
+    assert [x.message for x in dg.dominant_class(old)] == [x.message for x in dg.dominant_class(b)]
     (f,) = dg.dominant_class(b)
     # 2001: 9 of 10 = 90 % >= 80 %; 2002: 7 of 10 = 70 %; pooled 16 of 20 = 80 %
     assert f.data == {"column": "ICF_depth", "years": ["2001"], "counts": [[9, 10]],
@@ -100,10 +107,18 @@ def test_names_with_two_meanings_are_listed_on_purpose():
     # a name meaning different things in different tables must be declared per table;
     # this list is the known debt (each a candidate for a rename), not a place to add more
     two = {c for cols in dd.TABLE_SPECIFIC.values() for c in cols}
-    # class: land-cover legend code (areas) vs class number (breaks, markov_*);
-    # year: 'pooled' in breaks; I: global vs local, one variable vs bivariate;
-    # HH/LH/LL/HL: step counts vs probabilities
-    assert two == {"class", "year", "n", "I", "HH", "LH", "LL", "HL"}
+    # I: global vs local, one variable vs bivariate (its inference columns share names the
+    # same way); HH/LH/LL/HL: the matrix columns of lisa_transitions, step counts vs
+    # probabilities; n: regions everywhere, declared for the step and which regions
+    assert two == {"n", "I", "HH", "LH", "LL", "HL"}
+    # class was the land-cover code (areas) and a class number (breaks, markov_*); the
+    # numbered classes are break_class and markov_class now.  year held 'pooled' in
+    # breaks; it is a year (or empty) now and the pooled rows say pooled = True
+    assert dd.lookup("areas", "class")[0].startswith("land-cover class code")
+    assert dd.lookup("breaks", "break_class")[0].startswith("natural-breaks class number")
+    assert dd.lookup("markov_classes", "markov_class")[0].startswith("class of the spatial Markov")
+    assert dd.lookup("breaks", "year") == dd.lookup("footprint", "year")
+    assert dd.lookup("breaks", "pooled")[2] == "classify"
     # n counts regions wherever it appears (each table says which regions); the years
     # of cec_projection's fit are n_fit_years (it was n)
     assert {u for t in dd.TABLE_SPECIFIC.values() for c, (_, u, _) in t.items() if c == "n"} \

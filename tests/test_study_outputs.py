@@ -53,8 +53,10 @@ def test_every_written_column_has_a_dictionary_entry(demo):
     assert not cols["meaning"].str.startswith("column of the input table").any()
     # one meaning per name, except the names declared per table (test_study_diagnostics)
     per_name = cols[~cols["table"].eq("columns.csv")].groupby("column")["meaning"].nunique()
-    assert set(per_name[per_name > 1].index) <= {"class", "year", "n", "I", "HH", "LH",
-                                                 "LL", "HL"}
+    assert set(per_name[per_name > 1].index) <= {"n", "I", "HH", "LH", "LL", "HL"}
+    # class is the land-cover code only; the numbered classes have their own names
+    assert set(cols.loc[cols["column"] == "class", "table"]) == {"tables/areas.csv"}
+    assert {"break_class", "pooled", "markov_class"} <= set(cols["column"])
     ice = cols[(cols["table"] == "tables/footprint.csv") & (cols["column"] == "ICE")].iloc[0]
     assert ice["unit"] == "t CO2/a" and "industrial CO2" in ice["meaning"]
 
@@ -184,12 +186,13 @@ def test_breaks_years_and_empty_years(demo, tmp_path):
     assert r.exit_code == 0, r.output
     assert "ICF_pc has no values in 1997-1999: those years are left out" in r.output
     brk = pd.read_csv(tmp_path / "b_breaks.csv", encoding="utf-8-sig")
-    assert brk["year"].astype(str).min() == "2000"
+    assert brk["year"].min() == 2000
     r = CliRunner().invoke(main, ["breaks", "-i", str(fp), "-c", "ICF_pc", "--years",
                                   "2005-2007,2010", "-o", str(out)])
     assert r.exit_code == 0, r.output
     brk = pd.read_csv(tmp_path / "b_breaks.csv", encoding="utf-8-sig")
-    assert sorted(set(brk["year"].astype(str))) == ["2005", "2006", "2007", "2010", "pooled"]
+    assert sorted(set(brk.loc[~brk["pooled"], "year"])) == [2005, 2006, 2007, 2010]
+    assert brk.loc[brk["pooled"], "year"].isna().all()
     r = CliRunner().invoke(main, ["breaks", "-i", str(fp), "-c", "ICF_pc", "--years", "1990",
                                   "-o", str(out)])
     assert r.exit_code == 2 and "no rows for year(s) [1990]" in r.output

@@ -52,7 +52,7 @@ def test_read_an_output_folder(tmp_path):
 
 
 def test_styles_read_a_study_result():
-    brk = _t(column=["ICF"] * 2, year=["pooled"] * 2, k=[2, 2], class_=[1, 2], lower=[0.0, 1.0],
-             upper=[1.0, 2.0], count=[1, 1]).rename(columns={"class_": "class"})
+    brk = _t(column=["ICF"] * 2, year=[None] * 2, pooled=[True] * 2, k=[2, 2],
+             break_class=[1, 2], lower=[0.0, 1.0], upper=[1.0, 2.0], count=[1, 1])
     r = StudyResult.from_tables({"breaks": brk, "zones": _t(zone=["I"])})
     assert set(styles.study_styles(r)) == set(styles.study_styles(r.tables()))

@@ -42,8 +42,9 @@ def _rgba(hexcolor: str) -> str:
 
 BREAKS = pd.DataFrame({
     "column": ["ICF"] * 8,
-    "year": ["2019"] * 3 + ["pooled"] * 5,
-    "class": [1, 2, 3, 1, 2, 3, 4, 5],
+    "year": [2019] * 3 + [None] * 5,
+    "pooled": [False] * 3 + [True] * 5,
+    "break_class": [1, 2, 3, 1, 2, 3, 4, 5],
     "lower": [0.0, 1.0, 2.0, 12.5, 100.0, 250.5, 1000.0, 5000.0],
     "upper": [1.0, 2.0, 3.0, 100.0, 250.5, 1000.0, 5000.0, 123456.789],
     "count": [1] * 8,

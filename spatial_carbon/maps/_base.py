@@ -46,6 +46,7 @@ from ..errors import (
     DuplicateRowError,
     InputError,
 )
+from ..spatial.classify import breaks_table
 
 #: Equal-area projection for maps of China (Albers, standard parallels 25 N
 #: and 47 N, central meridian 105 E) -- the projection of the CLCD ``*_albert``
@@ -585,10 +586,11 @@ def resolve_breaks(
     breaks : None, sequence of float or DataFrame
         ``None``: Fisher-Jenks natural breaks of ``values`` (mapclassify).
         A sequence: the classes' upper bounds, ascending (mapclassify's ``bins``).
-        A DataFrame (the ``classify`` breaks table): columns ``class``,
-        ``lower``, ``upper`` and optionally ``year`` (int or ``"pooled"``)
-        and ``column``/``variable``; the pooled rows are used unless ``year``
-        is given and has its own rows.
+        A DataFrame (the ``classify`` breaks table): columns ``break_class``,
+        ``lower``, ``upper`` and optionally ``year``, ``pooled`` and
+        ``column``/``variable`` (the layout of earlier versions, ``class`` and
+        ``year = "pooled"``, is read too); the pooled rows are used unless
+        ``year`` is given and has its own rows.
     values : array
         The values to classify (used for ``None`` and for the lower bound of
         a plain sequence).
@@ -606,25 +608,27 @@ def resolve_breaks(
                         f"(has: {', '.join(sorted(tab[vcol].astype(str).unique()))})"
                     )
                 tab = sel
-        if "year" in tab.columns:
-            ys = tab["year"].astype(str)
-            if year is not None and (ys == str(year)).any():
-                tab = tab[ys == str(year)]
-            elif (ys == "pooled").any():
-                tab = tab[ys == "pooled"]
-            elif ys.nunique() == 1:
-                pass
-            else:
-                raise ClassificationError(
-                    "breaks table has per-year rows but none 'pooled'"
-                    + (f" nor for year {year}" if year is not None else "")
-                    + "; pass year=... or a pooled table"
-                )
+        tab = breaks_table(tab)
+        pooled = tab["pooled"].to_numpy(dtype=bool)
+        ys = tab["year"].astype(str) if "year" in tab.columns else None
+        if ys is not None and year is not None and str(year) != "pooled" \
+                and ((ys == str(year)) & ~pooled).any():
+            tab = tab[(ys == str(year)) & ~pooled]
+        elif pooled.any():
+            tab = tab[pooled]
+        elif ys is None or ys.nunique() == 1:
+            pass
+        else:
+            raise ClassificationError(
+                "breaks table has per-year rows but none pooled"
+                + (f" nor for year {year}" if year is not None else "")
+                + "; pass year=... or a pooled table"
+            )
         for c in ("lower", "upper"):
             if c not in tab.columns:
                 raise ClassificationError(f"breaks table has no {c!r} column")
-        if "class" in tab.columns:
-            tab = tab.sort_values("class")
+        if "break_class" in tab.columns:
+            tab = tab.sort_values("break_class")
         else:
             tab = tab.sort_values("upper")
         uppers = tab["upper"].to_numpy(dtype=float)

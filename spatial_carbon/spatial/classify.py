@@ -183,12 +183,66 @@ def _classify(v: np.ndarray, k: int, scheme: str, label: str) -> tuple[np.ndarra
     return cls.astype("int64"), uppers
 
 
-def _breaks_rows(scope: str, v: np.ndarray, cls: np.ndarray, uppers: np.ndarray) -> list[tuple]:
+def _breaks_rows(year, pooled: bool, v: np.ndarray, cls: np.ndarray, uppers: np.ndarray
+                 ) -> list[tuple]:
     rows = []
     for j, up in enumerate(uppers, start=1):
         lower = v.min() if j == 1 else uppers[j - 2]
-        rows.append((scope, j, float(lower), float(up), int((cls == j).sum())))
+        rows.append((year, pooled, j, float(lower), float(up), int((cls == j).sum())))
     return rows
+
+
+def _years(values) -> pd.Series:
+    """Years as nullable integers (empty for pooled rows); other labels as given."""
+    s = pd.Series(list(values), dtype="object")
+    num = pd.to_numeric(s, errors="coerce")
+    whole = num.notna() & (num == np.round(num))
+    if (s.isna() | whole).all():
+        return num.astype("Int64")
+    return s
+
+
+#: Columns of the breaks table, in order.
+BREAKS_COLUMNS = ("column", "year", "pooled", "break_class", "lower", "upper", "count")
+
+
+def breaks_table(breaks: pd.DataFrame) -> pd.DataFrame:
+    """A breaks table in the current layout (``year``, ``pooled``, ``break_class``).
+
+    Reads the layout of earlier versions of :func:`natural_breaks` too, where the
+    class number was ``class`` and pooled rows had ``year = "pooled"``
+    (a user's ``--breaks`` file from an earlier run).  A table without
+    ``year`` or ``pooled`` counts as one pooled classification.
+
+    Parameters
+    ----------
+    breaks : DataFrame
+        A breaks table (``lower``, ``upper`` and optionally ``column``,
+        ``year``, ``pooled``, ``break_class``).
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``pooled`` (bool), ``year`` (integer, empty where pooled)
+        and ``break_class`` where the input had ``class``.
+    """
+    t = breaks.copy()
+    if "break_class" not in t.columns and "class" in t.columns:
+        t = t.rename(columns={"class": "break_class"})
+    if "pooled" in t.columns:
+        p = t["pooled"]
+        if p.dtype != bool:
+            p = p.astype(str).str.strip().str.lower().isin({"true", "1", "yes"})
+        t["pooled"] = p.to_numpy(dtype=bool)
+        if "year" in t.columns:
+            t["year"] = _years(t["year"]).set_axis(t.index)
+    elif "year" in t.columns:
+        p = t["year"].astype(str).str.strip().str.lower().eq("pooled").to_numpy()
+        t["year"] = _years(t["year"].where(~p, None)).set_axis(t.index)
+        t.insert(t.columns.get_loc("year") + 1, "pooled", p)
+    else:
+        t["pooled"] = True
+    return t
 
 
 def natural_breaks(
@@ -228,7 +282,8 @@ def natural_breaks(
         A copy of ``df`` with ``<column>_class`` (per-year class, 1 = lowest)
         and/or ``<column>_class_pooled``.
     breaks : pandas.DataFrame
-        ``column, year`` (the year as text, or ``"pooled"``), ``class``,
+        ``column``, ``year`` (empty for the pooled rows), ``pooled`` (True:
+        breaks of all years together), ``break_class`` (1 = lowest),
         ``lower``, ``upper``, ``count``: class j holds lower < value <= upper
         (class 1 also holds its lower bound, the minimum).
 
@@ -261,14 +316,15 @@ def natural_breaks(
             sel = years == y
             c, up = _classify(v_all[sel], k, sch, f"{column} in {y}")
             cls[sel] = c
-            rows += _breaks_rows(str(y), v_all[sel], c, up)
+            rows += _breaks_rows(y, False, v_all[sel], c, up)
         out[f"{column}_class"] = cls
     if pooled:
         c, up = _classify(v_all, k, sch, f"{column} pooled over all rows")
         out[f"{column}_class_pooled"] = c
-        rows += _breaks_rows("pooled", v_all, c, up)
+        rows += _breaks_rows(None, True, v_all, c, up)
     if not rows:
         raise InputError(f"nothing to classify: df has no {year_col!r} column and pooled=False")
-    breaks = pd.DataFrame(rows, columns=["year", "class", "lower", "upper", "count"])
+    breaks = pd.DataFrame(rows, columns=list(BREAKS_COLUMNS[1:]))
+    breaks["year"] = _years(breaks["year"])
     breaks.insert(0, "column", column)
     return out, breaks

@@ -47,15 +47,15 @@ class SpatialMarkovResult:
         for a row never observed).
     steady_states : DataFrame
         ``conditioning``, ``lag_class``, ``recurrent_class`` (1.. when a chain
-        has several closed classes, each with its own limit), ``class``,
-        ``probability``.
+        has several closed classes, each with its own limit),
+        ``markov_class``, ``probability``.
     homogeneity : dict
         ``Q``, ``Q_p``, ``LR``, ``LR_p``, ``dof``, ``regimes`` (= m).
     classes : DataFrame
-        ``classes_of`` (``"value"`` or ``"lag"``), ``class``, ``lower``, ``upper``
+        ``classes_of`` (``"value"`` or ``"lag"``), ``markov_class``, ``lower``, ``upper``
         (class j holds lower < x <= upper; the first also its lower bound).
     units : DataFrame
-        Per id and year: ``value``, ``lag``, ``class``, ``lag_class``.
+        Per id and year: ``value``, ``lag``, ``markov_class``, ``lag_class``.
     notes : tuple of str
         Degenerate-but-valid findings in words (empty rows, reducible chains).
     k, m : int
@@ -234,8 +234,8 @@ def spatial_markov(
                 ss_rows.append((cond, lc, r, i + 1, float(pi[i])))
     trans = pd.DataFrame(rows, columns=["conditioning", "lag_class", "from_class", "to_class",
                                         "n_steps", "probability"])
-    ss = pd.DataFrame(ss_rows, columns=["conditioning", "lag_class", "recurrent_class", "class",
-                                        "probability"])
+    ss = pd.DataFrame(ss_rows, columns=["conditioning", "lag_class", "recurrent_class",
+                                        "markov_class", "probability"])
     hom = homogeneity(T)
     if any(T[j].sum() == 0 for j in range(m_)):
         notes.append("some lag class has no transitions; it does not enter the homogeneity tests")
@@ -245,14 +245,14 @@ def spatial_markov(
     llo = np.concatenate([[L.min()], lub[:-1]])
     classes = pd.DataFrame({
         "classes_of": ["value"] * k_ + ["lag"] * m_,
-        "class": list(range(1, k_ + 1)) + list(range(1, m_ + 1)),
+        "markov_class": list(range(1, k_ + 1)) + list(range(1, m_ + 1)),
         "lower": np.concatenate([lo, llo]),
         "upper": np.concatenate([np.append(ub[:-1], Y.max()), np.append(lub[:-1], L.max())]),
         "scheme": [scheme if cutoffs is None else "user"] * k_
         + [lag_scheme if lag_cutoffs is None else "user"] * m_,
     })
     ids = _ac._id_frame(w, w.ids.tolist(), id_col)
-    units = pd.concat([ids.assign(year=yy, value=Y[t], lag=L[t], **{"class": C[t] + 1},
+    units = pd.concat([ids.assign(year=yy, value=Y[t], lag=L[t], markov_class=C[t] + 1,
                                   lag_class=LC[t] + 1) for t, yy in enumerate(years)],
                       ignore_index=True)
     units.insert(units.columns.get_loc("year") + 1, "variable", column)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import shortlist
+from ..spatial.classify import breaks_table
 
 #: Share of the regions in one natural-breaks class from which the classes
 #: are said to be degenerate.
@@ -180,19 +181,22 @@ def constant_cec(fp: pd.DataFrame, areas: pd.DataFrame | None = None) -> list[Fi
 
 def dominant_class(breaks: pd.DataFrame, share: float = CLASS_SHARE) -> list[Finding]:
     """One natural-breaks class holding at least ``share`` of the regions."""
-    need = {"column", "year", "class", "lower", "upper", "count"}
-    if not need <= set(breaks.columns) or breaks.empty:
+    if breaks.empty:
+        return []
+    breaks = breaks_table(breaks)
+    need = {"column", "year", "pooled", "break_class", "lower", "upper", "count"}
+    if not need <= set(breaks.columns):
         return []
     out = []
     for col, b in breaks.groupby("column", sort=False):
-        yearly = b[b["year"].astype(str) != "pooled"]
+        yearly = b[~b["pooled"]]
         hits = []
         for year, g in yearly.groupby("year", sort=True):
             tot = g["count"].sum()
             top = g.loc[g["count"].idxmax()]
             if tot and top["count"] >= share * tot:
                 hits.append((year, int(top["count"]), int(tot), top))
-        pooled = b[b["year"].astype(str) == "pooled"]
+        pooled = b[b["pooled"]]
         ptop = None
         if len(pooled) and pooled["count"].sum():
             t = pooled.loc[pooled["count"].idxmax()]
@@ -205,11 +209,11 @@ def dominant_class(breaks: pd.DataFrame, share: float = CLASS_SHARE) -> list[Fin
             y, c, tot, top = hits[-1]
             parts.append(
                 f"in {len(hits)} of {yearly['year'].nunique()} years one class holds at least "
-                f"{share:.0%} of the regions (in {y}: class {int(top['class'])}, "
+                f"{share:.0%} of the regions (in {y}: class {int(top['break_class'])}, "
                 f"{_fmt(top['lower'])}-{_fmt(top['upper'])}, holds {c} of {tot})")
         if ptop is not None:
             c, tot, t = ptop
-            parts.append(f"pooled over all years class {int(t['class'])} "
+            parts.append(f"pooled over all years class {int(t['break_class'])} "
                          f"({_fmt(t['lower'])}-{_fmt(t['upper'])}) holds {c} of {tot} region-years")
         out.append(Finding(
             "dominant_class",

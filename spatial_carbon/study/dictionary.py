@@ -9,8 +9,11 @@ QGIS under Layer Properties > Metadata).
 
 Every column name has one entry in :data:`COLUMNS` (or a pattern in
 :data:`PATTERNS`), so a name means the same in every table.  The few names
-that mean different things in different tables are listed, per table, in
-:data:`TABLE_SPECIFIC`; a written column without an entry is an error of
+that still mean different things in different tables (``I``: global or
+local Moran; ``HH``, ``LH``, ``LL``, ``HL``: the destination quadrant of the
+LISA transition matrices, counts or probabilities), and ``n`` (regions
+counted, but which regions and which step depend on the table), are listed,
+per table, in :data:`TABLE_SPECIFIC`; a written column without an entry is an error of
 the package (``strict=True``), caught by the tests.
 """
 
@@ -48,6 +51,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "scope": ("which emissions: 'industry' (CEADs industry group: mining, manufacturing, "
               "utilities) or 'total' (all sectors of the city inventory)", "", "inventory"),
     # land cover and sinks
+    "class": ("land-cover class code of the raster's legend", "", "landcover"),
     "class_name": ("name of the land-cover class in the raster's legend", "", "landcover"),
     "sink_class": ("carbon-sink class the land-cover class counts as (forest, grassland, "
                    "cropland, water ...)", "", "landcover"),
@@ -106,6 +110,9 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     # zones
     "zone_name": ("name of the quadrant zone", "", "zones"),
     # natural breaks
+    "pooled": ("True: breaks of all years together (year is empty); False: breaks of the "
+               "row's year", "", "classify"),
+    "break_class": ("natural-breaks class number (1 = lowest)", "", "classify"),
     "lower": ("lower bound of the class (the lowest value for class 1)", "unit of the column",
               "classify"),
     "upper": ("upper bound of the class (inclusive)", "unit of the column", "classify"),
@@ -217,6 +224,8 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "conditioning": ("which matrix: pooled or lag class j (the neighbours' class at the start)",
                      "", "markov"),
     "lag_class": ("class of the neighbours' mean at the start (0 = pooled)", "", "markov"),
+    "markov_class": ("class of the spatial Markov chain (1 = lowest): of the value, or of the "
+                     "lag where classes_of is 'lag'", "", "markov"),
     "from_class": ("class at the start of a one-year step (1 = lowest)", "", "markov"),
     "to_class": ("class at the end of the step", "", "markov"),
     "n_steps": ("one-year steps from_class -> to_class", "steps", "markov"),
@@ -290,12 +299,14 @@ _Q = ("HH", "LH", "LL", "HL")
 
 #: Names that mean different things in different tables: table -> column ->
 #: (meaning, unit, step).  Kept short on purpose; each is a candidate for a
-#: rename.
+#: rename.  ``I`` is the global statistic in the one-row-per-year tables and
+#: the local I_i in the one-row-per-region tables; its inference columns
+#: (``VI_rand``, ``z_rand``, ``p_rand``, ``p_sim``) share their names the same
+#: way, so renaming ``I`` alone would not settle it.  ``HH`` ... ``HL`` are the
+#: columns of the 4 x 4 matrices of ``lisa_transitions`` (counts or
+#: probabilities, as the table's name says).  ``n`` always counts regions;
+#: it is here for the step and the regions each table counts.
 TABLE_SPECIFIC: dict[str, dict[str, tuple[str, str, str]]] = {
-    "areas": {"class": ("land-cover class code of the raster's legend", "", "landcover")},
-    "breaks": {"class": ("natural-breaks class number (1 = lowest)", "", "classify"),
-               "year": ("year of the breaks, or 'pooled' for breaks over all years", "a",
-                        "classify")},
     "moran": {"n": ("regions in the cross-section", "regions", "moran"),
               "I": ("global Moran's I of the year", "1", "moran")},
     "connectivity": {"n": ("regions in the weights", "regions", "weights")},
@@ -304,8 +315,6 @@ TABLE_SPECIFIC: dict[str, dict[str, tuple[str, str, str]]] = {
                              "1", "lisa")},
     "bivariate_moran": {"I": ("bivariate Moran's I of x with the neighbours' y", "1", "moran"),
                         "n": ("regions in the cross-section", "regions", "moran")},
-    "markov_steady_states": {"class": ("class of the variable (1 = lowest)", "", "markov")},
-    "markov_classes": {"class": ("class number (1 = lowest)", "", "markov")},
     "centre": {"n": ("regions with a positive weight", "regions", "centre")},
     "lisa_panel": {"I": ("local Moran's I_i of the region (balanced panel)", "1", "transitions")},
     "transition_counts": {q: (f"one-year steps from the row's quadrant into {q}", "steps",

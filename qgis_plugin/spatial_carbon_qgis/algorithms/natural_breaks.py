@@ -67,7 +67,8 @@ class NaturalBreaks(SpatialCarbonAlgorithm):
         self.add(QgsProcessingParameterFeatureSink(
             self.BREAKS, "Breaks table", QgsProcessing.TypeVector, optional=True,
             createByDefault=False),
-            "Optional CSV column, year (or pooled), class, lower, upper, count.")
+            "Optional CSV column, year (empty when pooled), pooled, break_class, lower, upper, "
+            "count.")
 
     def prepare(self, parameters, context, feedback):
         inputs = {"input": self.source_path(parameters, self.INPUT, context, feedback)}

@@ -42,9 +42,9 @@ class SpatialMarkov(SpatialCarbonAlgorithm):
         "into k classes pooled over all years (quantiles, or exact natural breaks), the "
         "neighbours' mean (spatial lag) into m classes, and the transitions between "
         "consecutive years are counted for each lag class. Outputs the pooled and "
-        "conditional transition matrices (tidy CSV: conditioning, from_class, to_class, "
-        "count, probability), their steady states, the class bounds, and Bickenbach and "
-        "Bode's Q and LR tests that the conditional matrices are equal (in the log).</p>"
+        "conditional transition matrices (tidy CSV: conditioning, lag_class, from_class, "
+        "to_class, n_steps, probability), their steady states and the class bounds "
+        "(markov_class), and Bickenbach and Bode's Q and LR tests that the conditional matrices are equal (in the log).</p>"
         "<p>Core: <code>spatial_carbon.spatial.markov.spatial_markov</code>.</p>"
     )
 
