@@ -43,7 +43,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from landcover import child_read, cpu_seconds, run_child, write_raster  # noqa: E402
+from landcover import (child_exactextract, child_read, cpu_seconds, run_child,  # noqa: E402
+                       write_raster)
 
 CLCD_ALBERS = ("+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 "
                "+datum=WGS84 +units=m +no_defs")
@@ -188,27 +189,6 @@ def child_gdal(raster: str, zones: str, workers: int) -> dict:
     hist = hist.reshape(len(z) + 1, 256)
     counts = {f"{code}|{v}": float(hist[i + 1, v]) for i, code in enumerate(z["region_code"])
               for v in range(1, 10)}
-    return {"seconds": sec, "cpu": cpu, "counts": counts}
-
-
-def child_exactextract(raster: str, zones: str) -> dict:
-    import geopandas as gpd
-    import rasterio
-    from exactextract import exact_extract
-
-    z = gpd.read_file(zones)
-    t0 = time.perf_counter()
-    c0 = cpu_seconds()
-    with rasterio.open(raster) as ds:
-        df = exact_extract(ds, z, ["unique", "frac", "count"], include_cols=["region_code"],
-                           output="pandas")
-    sec = time.perf_counter() - t0
-    cpu = cpu_seconds() - c0
-    counts = {}
-    for _, r in df.iterrows():
-        for v, f in zip(r["unique"], r["frac"]):
-            k = f"{r['region_code']}|{int(v)}"
-            counts[k] = counts.get(k, 0.0) + float(f) * float(r["count"])
     return {"seconds": sec, "cpu": cpu, "counts": counts}
 
 

@@ -256,7 +256,7 @@ def test_island_drop_is_isolated_not_significant(provinces):
     assert len(r) == 62 and r["region"].iloc[0] == "Beijing"
     gm = autocorr.global_moran(_province_panel(provinces), w, "v", id_col="region", permutations=99)
     assert (gm["n"] == 30).all() and (gm["island_policy"] == "drop").all()
-    assert gm.attrs["weights_report"]["dropped"] == [460000]
+    assert (gm["n_islands"] == 1).all() and w.report.as_dict()["dropped"] == [460000]
 
 
 def test_island_knn_has_neighbour(provinces):

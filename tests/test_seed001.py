@@ -27,7 +27,7 @@ def demo():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the yearbook's Heilongjiang 2013 warning
         res = pipeline.run(cfg)
-    return res["tables"]
+    return res.tables()
 
 
 # --------------------------------------------------------------------- options the study needs

@@ -2,8 +2,9 @@
 
 Inputs are a long table (one row per id and, optionally, year) and a
 :class:`~spatial_carbon.spatial.weights.Weights`; outputs are tidy frames, one row
-per year (global) or per id and year (local).  The connectivity report of
-the weights travels with every result in ``frame.attrs["weights_report"]``.
+per year (global) or per id and year (local).  What the next step needs of
+the weights travels in columns (``weights``, ``n_islands``, ``island_policy``,
+``n_components``); the full connectivity report is ``Weights.report``.
 
 Why not esda directly: ``esda.Moran`` draws permutations from numpy's global
 random state (not reproducible without touching global state), and
@@ -762,8 +763,8 @@ def global_moran(
         ``VI_norm``, ``z_norm``, ``p_norm``, ``VI_rand``, ``z_rand``,
         ``p_rand``, ``p_sim``, ``EI_sim``, ``seI_sim``, ``z_sim``,
         ``permutations``, ``alternative``, ``seed``, ``weights``,
-        ``n_islands``, ``island_policy``, ``n_components``;
-        ``attrs["weights_report"]`` holds the full connectivity report.
+        ``n_islands``, ``island_policy``, ``n_components`` (the full
+        connectivity report is ``w.report``).
 
     Raises
     ------
@@ -815,7 +816,6 @@ def global_moran(
     out["n_islands"] = len(rep.islands)
     out["island_policy"] = rep.island_policy
     out["n_components"] = rep.n_components
-    out.attrs["weights_report"] = rep.as_dict()
     return out
 
 
@@ -993,7 +993,6 @@ def local_moran(
     cols.insert(cols.index("cluster") + 1, "cluster_label")
     cols.insert(cols.index("cluster_label") + 1, "cluster_basis")
     out = out[cols]
-    out.attrs["weights_report"] = w.report.as_dict()
     return out
 
 

@@ -323,5 +323,4 @@ def local_g(
     out["seed"] = int(seed)
     if not has_year:
         out = out.drop(columns="year")
-    out.attrs["weights_report"] = w.report.as_dict()
     return out
