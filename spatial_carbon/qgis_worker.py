@@ -41,7 +41,6 @@ from :mod:`spatial_carbon.maps.styles` next to the output.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import warnings
@@ -333,7 +332,7 @@ def _carbon_sinks(inputs: dict, params: dict, outputs: dict) -> dict:
 
 @step("footprint")
 def _footprint(inputs: dict, params: dict, outputs: dict) -> dict:
-    from . import footprint, regions
+    from . import footprint
     from .inventory import population
     from ._io import read_csv, write_csv
 
@@ -480,7 +479,7 @@ def _global_moran(inputs: dict, params: dict, outputs: dict) -> dict:
 @step("lisa")
 def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
     from .spatial import autocorr
-    from . import regions, styles
+    from . import styles
 
     _check_gpkg(outputs["OUTPUT"], "OUTPUT")
     col, idf, yf = params["field"], params["id_field"], _year_field(params)
@@ -495,14 +494,7 @@ def _lisa(inputs: dict, params: dict, outputs: dict) -> dict:
         cluster_on=params.get("cluster_on") or "p",
         inference=params.get("inference") or "permutation")
     progress(0.9)
-    key = idf if idf in res.columns else "region_code"
-    if key not in geo.columns:
-        geo = regions.attach_codes(geo, idf, where="input layer")
-    from . import layers
-
-    out, _ = layers.join(geo[[key, geo.geometry.name]], res, on=key, how="inner", warn=False,
-                         where="the LISA table", layer_name="the input layer")
-    write_gpkg(out, outputs["OUTPUT"], layer="lisa")
+    write_gpkg(_join_geometry(geo, res, idf, "the LISA table"), outputs["OUTPUT"], layer="lisa")
     lang = params.get("lang") or "en"
     res_out = {"OUTPUT": outputs["OUTPUT"], "styles": {"OUTPUT": style_layer(
         outputs["OUTPUT"], "lisa", {
@@ -546,13 +538,17 @@ def _lisa_transitions(inputs: dict, params: dict, outputs: dict) -> dict:
     return out
 
 
-def _join_geometry(geo, res, key, idf):
-    from . import regions
+def _join_geometry(geo, res, idf: str, where: str):
+    """The input layer's geometry joined to a per-region result (LISA, G*, bivariate LISA)
+    through the one join, :func:`spatial_carbon.layers.join`."""
+    from . import layers, regions
 
     key = idf if idf in res.columns else "region_code"
     if key not in geo.columns:
         geo = regions.attach_codes(geo, idf, where="input layer")
-    return geo[[key, geo.geometry.name]].merge(res, on=key, how="right", validate="one_to_many")
+    out, _ = layers.join(geo[[key, geo.geometry.name]], res, on=key, how="inner", warn=False,
+                         where=where, layer_name="the input layer")
+    return out
 
 
 @step("hotspots")
@@ -571,7 +567,8 @@ def _hotspots(inputs: dict, params: dict, outputs: dict) -> dict:
         alternative=params.get("alternative") or _defaults.ALTERNATIVE,
         cluster_on=params.get("cluster_on") or "p", bins_fdr=bool(params.get("bins_fdr")))
     progress(0.9)
-    write_gpkg(_join_geometry(geo, res, None, idf), outputs["OUTPUT"], layer="hotspots")
+    write_gpkg(_join_geometry(geo, res, idf, "the hot-spot table"), outputs["OUTPUT"],
+               layer="hotspots")
     lang = params.get("lang") or "en"
     info("Gi_Bin: " + ", ".join(f"{k}: {v}" for k, v in res["gi_bin_label"].value_counts().items()))
     return {"OUTPUT": outputs["OUTPUT"], "styles": {"OUTPUT": style_layer(
@@ -596,7 +593,8 @@ def _bivariate_lisa(inputs: dict, params: dict, outputs: dict) -> dict:
         alternative=params.get("alternative") or _defaults.ALTERNATIVE,
         cluster_on=params.get("cluster_on") or "p")
     progress(0.9)
-    write_gpkg(_join_geometry(geo, res, None, idf), outputs["OUTPUT"], layer="bivariate_lisa")
+    write_gpkg(_join_geometry(geo, res, idf, "the bivariate LISA table"), outputs["OUTPUT"],
+               layer="bivariate_lisa")
     lang = params.get("lang") or "en"
     info("clusters: " + ", ".join(f"{k}: {v}" for k, v in res["cluster_label"].value_counts().items()))
     return {"OUTPUT": outputs["OUTPUT"], "styles": {"OUTPUT": style_layer(
